@@ -1,0 +1,32 @@
+# taskgrouping: which tasks to train together (Thakur et al., arXiv 2412.04413).
+# A table of contents: load and validate the config, then one include per stage.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, schema="workflow/taskgrouping/schemas/config.schema.yaml")
+
+
+configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"
+
+
+validate(config, schema="workflow/taskgrouping/schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/tracking.smk"
+include: "rules/probing.smk"
+include: "rules/affinity.smk"
+include: "rules/grouping.smk"
+include: "rules/training.smk"
+include: "rules/evaluation.smk"
+
+
+# The default target: the comparison of every method with its plot.
+rule all:
+    input:
+        rules.evaluate.output,

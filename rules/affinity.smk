@@ -1,0 +1,23 @@
+# Every pair aggregated into the T x T sample-wise affinity matrix and its heatmap.
+rule affinity:
+    input:
+        parent=parent_run,
+        shared=rules.probe_shared.output[0],
+        signals=expand(f"{RESULTS}/probe/task/{{task}}.npz", task=TASKS),
+        pairs=[f"{RESULTS}/probe/pair/{a}__{b}.json" for a, b in PAIRS],
+    output:
+        similarity=f"{RESULTS}/affinity/samplewise.csv",
+        distance=f"{RESULTS}/affinity/samplewise_distance.csv",
+        heatmap=report(f"{RESULTS}/affinity/samplewise.png", category="Affinity"),
+        meta=f"{RESULTS}/affinity/samplewise.meta.json",
+    log:
+        f"logs/{DATASET}/affinity.log",
+    params:
+        settings=settings("probe"),
+    conda:
+        "../envs/taskgrouping.yaml"
+    shell:
+        "taskgrouping affinity --settings {params.settings:q} --parent {input.parent}"
+        " --shared {input.shared} --signals {input.signals} --pairs {input.pairs}"
+        " --out {output.similarity} --distance-out {output.distance}"
+        " --heatmap-out {output.heatmap} --meta-out {output.meta} > {log} 2>&1"

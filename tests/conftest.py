@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository root and a small real config for workflow runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+def small_config(tmp_path: Path, **overrides) -> Path:
+    """A real Yeast config cut down to 4 tasks, one budget and one seed."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(budgets=[2], seeds=[0])
+    config["samplewise"]["probe_samples"] = 64
+    config["mlflow"]["tracking_uri"] = None
+    config["datasets"] = {"yeast": {
+        "tasks": ["Class1", "Class2", "Class3", "Class12"],
+        "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15},
+        "model": {"hidden": [16]},
+        "train": {"max_epochs": 3, "patience": 2, "batch_size": 256,
+                  "learning_rate": 0.01, "weight_decay": 0.0},
+    }}
+    config.update(overrides)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def workflow_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a Snakemake run: our CLI on PATH, MLflow pointed nowhere else."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("MLFLOW_TRACKING_URI", None)
+    env["HOME"] = str(tmp_path)
+    return env

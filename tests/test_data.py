@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from taskgrouping.data import yeast
+from taskgrouping.data.registry import load_split, resolve_tasks
+
+SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
+
+
+def test_yeast_is_the_real_dataset() -> None:
+    x, y = yeast.load_arrays()
+    assert x.shape == (2417, 103) and y.shape == (2417, 14)
+    assert set(np.unique(y)) == {0.0, 1.0}
+
+
+def test_split_is_seeded_disjoint_and_standardised() -> None:
+    data = load_split("yeast", {"tasks": None, "split": SPLIT})
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 2417
+    assert len(data.x_test) == round(0.15 * 2417)
+    assert np.allclose(data.x_train.mean(axis=0), 0, atol=1e-4)
+    assert np.allclose(data.x_train.std(axis=0), 1, atol=1e-3)
+    again = load_split("yeast", {"tasks": None, "split": SPLIT})
+    assert np.array_equal(data.x_test, again.x_test)
+    other = load_split("yeast", {"tasks": None, "split": SPLIT | {"seed": 1}})
+    assert not np.array_equal(data.x_test, other.x_test)
+
+
+def test_task_subset_keeps_order_and_labels() -> None:
+    full = load_split("yeast", {"tasks": None, "split": SPLIT})
+    subset = load_split("yeast", {"tasks": ["Class3", "Class1"], "split": SPLIT})
+    assert subset.task_names == ("Class3", "Class1")
+    assert np.array_equal(subset.y_train[:, 0], full.y_train[:, 2])
+    assert subset.tasks[0].higher_is_better and subset.tasks[0].metric_name == "auroc"
+
+
+def test_unknown_task_names_the_key_and_task() -> None:
+    with pytest.raises(ValueError, match=r"datasets\.yeast\.tasks.*Class99"):
+        resolve_tasks("yeast", ["Class1", "Class99"])
+
+
+def test_unknown_dataset() -> None:
+    with pytest.raises(ValueError, match="unknown dataset 'nope'"):
+        resolve_tasks("nope", None)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from taskgrouping.atomic import atomic_path, write_json
+from taskgrouping.provenance import flatten, settings_hash
+from taskgrouping.settings import parse_settings, stage_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config() -> dict:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config |= yaml.safe_load((REPO / "config" / "datasets" / "yeast.yaml").read_text())
+    return config
+
+
+def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
+    probe = stage_settings(config, "probe")
+    assert set(probe) == {"dataset", "data", "samplewise"}
+    assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
+    assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
+    assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
+    assert "mlflow" not in stage_settings(config, "train")
+
+
+def test_a_slice_does_not_change_when_another_section_does(config) -> None:
+    before = stage_settings(config, "probe")
+    config["seeds"] = [5, 6, 7]
+    assert stage_settings(config, "probe") == before
+
+
+def test_parse_settings_inline_and_file(tmp_path) -> None:
+    assert parse_settings('{"a": 1}') == {"a": 1}
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 2\n")
+    assert parse_settings(f"@{path}") == {"a": 2}
+    with pytest.raises(ValueError, match="--settings is not valid JSON"):
+        parse_settings("{a:")
+
+
+def test_hash_and_flatten() -> None:
+    assert settings_hash({"a": 1, "b": 2}) == settings_hash({"b": 2, "a": 1})
+    assert settings_hash({"a": 1}) != settings_hash({"a": 2})
+    assert flatten({"a": {"b": 1, "c": [1, 2]}, "d": None}) == {
+        "a.b": "1", "a.c": "[1, 2]", "d": "null"}
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path) -> None:
+    target = tmp_path / "out.json"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+    write_json(target, {"x": 1})
+    assert json.loads(target.read_text()) == {"x": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from taskgrouping.data.registry import load_split
+from taskgrouping.training import make_deterministic, train_group
+
+DATA = {"tasks": ["Class1", "Class2", "Class12"],
+        "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}}
+TRAIN = {"max_epochs": 4, "patience": 2, "batch_size": 256, "learning_rate": 0.01,
+         "weight_decay": 0.0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_split("yeast", DATA)
+
+
+def _train(data, group, seed, train=TRAIN):
+    make_deterministic(seed, threads=1)
+    return train_group(data, group, [16], train, seed)
+
+
+def test_same_seed_same_result(data) -> None:
+    first = _train(data, ["Class1", "Class2"], seed=3)
+    second = _train(data, ["Class1", "Class2"], seed=3)
+    assert first.scores == second.scores
+    assert _train(data, ["Class1", "Class2"], seed=4).scores != first.scores
+
+
+def test_scores_every_task_of_the_group(data) -> None:
+    result = _train(data, ["Class12", "Class1"], seed=0)
+    assert [s.task for s in result.scores] == ["Class12", "Class1"]
+    for score in result.scores:
+        assert 0 < score.test_loss < 1 and 0.5 < score.test_metric <= 1
+    assert 1 <= result.best_epoch <= result.epochs_run <= TRAIN["max_epochs"]
+
+
+def test_learning_beats_a_constant_predictor(data) -> None:
+    result = _train(data, ["Class12"], seed=0, train=TRAIN | {"max_epochs": 20})
+    rate = data.y_train[:, 2].mean()
+    constant = -(rate * math.log(rate) + (1 - rate) * math.log(1 - rate))
+    assert result.scores[0].test_loss < constant
+
+
+def test_non_finite_loss_names_task_and_step(data) -> None:
+    bad = load_split("yeast", DATA)
+    bad.x_train[:, 0] = np.nan
+    with pytest.raises(FloatingPointError, match=r"task Class1 at epoch 1, step 1"):
+        _train(bad, ["Class1"], seed=0)
+
+
+def test_unknown_group_task(data) -> None:
+    with pytest.raises(ValueError, match="Class42"):
+        _train(data, ["Class42"], seed=0)

@@ -1,0 +1,112 @@
+"""The real Snakemake workflow: config validation, lint, dry run, and a full run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO, small_config, workflow_env
+
+
+def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
+    command = ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
+               "--configfile", str(config), "--cores", "2", *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=workflow_env(tmp_path))
+
+
+def test_dry_run_plans_every_stage(tmp_path) -> None:
+    result = snakemake(tmp_path, small_config(tmp_path), "-n")
+    assert result.returncode == 0, result.stderr
+    for rule in ("mlflow_parent", "probe_shared", "probe_task", "pair", "affinity", "cluster",
+                 "evaluate"):
+        assert rule in result.stdout
+    assert "pair                6" in result.stdout.replace("\t", " ") or " 6\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda c: c.update(bugets=[2]), "bugets"),
+        (lambda c: c["samplewise"].update(heads="shared"), "heads"),
+        (lambda c: c.update(budgets=[0]), "budgets"),
+        (lambda c: c["datasets"]["yeast"]["train"].update(lr=0.1), "lr"),
+        (lambda c: c["datasets"]["yeast"].update(tasks=["Class1", "Nope"]), "Nope"),
+        (lambda c: c.update(budgets=[5]), "budgets"),
+    ],
+)
+def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, edit, named) -> None:
+    config = yaml.safe_load(small_config(tmp_path).read_text())
+    edit(config)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, path, "-n")
+    assert result.returncode != 0
+    assert named in result.stderr + result.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def test_lint_is_clean(tmp_path) -> None:
+    result = snakemake(tmp_path, small_config(tmp_path), "--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Lints for" not in result.stdout + result.stderr
+
+
+@pytest.mark.integration
+def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
+    result = snakemake(tmp_path, small_config(tmp_path))
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = tmp_path / "results" / "yeast"
+    tasks = ["Class1", "Class2", "Class3", "Class12"]
+
+    affinity = pd.read_csv(results / "affinity" / "samplewise.csv", index_col=0)
+    assert list(affinity.index) == tasks and list(affinity.columns) == tasks
+    assert (affinity.to_numpy().diagonal() == 1).all()
+    assert (results / "affinity" / "samplewise.png").stat().st_size > 1000
+
+    groups = json.loads((results / "groups" / "samplewise_k2.json").read_text())
+    assert len(groups) == 2 and sorted(t for g in groups for t in g) == sorted(tasks)
+
+    evaluation = pd.read_csv(results / "evaluation.csv")
+    assert len(evaluation) == 4 * len(tasks)  # samplewise, random, stl, all x 1 seed
+    stl = evaluation[evaluation["method"] == "stl"]
+    assert (stl["normalized_loss"] == 1.0).all()
+
+    summary = pd.read_csv(results / "summary.csv")
+    assert set(summary["method"]) == {"samplewise", "random", "stl", "all"}
+    assert list(summary.columns[:4]) == ["dataset", "method", "k", "n_groups"]
+    row = summary.set_index("method").loc["samplewise"]
+    assert row["grouping_seconds"] > 0 and row["k"] == 2
+    assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
+    assert (results / "total_loss.png").exists()
+
+    from mlflow.tracking import MlflowClient
+
+    parent = json.loads((results / "mlflow_parent.json").read_text())
+    assert parent["tracking_uri"] == f"sqlite:///{tmp_path}/results/mlflow.db"
+    client = MlflowClient(parent["tracking_uri"])
+    experiment = client.get_experiment_by_name("taskgrouping-yeast")
+    runs = client.search_runs([experiment.experiment_id], max_results=1000)
+    parent_run = client.get_run(parent["run_id"])
+    assert parent_run.info.status == "FINISHED"
+    assert "total_loss/samplewise/k2" in parent_run.data.metrics
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent["run_id"]]
+    stages = {r.data.tags["stage"] for r in children}
+    assert stages == {"probe_shared", "probe_task", "pair", "affinity", "cluster",
+                      "train_group", "evaluate"}
+    assert len(children) == len(runs) - 1
+    assert sum(r.data.tags["stage"] == "pair" for r in children) == 6
+    assert all(r.info.status == "FINISHED" for r in children)
+    trained = [r for r in children if r.data.tags["stage"] == "train_group"]
+    assert len(trained) == 2 + 2 + 4 + 1
+    assert {"method", "k", "group", "seed"} <= set(trained[0].data.tags)
+    artifacts = {a.path for a in client.list_artifacts(
+        next(r.info.run_id for r in children if r.data.tags["stage"] == "affinity"))}
+    assert "samplewise.csv" in artifacts
+
+    rerun = snakemake(tmp_path, small_config(tmp_path), "-n")
+    assert "Nothing to be done" in rerun.stdout + rerun.stderr

@@ -1,0 +1,3 @@
+from taskgrouping.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Task-by-task matrices: pair distances assembled, and turned into similarities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def distance_matrix(tasks: list[str], pair_distances: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """Symmetric T x T distance matrix with a zero diagonal; every pair must be present."""
+    matrix = pd.DataFrame(0.0, index=tasks, columns=tasks)
+    for i, first in enumerate(tasks):
+        for second in tasks[i + 1 :]:
+            key = (first, second) if (first, second) in pair_distances else (second, first)
+            if key not in pair_distances:
+                raise ValueError(f"no distance for task pair ({first}, {second})")
+            matrix.loc[first, second] = matrix.loc[second, first] = pair_distances[key]
+    return matrix
+
+
+def _median_off_diagonal(distance: np.ndarray) -> float:
+    off = distance[~np.eye(len(distance), dtype=bool)]
+    scale = float(np.median(off))
+    return scale if scale > 0 else 1.0
+
+
+def _exp_median(distance: np.ndarray) -> np.ndarray:
+    return np.exp(-distance / _median_off_diagonal(distance))
+
+
+def _inverse(distance: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + distance / _median_off_diagonal(distance))
+
+
+TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp_median": _exp_median,
+    "inverse": _inverse,
+}
+
+
+def similarity_matrix(distance: pd.DataFrame, transform: str) -> pd.DataFrame:
+    """Similarity in (0, 1], 1 on the diagonal; larger means the tasks train well together."""
+    values = TRANSFORMS[transform](distance.to_numpy(dtype=float))
+    return pd.DataFrame(values, index=distance.index, columns=distance.columns)
+
+
+def read_matrix(path: str) -> pd.DataFrame:
+    """A matrix CSV as written by the affinity stage: task names as header and index."""
+    matrix = pd.read_csv(path, index_col=0)
+    if list(matrix.index) != list(matrix.columns):
+        raise ValueError(f"{path}: rows and columns must name the same tasks in the same order")
+    return matrix

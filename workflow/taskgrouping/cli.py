@@ -1,0 +1,127 @@
+"""The `taskgrouping` command: one verb per pipeline stage.
+
+Parsers are declared here and a verb's module is imported only when it runs, so a
+light stage (a pair distance) does not pay for importing torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+
+from taskgrouping import __version__
+
+Configure = Callable[[argparse.ArgumentParser], None]
+
+
+def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool = False) -> None:
+    parser.add_argument("--settings", required=True,
+                        help="the stage's config slice: JSON text, or @file.json / @file.yaml")
+    if parent:
+        parser.add_argument("--parent", required=True,
+                            help="results/<dataset>/mlflow_parent.json of this pipeline run")
+    if threads:
+        parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--out", required=True, help="output file")
+
+
+def _init_tracking(p: argparse.ArgumentParser) -> None:
+    _common(p, parent=False)
+
+
+def _probe_shared(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+
+
+def _probe_task(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+    p.add_argument("--task", required=True)
+    p.add_argument("--shared", required=True, help="output of probe-shared")
+
+
+def _pair(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--tasks", nargs=2, required=True, metavar="TASK")
+    p.add_argument("--signals", nargs=2, required=True, metavar="NPZ",
+                   help="probe-task outputs of the two tasks, in --tasks order")
+
+
+def _affinity(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--shared", required=True)
+    p.add_argument("--signals", nargs="+", required=True)
+    p.add_argument("--pairs", nargs="+", required=True)
+    p.add_argument("--distance-out", required=True)
+    p.add_argument("--heatmap-out", required=True)
+    p.add_argument("--meta-out", required=True)
+
+
+def _cluster(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--method", required=True)
+    p.add_argument("--k", type=int, required=True)
+    p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
+    p.add_argument("--affinity-meta", help="the affinity stage's meta JSON (its cost)")
+    p.add_argument("--meta-out", required=True)
+
+
+def _train_group(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+    p.add_argument("--method", required=True)
+    p.add_argument("--k", type=int, required=True)
+    p.add_argument("--group", type=int, required=True, help="index into the groups file")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--groups", required=True, help="groups JSON written by cluster")
+
+
+def _evaluate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", required=True)
+    p.add_argument("--parent", required=True)
+    p.add_argument("--trainings", nargs="+", required=True)
+    p.add_argument("--group-meta", nargs="+", required=True)
+    p.add_argument("--evaluation-out", required=True)
+    p.add_argument("--summary-out", required=True)
+    p.add_argument("--plot-out", required=True)
+
+
+VERBS: dict[str, tuple[str, Configure, str]] = {
+    "init-tracking": ("init_tracking", _init_tracking,
+                      "create the MLflow experiment and this pipeline's parent run"),
+    "probe-shared": ("probe_shared", _probe_shared,
+                     "theta0, the probe set and the shared layers' input norms"),
+    "probe-task": ("probe_task", _probe_task, "one task's backprop signals over the probe set"),
+    "pair": ("pair", _pair, "the sample-wise distance of one task pair"),
+    "affinity": ("affinity", _affinity, "aggregate pair distances into the affinity matrix"),
+    "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
+    "train-group": ("train_group", _train_group, "train and score one group for one seed"),
+    "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
+}
+
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FloatingPointError, RuntimeError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taskgrouping", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=__version__)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    for verb, (_, configure, summary) in VERBS.items():
+        configure(verbs.add_parser(verb, help=summary, description=summary))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(build_parser().parse_args(argv))
+    verb = args.pop("verb")
+    module = importlib.import_module(f"taskgrouping.stages.{VERBS[verb][0]}")
+    from taskgrouping.settings import parse_settings
+
+    try:
+        args["settings"] = parse_settings(args["settings"])
+        module.run(**args)
+    except USER_ERRORS as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"taskgrouping {verb}: error: {message}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""Datasets by name: features, task labels and a seeded train/val/test split."""

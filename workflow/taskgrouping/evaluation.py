@@ -1,0 +1,92 @@
+"""Scores shared by every method: per-task tables against STL, totals and delta-m."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+EVALUATION_COLUMNS = [
+    "dataset", "method", "k", "seed", "task", "metric_name", "metric", "loss", "normalized_loss",
+]
+SUMMARY_COLUMNS = [
+    "dataset", "method", "k", "n_groups", "seeds", "total_loss", "total_loss_std",
+    "delta_m_percent", "grouping_seconds",
+]
+
+
+def served_scores(trainings: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (method, k, seed, task): the group model that serves the task.
+
+    A task in several groups (overlapping selections) is served by the group with the
+    lowest validation loss for it.
+    """
+    rows = [
+        {
+            "method": record["method"], "k": record["k"], "seed": record["seed"],
+            "group": record["group"], "task": score["task"], "val_loss": score["val_loss"],
+            "loss": score["test_loss"], "metric_name": score["metric_name"],
+            "metric": score["test_metric"],
+        }
+        for record in trainings
+        for score in record["scores"]
+    ]
+    table = pd.DataFrame(rows).sort_values(["method", "k", "seed", "task", "val_loss"])
+    return table.drop_duplicates(["method", "k", "seed", "task"], keep="first")
+
+
+def evaluation_table(
+    dataset: str, trainings: list[dict[str, Any]], task_order: list[str]
+) -> pd.DataFrame:
+    """Per-task test metric and loss, the loss normalised by the task's STL loss (same seed)."""
+    table = served_scores(trainings)
+    stl = table[table["method"] == "stl"].set_index(["seed", "task"])["loss"]
+    missing = set(table[["seed", "task"]].itertuples(index=False, name=None)) - set(stl.index)
+    if missing:
+        raise ValueError(f"no STL result for (seed, task) {sorted(missing)[:5]}")
+    table["normalized_loss"] = [
+        loss / stl[(seed, task)]
+        for seed, task, loss in table[["seed", "task", "loss"]].itertuples(index=False)
+    ]
+    table["dataset"] = dataset
+    table["task"] = pd.Categorical(table["task"], categories=task_order, ordered=True)
+    table = table.sort_values(["method", "k", "seed", "task"]).astype({"task": str})
+    return table[EVALUATION_COLUMNS].reset_index(drop=True)
+
+
+def delta_m_percent(evaluation: pd.DataFrame, higher_is_better: dict[str, bool]) -> pd.Series:
+    """Delta-m per (method, k, seed): mean signed relative metric change vs STL, in %."""
+    stl = evaluation[evaluation["method"] == "stl"].set_index(["seed", "task"])["metric"]
+    reference = np.array(
+        [stl[(s, t)] for s, t in evaluation[["seed", "task"]].itertuples(index=False)]
+    )
+    sign = np.where(evaluation["task"].map(higher_is_better).to_numpy(dtype=bool), 1.0, -1.0)
+    change = sign * (evaluation["metric"].to_numpy() - reference) / np.abs(reference) * 100.0
+    frame = evaluation[["method", "k", "seed"]].assign(change=change)
+    return frame.groupby(["method", "k", "seed"])["change"].mean()
+
+
+def summary_table(
+    dataset: str,
+    evaluation: pd.DataFrame,
+    higher_is_better: dict[str, bool],
+    n_groups: dict[tuple[str, int], int],
+    grouping_seconds: dict[tuple[str, int], float],
+) -> pd.DataFrame:
+    """One row per (method, k): total normalised loss (mean and std over seeds), delta-m."""
+    per_seed = evaluation.groupby(["method", "k", "seed"])["normalized_loss"].sum()
+    per_seed = per_seed.to_frame("total").join(delta_m_percent(evaluation, higher_is_better)
+                                               .rename("delta_m"))
+    grouped = per_seed.groupby(["method", "k"])
+    summary = pd.DataFrame({
+        "seeds": grouped.size(),
+        "total_loss": grouped["total"].mean(),
+        "total_loss_std": grouped["total"].std(ddof=0),
+        "delta_m_percent": grouped["delta_m"].mean(),
+    }).reset_index()
+    summary["dataset"] = dataset
+    keys = list(zip(summary["method"], summary["k"], strict=True))
+    summary["n_groups"] = [n_groups[key] for key in keys]
+    summary["grouping_seconds"] = [grouping_seconds.get(key, 0.0) for key in keys]
+    return summary[SUMMARY_COLUMNS].sort_values(["k", "total_loss"]).reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Multi-task models: a shared encoder and one head per task (hard parameter sharing)."""

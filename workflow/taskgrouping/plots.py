@@ -1,0 +1,45 @@
+"""Figures written to results/ and logged to MLflow (Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from taskgrouping.atomic import write_with  # noqa: E402
+
+
+def _save(fig: plt.Figure, path: str | Path) -> None:
+    write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight"))
+    plt.close(fig)
+
+
+def heatmap(matrix: pd.DataFrame, title: str, path: str | Path) -> None:
+    """A task-by-task matrix with task names on both axes."""
+    size = max(4.0, 0.45 * len(matrix) + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="viridis")
+    ax.set_xticks(range(len(matrix)), matrix.columns, rotation=90)
+    ax.set_yticks(range(len(matrix)), matrix.index)
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    _save(fig, path)
+
+
+def total_loss_bars(summary: pd.DataFrame, path: str | Path) -> None:
+    """Total normalised test loss by method and k, with the spread over seeds."""
+    labels = [f"{m}\nk={k}" for m, k in zip(summary["method"], summary["k"], strict=True)]
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(labels) + 1), 4))
+    ax.bar(labels, summary["total_loss"], yerr=summary["total_loss_std"], capsize=3,
+           color="tab:blue")
+    ax.axhline(summary.loc[summary["method"] == "stl", "total_loss"].mean(), color="grey",
+               linestyle="--", label="STL")
+    ax.set_ylabel("total test loss (sum of loss / STL loss)")
+    ax.set_title(f"{summary['dataset'].iloc[0]}: total loss by method and budget (lower is better)")
+    ax.legend()
+    _save(fig, path)

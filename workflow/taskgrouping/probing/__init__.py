@@ -1,0 +1,1 @@
+"""Sample-wise probing of the shared parameters' optimisation landscape."""

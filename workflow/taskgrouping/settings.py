@@ -1,0 +1,65 @@
+"""Config slices handed to each stage, so a stage reruns only when its own slice changes.
+
+Snakemake passes a stage its slice as JSON (`--settings`); the stage logs it to MLflow
+as params and hashes it into the `config_hash` tag.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from taskgrouping.data.registry import resolve_tasks
+
+BASELINES = ("stl", "all")
+
+
+def data_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The dataset's settings with its task list resolved (null means every task)."""
+    name = config["dataset"]
+    try:
+        settings = dict(config["datasets"][name])
+    except KeyError as err:
+        raise ValueError(
+            f"config key datasets.{name} is missing (config/datasets/{name}.yaml)"
+        ) from err
+    settings["tasks"] = resolve_tasks(name, settings.get("tasks"))
+    return settings
+
+
+def stage_settings(config: dict[str, Any], stage: str, method: str | None = None) -> dict[str, Any]:
+    """The part of `config` that `stage` (and, for clustering, `method`) depends on."""
+    base: dict[str, Any] = {"dataset": config["dataset"]}
+    if stage == "tracking":
+        return base | {"mlflow": config["mlflow"]}
+    data = data_settings(config)
+    if stage == "probe":
+        return base | {"data": data, "samplewise": config["samplewise"]}
+    if stage == "cluster":
+        extra = {} if method in BASELINES else {method: config[method]}
+        return base | {"tasks": data["tasks"]} | extra
+    if stage == "train":
+        return base | {"data": data}
+    if stage == "evaluate":
+        sections = {key: config[key] for key in ("methods", "budgets", "seeds")}
+        return base | {"tasks": data["tasks"]} | sections
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+def settings_argument(config: dict[str, Any], stage: str, method: str | None = None) -> str:
+    """`stage_settings` as the JSON text of a `--settings` argument."""
+    return json.dumps(stage_settings(config, stage, method), sort_keys=True)
+
+
+def parse_settings(text: str) -> dict[str, Any]:
+    """Read `--settings`: inline JSON, or `@path` to a JSON or YAML file."""
+    if text.startswith("@"):
+        path = Path(text[1:])
+        return yaml.safe_load(path.read_text())
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"--settings is not valid JSON: {err}") from err

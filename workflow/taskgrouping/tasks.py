@@ -1,0 +1,64 @@
+"""What a task is: its name and type, and the loss and metric that score it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """A task type: head width, per-sample loss on logits, and a test metric."""
+
+    name: str
+    head_width: int
+    loss_name: str
+    per_sample_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    metric_name: str
+    metric: Callable[[np.ndarray, np.ndarray], float]
+    higher_is_better: bool
+
+
+def _bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits.squeeze(-1), target, reduction="none")
+
+
+def _auroc(scores: np.ndarray, target: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    if np.unique(target).size < 2:
+        return float("nan")
+    return float(roc_auc_score(target, scores))
+
+
+BINARY = TaskKind(
+    name="binary",
+    head_width=1,
+    loss_name="bce",
+    per_sample_loss=_bce,
+    metric_name="auroc",
+    metric=_auroc,
+    higher_is_better=True,
+)
+
+KINDS = {kind.name: kind for kind in (BINARY,)}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of a dataset: its name and its type."""
+
+    name: str
+    kind: TaskKind
+
+    @property
+    def metric_name(self) -> str:
+        return self.kind.metric_name
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.kind.higher_is_better

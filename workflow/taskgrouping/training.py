@@ -1,0 +1,118 @@
+"""One trainer for every group: STL, all tasks, or any subset, with early stopping."""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from taskgrouping.data.base import SplitData
+from taskgrouping.models.mtl import MultiTaskMLP, build_model
+
+
+@dataclass(frozen=True)
+class TaskScore:
+    """A task's scores under the model of its group (losses are per-sample means)."""
+
+    task: str
+    val_loss: float
+    test_loss: float
+    metric_name: str
+    test_metric: float
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    scores: list[TaskScore]
+    best_epoch: int
+    epochs_run: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_deterministic(seed: int, threads: int) -> None:
+    """Same seed, same numbers on CPU."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+
+
+def task_losses(model: MultiTaskMLP, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list]:
+    """Mean loss of every task head on (x, y), and the heads' logits."""
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x))
+        target = torch.from_numpy(y)
+        losses = [
+            float(task.kind.per_sample_loss(out, target[:, j]).mean())
+            for j, (task, out) in enumerate(zip(model.tasks, logits, strict=True))
+        ]
+    return losses, logits
+
+
+def train_group(
+    data: SplitData, group: list[str], hidden: list[int], train: dict[str, Any], seed: int
+) -> TrainResult:
+    """Train one hard-sharing model on `group`, stop early on the summed validation loss."""
+    started = time.perf_counter()
+    columns = data.task_index(group)
+    tasks = tuple(data.tasks[j] for j in columns)
+    model = build_model(data.feature_dim, hidden, tasks, seed)
+    optimiser = torch.optim.Adam(
+        model.parameters(), lr=train["learning_rate"], weight_decay=train["weight_decay"]
+    )
+    x_train = torch.from_numpy(data.x_train)
+    y_train = torch.from_numpy(data.y_train[:, columns])
+    y_val = data.y_val[:, columns]
+    shuffler = torch.Generator().manual_seed(seed)
+    best_loss, best_epoch, best_state, step = float("inf"), 0, copy.deepcopy(model.state_dict()), 0
+    epoch = 0
+    for epoch in range(1, train["max_epochs"] + 1):
+        model.train()
+        for batch in torch.randperm(len(x_train), generator=shuffler).split(train["batch_size"]):
+            step += 1
+            logits = model(x_train[batch])
+            losses = [
+                task.kind.per_sample_loss(out, y_train[batch, j]).mean()
+                for j, (task, out) in enumerate(zip(tasks, logits, strict=True))
+            ]
+            for task, loss in zip(tasks, losses, strict=True):
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"non-finite training loss for task {task.name} at epoch {epoch}, "
+                        f"step {step} (group {list(group)}, seed {seed})"
+                    )
+            optimiser.zero_grad()
+            torch.stack(losses).sum().backward()
+            optimiser.step()
+        model.eval()
+        val_loss = sum(task_losses(model, data.x_val, y_val)[0])
+        if val_loss < best_loss:
+            best_loss, best_epoch, best_state = val_loss, epoch, copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= train["patience"]:
+            break
+    model.load_state_dict(best_state)
+    return TrainResult(
+        scores=score(model, data, columns),
+        best_epoch=best_epoch,
+        epochs_run=epoch,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def score(model: MultiTaskMLP, data: SplitData, columns: list[int]) -> list[TaskScore]:
+    """Validation loss, test loss and test metric of every task of the model."""
+    val_losses, _ = task_losses(model, data.x_val, data.y_val[:, columns])
+    test_losses, test_logits = task_losses(model, data.x_test, data.y_test[:, columns])
+    scores = []
+    for j, task in enumerate(model.tasks):
+        target = data.y_test[:, columns[j]]
+        metric = task.kind.metric(test_logits[j].squeeze(-1).numpy(), target)
+        scores.append(TaskScore(task.name, val_losses[j], test_losses[j], task.metric_name, metric))
+    return scores
