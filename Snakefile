@@ -1,6 +1,8 @@
 # taskgrouping: which tasks to train together (Thakur et al., arXiv 2412.04413).
 # A table of contents: load and validate the config, then one include per stage.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+
+from taskgrouping.config_validation import validate_config
 
 min_version("9.0")
 
@@ -8,13 +10,13 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, schema="workflow/taskgrouping/schemas/config.schema.yaml")
+validate_config(config)
 
 
 configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"
 
 
-validate(config, schema="workflow/taskgrouping/schemas/config.schema.yaml")
+validate_config(config)
 
 
 include: "rules/common.smk"

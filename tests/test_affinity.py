@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from taskgrouping.affinity import distance_matrix, read_matrix, similarity_matrix
 
 

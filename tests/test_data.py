@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from taskgrouping.data import yeast
 from taskgrouping.data.registry import load_split, resolve_tasks
 

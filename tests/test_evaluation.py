@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from taskgrouping.evaluation import evaluation_table, summary_table
 
 

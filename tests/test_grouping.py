@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
 from taskgrouping.grouping.spectral import spectral_groups
 

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+
 from taskgrouping.models.mtl import build_model
 from taskgrouping.probing.distance import pair_distance
 from taskgrouping.probing.samplewise import (

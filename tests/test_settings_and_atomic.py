@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from taskgrouping.atomic import atomic_path, write_json
 from taskgrouping.provenance import flatten, settings_hash
 from taskgrouping.settings import parse_settings, stage_settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from mlflow.tracking import MlflowClient
+
 from taskgrouping.atomic import read_json
 from taskgrouping.tracking import (
     TrackingError,

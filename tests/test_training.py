@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from taskgrouping.data.registry import load_split
 from taskgrouping.training import make_deterministic, train_group
 

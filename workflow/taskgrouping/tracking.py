@@ -134,6 +134,12 @@ class StageRun:
     def __init__(self, client, run_id: str) -> None:
         self.client = client
         self.run_id = run_id
+        self.started = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of the stage's own work: tracking set-up and imports are not counted."""
+        return time.perf_counter() - self.started
 
     def log_metrics(self, metrics: dict[str, float], step: int = 0) -> None:
         from mlflow.entities import Metric
@@ -163,14 +169,13 @@ def stage_run(
         _log_params(client, run.info.run_id, flatten(settings))
     except Exception as err:  # noqa: BLE001
         raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
-    started = time.perf_counter()
     stage_record = StageRun(client, run.info.run_id)
     try:
         yield stage_record
     except BaseException:
         with_retry(client.set_terminated, run.info.run_id, status="FAILED")
         raise
-    stage_record.log_metrics({"stage_seconds": time.perf_counter() - started})
+    stage_record.log_metrics({"stage_seconds": stage_record.elapsed})
     with_retry(client.set_terminated, run.info.run_id, status="FINISHED")
 
 

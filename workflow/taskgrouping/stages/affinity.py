@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from taskgrouping.tracking import stage_run
 
 def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str],
         pairs: list[str], out: str, distance_out: str, heatmap_out: str, meta_out: str) -> None:
-    started = time.perf_counter()
     tasks = settings["data"]["tasks"]
     with stage_run(parent, "affinity", settings, {"affinity": "samplewise"}) as record:
         pair_records = [read_json(path) for path in pairs]
@@ -31,7 +29,7 @@ def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str],
         probe_seconds = float(torch.load(shared, weights_only=True)["seconds"])
         probe_seconds += sum(float(np.load(path)["seconds"]) for path in signals)
         probe_seconds += sum(rec["seconds"] for rec in pair_records)
-        seconds = probe_seconds + time.perf_counter() - started
+        seconds = probe_seconds + record.elapsed
         write_json(meta_out, {"affinity": "samplewise", "seconds": seconds, "tasks": tasks})
         record.log_metrics({"seconds": seconds, "tasks": len(tasks)})
         for path in (out, distance_out, heatmap_out):

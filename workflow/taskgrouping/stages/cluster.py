@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,10 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
 
 def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: str | None,
         affinity_meta: str | None, out: str, meta_out: str) -> None:
-    started = time.perf_counter()
     with stage_run(parent, "cluster", settings, {"method": method, "k": k}) as record:
         groups = make_groups(settings, method, k, affinity)
         affinity_seconds = read_json(affinity_meta)["seconds"] if affinity_meta else 0.0
-        seconds = affinity_seconds + time.perf_counter() - started
+        seconds = affinity_seconds + record.elapsed
         write_json(out, groups)
         write_json(meta_out, {"method": method, "k": k, "n_groups": len(groups),
                               "grouping_seconds": seconds})

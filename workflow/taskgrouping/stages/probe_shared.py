@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,6 @@ def start_point(data, settings: dict[str, Any]) -> MultiTaskMLP:
 
 
 def run(settings: dict[str, Any], parent: str, out: str, threads: int) -> None:
-    started = time.perf_counter()
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
     with stage_run(parent, "probe_shared", settings, {}) as record:
@@ -37,7 +35,7 @@ def run(settings: dict[str, Any], parent: str, out: str, threads: int) -> None:
         rng = np.random.default_rng(probe["seed"])
         indices = np.sort(rng.choice(len(data.x_train), size=n, replace=False))
         l1_norms = input_l1_norms(model, torch.from_numpy(data.x_train[indices]))
-        seconds = time.perf_counter() - started
+        seconds = record.elapsed
         write_with(out, lambda tmp: torch.save({
             "state_dict": model.state_dict(),
             "tasks": list(data.task_names),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,6 @@ from taskgrouping.training import make_deterministic
 
 def run(settings: dict[str, Any], parent: str, task: str, shared: str, out: str,
         threads: int) -> None:
-    started = time.perf_counter()
     make_deterministic(settings["samplewise"]["seed"], threads)
     with stage_run(parent, "probe_task", settings, {"task": task}) as record:
         data = load_split(settings["dataset"], settings["data"])
@@ -34,6 +32,6 @@ def run(settings: dict[str, Any], parent: str, task: str, shared: str, out: str,
             column,
             state["l1_norms"],
         )
-        seconds = time.perf_counter() - started
+        seconds = record.elapsed
         write_with(out, lambda tmp: np.savez(tmp, signals=signals.numpy(), seconds=seconds))
         record.log_metrics({"seconds": seconds, "signal_width": signals.shape[1]})
