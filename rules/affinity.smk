@@ -11,7 +11,7 @@ rule affinity:
         heatmap=report(f"{RESULTS}/affinity/samplewise.png", category="Affinity"),
         meta=f"{RESULTS}/affinity/samplewise.meta.json",
     log:
-        f"logs/{DATASET}/affinity.log",
+        f"{RESULTS}/logs/affinity.log",
     params:
         settings=settings("probe"),
     conda:

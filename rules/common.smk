@@ -1,6 +1,7 @@
 # Shared names and input functions; the config is already validated by the Snakefile.
 import itertools
 import json
+import re
 
 from taskgrouping.settings import BASELINES, data_settings, settings_argument
 
@@ -9,6 +10,13 @@ TASKS = data_settings(config)["tasks"]
 RESULTS = f"results/{DATASET}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
 PAIRS = list(itertools.combinations(TASKS, 2))
+
+for _task in TASKS:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", _task) or "__" in _task:
+        raise ValueError(
+            f"task {_task!r} of {DATASET}: task names become file names; use letters, digits,"
+            " '.', '-' and single '_' only"
+        )
 
 for _budget in config["budgets"]:
     if _budget > len(TASKS):

@@ -9,7 +9,7 @@ rule evaluate:
         summary=report(f"{RESULTS}/summary.csv", category="Evaluation"),
         plot=report(f"{RESULTS}/total_loss.png", category="Evaluation"),
     log:
-        f"logs/{DATASET}/evaluate.log",
+        f"{RESULTS}/logs/evaluate.log",
     params:
         settings=settings("evaluate"),
     conda:

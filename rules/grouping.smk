@@ -21,7 +21,7 @@ checkpoint cluster:
         groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
         meta=f"{RESULTS}/groups/meta/{{method}}_k{{k}}.json",
     log:
-        f"logs/{DATASET}/cluster/{{method}}_k{{k}}.log",
+        f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
     params:
         settings=lambda w: settings("cluster", w.method),
         affinity=affinity_arguments,

@@ -5,7 +5,7 @@ rule probe_shared:
     output:
         f"{RESULTS}/probe/shared.pt",
     log:
-        f"logs/{DATASET}/probe_shared.log",
+        f"{RESULTS}/logs/probe_shared.log",
     params:
         settings=settings("probe"),
     threads: 1
@@ -24,7 +24,7 @@ rule probe_task:
     output:
         f"{RESULTS}/probe/task/{{task}}.npz",
     log:
-        f"logs/{DATASET}/probe_task/{{task}}.log",
+        f"{RESULTS}/logs/probe_task/{{task}}.log",
     params:
         settings=settings("probe"),
     threads: 1
@@ -45,7 +45,7 @@ rule pair:
     output:
         f"{RESULTS}/probe/pair/{{first}}__{{second}}.json",
     log:
-        f"logs/{DATASET}/pair/{{first}}__{{second}}.log",
+        f"{RESULTS}/logs/pair/{{first}}__{{second}}.log",
     params:
         settings=settings("probe"),
     wildcard_constraints:

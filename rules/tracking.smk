@@ -7,7 +7,7 @@ rule mlflow_parent:
     output:
         PARENT,
     log:
-        f"logs/{DATASET}/mlflow_parent.log",
+        f"{RESULTS}/logs/mlflow_parent.log",
     params:
         settings=lambda w: json.dumps(config, sort_keys=True),
     conda:

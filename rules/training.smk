@@ -6,7 +6,7 @@ rule train_group:
     output:
         f"{RESULTS}/train/{{method}}_k{{k}}/group{{group}}_seed{{seed}}.json",
     log:
-        f"logs/{DATASET}/train/{{method}}_k{{k}}/group{{group}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/train/{{method}}_k{{k}}/group{{group}}_seed{{seed}}.log",
     params:
         settings=settings("train"),
     threads: 1

@@ -62,14 +62,10 @@ def test_failed_stage_marks_its_run_failed(pipeline) -> None:
     assert statuses == {"FAILED"}
 
 
-def test_unreachable_store_names_the_uri(tmp_path) -> None:
+def test_unreachable_store_names_the_uri(tmp_path, monkeypatch) -> None:
     uri = "http://127.0.0.1:9/nowhere"
     config = {"dataset": "toy", "mlflow": {"tracking_uri": uri, "experiment": None}}
-    import os
-    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
-    try:
-        with pytest.raises(TrackingError, match="127.0.0.1:9/nowhere"):
-            init_pipeline(tmp_path / "results" / "toy" / "mlflow_parent.json", "toy", config)
-    finally:
-        del os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"]
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    with pytest.raises(TrackingError, match="127.0.0.1:9/nowhere"):
+        init_pipeline(tmp_path / "results" / "toy" / "mlflow_parent.json", "toy", config)
     assert not (tmp_path / "results" / "toy" / "mlflow_parent.json").exists()

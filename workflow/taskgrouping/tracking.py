@@ -102,11 +102,9 @@ def init_pipeline(
                 run_name=f"pipeline {dataset}",
                 tags=_tags("pipeline", dataset, config, {}),
             )
-    except TrackingError:
-        raise
-    except Exception as err:  # noqa: BLE001
+            _log_params(client, run.info.run_id, flatten(config))
+    except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
         raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
-    _log_params(client, run.info.run_id, flatten(config))
     record = {
         "tracking_uri": uri,
         "experiment_id": experiment_id,

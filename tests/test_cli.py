@@ -1,0 +1,64 @@
+"""The CLI: one verb per stage, and bad input as one error line with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from taskgrouping.cli import VERBS, build_parser, main
+
+RULE_VERBS = {"init-tracking", "probe-shared", "probe-task", "pair", "affinity", "cluster",
+              "train-group", "evaluate"}
+
+
+def test_every_stage_has_a_verb() -> None:
+    assert set(VERBS) == RULE_VERBS
+    for verb in VERBS:
+        assert build_parser().parse_args([verb, *_minimal(verb)])
+
+
+def _minimal(verb: str) -> list[str]:
+    """Enough arguments for argparse to accept the verb."""
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0].choices[verb]  # noqa: SLF001
+    args: list[str] = []
+    for action in sub._actions:  # noqa: SLF001
+        if action.required:
+            count = action.nargs if isinstance(action.nargs, int) else 1
+            args += [action.option_strings[0], *["x"] * count]
+    return args
+
+
+def test_missing_groups_file_is_one_line(tmp_path, capsys) -> None:
+    missing = tmp_path / "nope.json"
+    code = main(["train-group", "--settings", json.dumps({"dataset": "yeast"}),
+                 "--parent", "p.json", "--method", "samplewise", "--k", "2", "--group", "0",
+                 "--seed", "0", "--groups", str(missing), "--out", str(tmp_path / "o.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1
+    assert err[0].startswith("taskgrouping train-group: error:") and "nope.json" in err[0]
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_group_index_out_of_range_names_the_file(tmp_path, capsys) -> None:
+    groups = tmp_path / "g.json"
+    groups.write_text('[["Class1"]]')
+    code = main(["train-group", "--settings", '{"dataset": "yeast"}', "--parent", "p.json",
+                 "--method", "stl", "--k", "1", "--group", "3", "--seed", "0",
+                 "--groups", str(groups), "--out", str(tmp_path / "o.json")])
+    assert code == 1
+    assert "no group 3 (it holds 1 groups)" in capsys.readouterr().err
+
+
+def test_bad_settings_json(capsys) -> None:
+    code = main(["pair", "--settings", "{oops", "--parent", "p", "--tasks", "a", "b",
+                 "--signals", "a.npz", "b.npz", "--out", "o.json"])
+    assert code == 1
+    assert "--settings is not valid JSON" in capsys.readouterr().err
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == "0.1.0"
