@@ -20,6 +20,7 @@ checkpoint cluster:
     output:
         groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
         meta=f"{RESULTS}/groups/meta/{{method}}_k{{k}}.json",
+        graph=report(f"{RESULTS}/groups/{{method}}_k{{k}}.png", category="Groups"),
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
     params:
@@ -30,4 +31,5 @@ checkpoint cluster:
     shell:
         "taskgrouping cluster --settings {params.settings:q} --parent {input.parent}"
         " --method {wildcards.method:q} --k {wildcards.k} {params.affinity}"
-        " --out {output.groups} --meta-out {output.meta} > {log} 2>&1"
+        " --out {output.groups} --meta-out {output.meta} --graph-out {output.graph}"
+        " > {log} 2>&1"

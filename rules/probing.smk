@@ -1,9 +1,10 @@
-# theta0 and the probe set, shared by every task's probe.
+# theta0, the probe set, and the per-sample factors every task's probe shares.
 rule probe_shared:
     input:
         parent=parent_run,
     output:
-        f"{RESULTS}/probe/shared.pt",
+        start=f"{RESULTS}/probe/shared.pt",
+        stats=f"{RESULTS}/probe/shared_stats.npz",
     log:
         f"{RESULTS}/logs/probe_shared.log",
     params:
@@ -13,14 +14,14 @@ rule probe_shared:
         "../envs/taskgrouping.yaml"
     shell:
         "taskgrouping probe-shared --settings {params.settings:q} --parent {input.parent}"
-        " --threads {threads} --out {output} > {log} 2>&1"
+        " --threads {threads} --out {output.start} --stats-out {output.stats} > {log} 2>&1"
 
 
-# One job per task: its backprop signals over the probe set.
+# One job per task: its backprop signals of the fast-path layers over the probe set.
 rule probe_task:
     input:
         parent=parent_run,
-        shared=rules.probe_shared.output[0],
+        shared=rules.probe_shared.output.start,
     output:
         f"{RESULTS}/probe/task/{{task}}.npz",
     log:
@@ -36,10 +37,30 @@ rule probe_task:
         " --out {output} > {log} 2>&1"
 
 
-# One job per task pair: the sample-wise distance.
+# The layers that do not factorise (conv, norm, ...): every pair at once, chunk by chunk.
+rule probe_general:
+    input:
+        parent=parent_run,
+        shared=rules.probe_shared.output.start,
+    output:
+        f"{RESULTS}/probe/general.npz",
+    log:
+        f"{RESULTS}/logs/probe_general.log",
+    params:
+        settings=settings("probe"),
+    threads: 1
+    conda:
+        "../envs/taskgrouping.yaml"
+    shell:
+        "taskgrouping probe-general --settings {params.settings:q} --parent {input.parent}"
+        " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"
+
+
+# One job per task pair: the fast-path distance sum.
 rule pair:
     input:
         parent=parent_run,
+        stats=rules.probe_shared.output.stats,
         first=f"{RESULTS}/probe/task/{{first}}.npz",
         second=f"{RESULTS}/probe/task/{{second}}.npz",
     output:
@@ -55,5 +76,5 @@ rule pair:
         "../envs/taskgrouping.yaml"
     shell:
         "taskgrouping pair --settings {params.settings:q} --parent {input.parent}"
-        " --tasks {wildcards.first:q} {wildcards.second:q}"
+        " --tasks {wildcards.first:q} {wildcards.second:q} --stats {input.stats}"
         " --signals {input.first} {input.second} --out {output} > {log} 2>&1"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from taskgrouping.cli import VERBS, build_parser, main
 
-RULE_VERBS = {"init-tracking", "probe-shared", "probe-task", "pair", "affinity", "cluster",
-              "train-group", "evaluate"}
+REPO = Path(__file__).resolve().parents[1]
 
 
-def test_every_stage_has_a_verb() -> None:
-    assert set(VERBS) == RULE_VERBS
+def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
+    rule_verbs = [verb for path in sorted((REPO / "rules").glob("*.smk"))
+                  for verb in re.findall(r'"taskgrouping ([a-z-]+) ', path.read_text())]
+    assert sorted(rule_verbs) == sorted(set(rule_verbs)), "a verb is called by two rules"
+    assert set(rule_verbs) == set(VERBS)
     for verb in VERBS:
         assert build_parser().parse_args([verb, *_minimal(verb)])
 
@@ -26,7 +30,7 @@ def _minimal(verb: str) -> list[str]:
     for action in sub._actions:  # noqa: SLF001
         if action.required:
             count = action.nargs if isinstance(action.nargs, int) else 1
-            args += [action.option_strings[0], *["x"] * count]
+            args += [action.option_strings[0], *["1"] * count]
     return args
 
 
@@ -53,7 +57,7 @@ def test_group_index_out_of_range_names_the_file(tmp_path, capsys) -> None:
 
 def test_bad_settings_json(capsys) -> None:
     code = main(["pair", "--settings", "{oops", "--parent", "p", "--tasks", "a", "b",
-                 "--signals", "a.npz", "b.npz", "--out", "o.json"])
+                 "--signals", "a.npz", "b.npz", "--stats", "s.npz", "--out", "o.json"])
     assert code == 1
     assert "--settings is not valid JSON" in capsys.readouterr().err
 

@@ -5,6 +5,9 @@ import pandas as pd
 import pytest
 
 from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
+from taskgrouping.grouping.gat_gmm import gat_gmm_groups
+from taskgrouping.grouping.graph import task_graph
+from taskgrouping.grouping.louvain import louvain_groups
 from taskgrouping.grouping.spectral import spectral_groups
 
 TASKS = [f"t{i}" for i in range(7)]
@@ -28,19 +31,47 @@ def test_baselines() -> None:
     assert all_in_one(["a", "b"]) == [["a", "b"]]
 
 
-def test_spectral_recovers_blocks() -> None:
-    blocks = [["t0", "t3", "t5"], ["t1", "t2"], ["t4", "t6"]]
-    values = np.full((7, 7), 0.05)
-    for block in blocks:
+BLOCKS = [["t0", "t3", "t5"], ["t1", "t2"], ["t4", "t6"]]
+GAT = {"hidden": 16, "heads": 4, "embedding": 8, "epochs": 300, "learning_rate": 0.01,
+       "covariance": "spherical", "bic_k_max": 5}
+
+
+def _blocks() -> pd.DataFrame:
+    noise = np.random.default_rng(0).uniform(0, 0.05, (7, 7))
+    values = 0.05 + (noise + noise.T) / 2
+    for block in BLOCKS:
         rows = [TASKS.index(t) for t in block]
         values[np.ix_(rows, rows)] = 0.9
     np.fill_diagonal(values, 1.0)
-    similarity = pd.DataFrame(values, index=TASKS, columns=TASKS)
-    groups = spectral_groups(similarity, 3, seed=0)
-    assert sorted(map(sorted, groups)) == sorted(map(sorted, blocks))
-    assert groups == spectral_groups(similarity, 3, seed=0)
+    return pd.DataFrame(values, index=TASKS, columns=TASKS)
+
+
+@pytest.mark.parametrize("grouper", [spectral_groups, gat_gmm_groups, louvain_groups])
+def test_groupers_recover_blocks_deterministically(grouper) -> None:
+    groups, _ = grouper(_blocks(), 3, 0, GAT)
+    assert sorted(map(sorted, groups)) == sorted(map(sorted, BLOCKS))
+    assert grouper(_blocks(), 3, 0, GAT)[0] == groups
+
+
+def test_gat_gmm_reports_the_bic_choice_of_k() -> None:
+    _, info = gat_gmm_groups(_blocks(), 2, 0, GAT)
+    assert info["bic_k"] == 3
+
+
+@pytest.mark.parametrize("grouper", [spectral_groups, gat_gmm_groups, louvain_groups])
+def test_groupers_respect_the_budget(grouper) -> None:
+    for k in (1, 2):
+        groups, _ = grouper(_blocks(), k, 0, GAT)
+        assert 1 <= len(groups) <= k
+        assert sorted(t for g in groups for t in g) == sorted(TASKS)
 
 
 def test_spectral_with_k_at_least_tasks_is_single_task() -> None:
     similarity = pd.DataFrame(np.eye(3), index=["a", "b", "c"], columns=["a", "b", "c"])
-    assert spectral_groups(similarity, 3, seed=0) == [["a"], ["b"], ["c"]]
+    assert spectral_groups(similarity, 3, seed=0)[0] == [["a"], ["b"], ["c"]]
+
+
+def test_task_graph_has_similarity_edges() -> None:
+    graph = task_graph(_blocks())
+    assert graph.number_of_nodes() == 7 and graph.number_of_edges() == 21
+    assert graph["t0"]["t3"]["weight"] == pytest.approx(0.9)

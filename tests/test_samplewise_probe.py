@@ -1,69 +1,113 @@
-"""The factorised sample-wise distance equals brute-force per-sample gradients."""
+"""Both probing paths, alone and mixed, equal brute-force per-sample gradients."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 import torch
 
-from taskgrouping.models.mtl import build_model
-from taskgrouping.probing.distance import pair_distance
-from taskgrouping.probing.samplewise import (
-    input_l1_norms,
-    per_sample_gradients,
-    scaled_backprop_signals,
-)
+from taskgrouping.models.mtl import MultiTaskModel, build_model, cnn_encoder
+from taskgrouping.probing.bruteforce import bruteforce_distances
+from taskgrouping.probing.distance import fast_pair_sum
+from taskgrouping.probing.engine import samplewise_distances
+from taskgrouping.probing.layers import plan_layers
+from taskgrouping.probing.samplewise import backprop_signals
 from taskgrouping.tasks import BINARY, Task
 
-
-def _problem(n: int = 40, features: int = 7, tasks: int = 4):
-    generator = torch.Generator().manual_seed(3)
-    x = torch.randn(n, features, generator=generator)
-    y = (torch.rand(n, tasks, generator=generator) > 0.5).float()
-    task_list = tuple(Task(f"t{j}", BINARY) for j in range(tasks))
-    return x, y, task_list
+TASKS = tuple(Task(f"t{j}", BINARY) for j in range(4))
 
 
-@pytest.mark.parametrize("heads", ["identical", "independent"])
-@pytest.mark.parametrize("hidden", [[5], [6, 4, 3]])
-def test_factorised_distance_equals_bruteforce(heads: str, hidden: list[int]) -> None:
-    x, y, tasks = _problem()
-    model = build_model(x.shape[1], hidden, tasks, seed=11)
+def _labels(n: int) -> torch.Tensor:
+    return (torch.rand(n, len(TASKS), generator=torch.Generator().manual_seed(5)) > 0.5).float()
+
+
+def _mlp(heads: str, hidden: list[int]):
+    x = torch.randn(40, 7, generator=torch.Generator().manual_seed(3))
+    model = build_model(7, hidden, TASKS, seed=11)
     if heads == "identical":
         model.tie_heads_by_kind()
-    norms = input_l1_norms(model, x)
-    signals = [scaled_backprop_signals(model, x, y[:, j], j, norms).numpy()
-               for j in range(len(tasks))]
-    grads = [per_sample_gradients(model, x, y[:, j], j).double() for j in range(len(tasks))]
-    for i, j in itertools.combinations(range(len(tasks)), 2):
-        fast = pair_distance(signals[i], signals[j], step_size=0.5)
-        brute = float(0.5 * (grads[i] - grads[j]).abs().sum(dim=1).mean())
-        assert fast == pytest.approx(brute, rel=1e-5)
-        assert brute > 0
+    return model, x, _labels(len(x))
 
 
-def test_signals_are_small_not_per_parameter() -> None:
-    x, y, tasks = _problem()
-    model = build_model(x.shape[1], [6, 4], tasks, seed=0)
-    signals = scaled_backprop_signals(model, x, y[:, 0], 0, input_l1_norms(model, x))
-    assert signals.shape == (len(x), 6 + 4)
+def _cnn():
+    torch.manual_seed(2)
+    encoder, width = cnn_encoder(in_channels=2, channels=[3, 4], hidden=5)
+    model = MultiTaskModel(encoder, width, TASKS)
+    with torch.no_grad():  # non-trivial running statistics for eval-mode BatchNorm
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 1.5)
+    x = torch.randn(24, 2, 6, 6, generator=torch.Generator().manual_seed(4))
+    return model.eval(), x, _labels(len(x))
+
+
+def _check(model, x, y, force_general, kind, chunk_size=7):
+    plan = plan_layers(model, ["encoder.*"], force_general)
+    fast = samplewise_distances(model, x, y, plan, kind, step_size=0.5, chunk_size=chunk_size)
+    brute = bruteforce_distances(model, x, y, plan, kind, step_size=0.5)
+    assert np.allclose(fast, brute, rtol=1e-5, atol=0), (fast, brute)
+    assert (brute[~np.eye(len(brute), dtype=bool)] > 0).all()
+    return plan
+
+
+@pytest.mark.parametrize("kind", ["l1", "sign"])
+@pytest.mark.parametrize("heads", ["identical", "independent"])
+@pytest.mark.parametrize("hidden", [[5], [6, 4, 3]])
+def test_mlp_fast_path_equals_bruteforce(heads, hidden, kind) -> None:
+    plan = _check(*_mlp(heads, hidden), force_general=[], kind=kind)
+    assert not plan.general
+
+
+@pytest.mark.parametrize("kind", ["l1", "sign"])
+def test_mlp_general_path_and_mixed_equal_bruteforce(kind) -> None:
+    model, x, y = _mlp("independent", [6, 4])
+    assert not _check(model, x, y, ["encoder.*"], kind).fast
+    mixed = _check(model, x, y, ["encoder.2"], kind)
+    assert [name for name, _ in mixed.fast] == ["encoder.0"]
+    assert [name for name, _ in mixed.general] == ["encoder.2"]
+
+
+@pytest.mark.parametrize("kind", ["l1", "sign"])
+def test_cnn_mixed_paths_equal_bruteforce(kind) -> None:
+    model, x, y = _cnn()
+    plan = _check(model, x, y, [], kind, chunk_size=5)
+    assert [name for name, _ in plan.fast] == ["encoder.8"]
+    assert {name for name, _ in plan.general} == {"encoder.0", "encoder.1", "encoder.3",
+                                                  "encoder.4"}
+
+
+def test_chunk_size_does_not_change_the_result() -> None:
+    model, x, y = _cnn()
+    plan = plan_layers(model, ["encoder.*"], [])
+    one = samplewise_distances(model, x, y, plan, "l1", 1.0, chunk_size=1)
+    all_at_once = samplewise_distances(model, x, y, plan, "l1", 1.0, chunk_size=len(x))
+    assert np.allclose(one, all_at_once, rtol=1e-6)
+
+
+def test_layer_patterns_select_what_is_probed() -> None:
+    model, _, _ = _cnn()
+    plan = plan_layers(model, ["encoder.8"], [])
+    assert [n for n, _ in plan.fast] == ["encoder.8"] and not plan.general
+    with pytest.raises(ValueError, match="samplewise.layers"):
+        plan_layers(model, ["decoder.*"], [])
+
+
+def test_signals_are_n_by_widths_not_per_parameter() -> None:
+    model, x, y = _mlp("independent", [6, 4])
+    plan = plan_layers(model, ["encoder.*"], [])
+    assert backprop_signals(model, x, y[:, 0], 0, plan).shape == (len(x), 6 + 4)
 
 
 def test_identical_heads_give_label_distance_at_random_start() -> None:
     """With tied heads, tasks with identical labels have distance zero (DESIGN.md §1)."""
-    x, y, tasks = _problem()
+    model, x, y = _mlp("identical", [5])
     y[:, 1] = y[:, 0]
-    model = build_model(x.shape[1], [5], tasks, seed=2)
-    model.tie_heads_by_kind()
-    norms = input_l1_norms(model, x)
-    first, second, third = (scaled_backprop_signals(model, x, y[:, j], j, norms).numpy()
-                            for j in range(3))
-    assert pair_distance(first, second, 1.0) == 0.0
-    assert pair_distance(first, third, 1.0) > 0.0
+    plan = plan_layers(model, ["encoder.*"], [])
+    distances = samplewise_distances(model, x, y, plan, "l1", 1.0, chunk_size=8)
+    assert distances[0, 1] == 0.0 and distances[0, 2] > 0.0
 
 
-def test_pair_distance_rejects_mismatched_shapes() -> None:
+def test_fast_pair_sum_rejects_mismatched_shapes() -> None:
     with pytest.raises(ValueError, match="shapes differ"):
-        pair_distance(np.zeros((3, 2)), np.zeros((4, 2)), 1.0)
+        fast_pair_sum(np.zeros((3, 2)), np.zeros((4, 2)), np.ones((3, 2)), "l1")

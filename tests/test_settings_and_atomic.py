@@ -25,6 +25,8 @@ def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     assert set(probe) == {"dataset", "data", "samplewise"}
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
     assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
+    assert set(stage_settings(config, "cluster", "samplewise")) == {
+        "dataset", "tasks", "samplewise", "gat_gmm"}
     assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
     assert "mlflow" not in stage_settings(config, "train")
 

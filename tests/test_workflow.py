@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -23,8 +24,8 @@ def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
 def test_dry_run_plans_every_stage(tmp_path) -> None:
     result = snakemake(tmp_path, small_config(tmp_path), "-n")
     assert result.returncode == 0, result.stderr
-    for rule in ("mlflow_parent", "probe_shared", "probe_task", "pair", "affinity", "cluster",
-                 "evaluate"):
+    for rule in ("mlflow_parent", "probe_shared", "probe_task", "probe_general", "pair",
+                 "affinity", "cluster", "evaluate"):
         assert rule in result.stdout
     assert re.search(r"^pair\s+6$", result.stdout, re.MULTILINE), result.stdout
 
@@ -70,7 +71,9 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert (results / "affinity" / "samplewise.png").stat().st_size > 1000
 
     groups = json.loads((results / "groups" / "samplewise_k2.json").read_text())
-    assert len(groups) == 2 and sorted(t for g in groups for t in g) == sorted(tasks)
+    assert 1 <= len(groups) <= 2 and sorted(t for g in groups for t in g) == sorted(tasks)
+    assert (results / "groups" / "samplewise_k2.png").stat().st_size > 1000
+    assert_pipeline_affinity_is_exact(tmp_path, tasks)
 
     evaluation = pd.read_csv(results / "evaluation.csv")
     assert len(evaluation) == 4 * len(tasks)  # samplewise, random, stl, all x 1 seed
@@ -81,7 +84,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert set(summary["method"]) == {"samplewise", "random", "stl", "all"}
     assert list(summary.columns[:4]) == ["dataset", "method", "k", "n_groups"]
     row = summary.set_index("method").loc["samplewise"]
-    assert row["grouping_seconds"] > 0 and row["k"] == 2
+    assert row["grouping_seconds"] > 0 and row["k"] == 2 and row["n_groups"] == len(groups)
     assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
     assert (results / "total_loss.png").exists()
 
@@ -97,8 +100,8 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert "total_loss/samplewise/k2" in parent_run.data.metrics
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent["run_id"]]
     stages = {r.data.tags["stage"] for r in children}
-    assert stages == {"probe_shared", "probe_task", "pair", "affinity", "cluster",
-                      "train_group", "evaluate"}
+    assert stages == {"probe_shared", "probe_task", "probe_general", "pair", "affinity",
+                      "cluster", "train_group", "evaluate"}
     assert len(children) == len(runs) - 1
     assert sum(r.data.tags["stage"] == "pair" for r in children) == 6
     assert all(r.info.status == "FINISHED" for r in children)
@@ -111,3 +114,29 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
 
     rerun = snakemake(tmp_path, small_config(tmp_path), "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
+
+
+def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:
+    """The distances the jobs assembled equal brute force on the same theta0 and probe set."""
+    import torch
+
+    from taskgrouping.data.registry import load_split
+    from taskgrouping.probing.bruteforce import bruteforce_distances
+    from taskgrouping.probing.layers import plan_layers
+    from taskgrouping.probing.start import initial_model
+
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    settings = {"dataset": "yeast", "data": config["datasets"]["yeast"],
+                "samplewise": config["samplewise"]}
+    data = load_split("yeast", settings["data"])
+    state = torch.load(workdir / "results/yeast/probe/shared.pt", weights_only=True)
+    model = initial_model(data, settings)
+    model.load_state_dict(state["state_dict"])
+    rows = state["probe_indices"].numpy()
+    plan = plan_layers(model.eval(), ["encoder.*"], [])
+    expected = bruteforce_distances(model, torch.from_numpy(data.x_train[rows]),
+                                    torch.from_numpy(data.y_train[rows]), plan, "l1", 1.0)
+    written = pd.read_csv(workdir / "results/yeast/affinity/samplewise_distance.csv",
+                          index_col=0)
+    assert list(written.index) == tasks
+    assert np.allclose(written.to_numpy(), expected, rtol=1e-5)

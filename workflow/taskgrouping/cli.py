@@ -33,6 +33,8 @@ def _init_tracking(p: argparse.ArgumentParser) -> None:
 
 def _probe_shared(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
+    p.add_argument("--stats-out", required=True,
+                   help="per-sample fast-path layer factors and probe counts (npz)")
 
 
 def _probe_task(p: argparse.ArgumentParser) -> None:
@@ -41,18 +43,25 @@ def _probe_task(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shared", required=True, help="output of probe-shared")
 
 
+def _probe_general(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+    p.add_argument("--shared", required=True, help="output of probe-shared")
+
+
 def _pair(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--tasks", nargs=2, required=True, metavar="TASK")
     p.add_argument("--signals", nargs=2, required=True, metavar="NPZ",
                    help="probe-task outputs of the two tasks, in --tasks order")
+    p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
 
 
 def _affinity(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("--shared", required=True)
+    p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
     p.add_argument("--signals", nargs="+", required=True)
     p.add_argument("--pairs", nargs="+", required=True)
+    p.add_argument("--general", required=True, help="output of probe-general")
     p.add_argument("--distance-out", required=True)
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--meta-out", required=True)
@@ -65,6 +74,7 @@ def _cluster(p: argparse.ArgumentParser) -> None:
     p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
     p.add_argument("--affinity-meta", help="the affinity stage's meta JSON (its cost)")
     p.add_argument("--meta-out", required=True)
+    p.add_argument("--graph-out", required=True, help="task graph coloured by group (PNG)")
 
 
 def _train_group(p: argparse.ArgumentParser) -> None:
@@ -92,6 +102,8 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
     "probe-shared": ("probe_shared", _probe_shared,
                      "theta0, the probe set and the shared layers' input norms"),
     "probe-task": ("probe_task", _probe_task, "one task's backprop signals over the probe set"),
+    "probe-general": ("probe_general", _probe_general,
+                      "every pair's distance over the non-factorising shared layers"),
     "pair": ("pair", _pair, "the sample-wise distance of one task pair"),
     "affinity": ("affinity", _affinity, "aggregate pair distances into the affinity matrix"),
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),

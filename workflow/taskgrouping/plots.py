@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from taskgrouping.atomic import write_with  # noqa: E402
@@ -42,4 +43,24 @@ def total_loss_bars(summary: pd.DataFrame, path: str | Path) -> None:
     ax.set_ylabel("total test loss (sum of loss / STL loss)")
     ax.set_title(f"{summary['dataset'].iloc[0]}: total loss by method and budget (lower is better)")
     ax.legend()
+    _save(fig, path)
+
+
+def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str,
+                    path: str | Path) -> None:
+    """Tasks coloured by group; edge width grows with similarity."""
+    colour = {task: index for index, group in enumerate(groups) for task in group}
+    layout = nx.spring_layout(graph, weight="weight", seed=0) if graph.number_of_edges() \
+        else nx.circular_layout(graph)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    weights = [data["weight"] for _, _, data in graph.edges(data=True)]
+    top = max(weights, default=1.0)
+    nx.draw_networkx_edges(graph, layout, ax=ax, width=[2.5 * w / top for w in weights],
+                           alpha=0.4)
+    nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=500, cmap="tab10",
+                           node_color=[colour.get(task, -1) for task in graph.nodes],
+                           vmin=0, vmax=9)
+    nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8)
+    ax.set_title(title)
+    ax.axis("off")
     _save(fig, path)

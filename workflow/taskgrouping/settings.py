@@ -40,6 +40,8 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
         return base | {"data": data, "samplewise": config["samplewise"]}
     if stage == "cluster":
         extra = {} if method in BASELINES else {method: config[method]}
+        if method == "samplewise" and config["samplewise"]["grouper"] == "gat_gmm":
+            extra["gat_gmm"] = config["gat_gmm"]
         return base | {"tasks": data["tasks"]} | extra
     if stage == "train":
         return base | {"data": data}

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from taskgrouping.data.base import SplitData
-from taskgrouping.models.mtl import MultiTaskMLP, build_model
+from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.tasks import Task
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def make_deterministic(seed: int, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def task_losses(model: MultiTaskMLP, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list]:
+def task_losses(model: MultiTaskModel, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list]:
     """Mean loss of every task head on (x, y), and the heads' logits."""
     with torch.no_grad():
         logits = model(torch.from_numpy(x))
@@ -58,6 +59,35 @@ def task_losses(model: MultiTaskMLP, x: np.ndarray, y: np.ndarray) -> tuple[list
             for j, (task, out) in enumerate(zip(model.tasks, logits, strict=True))
         ]
     return losses, logits
+
+
+def joint_loss(model: MultiTaskModel, tasks: tuple[Task, ...], x: torch.Tensor,
+               y: torch.Tensor, where: str) -> torch.Tensor:
+    """Sum of the tasks' mean losses; a non-finite one fails naming its task and step."""
+    losses = [
+        task.kind.per_sample_loss(out, y[:, j]).mean()
+        for j, (task, out) in enumerate(zip(tasks, model(x), strict=True))
+    ]
+    for task, loss in zip(tasks, losses, strict=True):
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite training loss for task {task.name} at {where}")
+    return torch.stack(losses).sum()
+
+
+def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
+            train: dict[str, Any], seed: int) -> None:
+    """A short joint training of every task: the warm-up start point theta0."""
+    optimiser = torch.optim.Adam(model.parameters(), lr=train["learning_rate"])
+    shuffler = torch.Generator().manual_seed(seed)
+    x_all, y_all = torch.from_numpy(x), torch.from_numpy(y)
+    model.train()
+    for step in range(1, steps + 1):
+        batch = torch.randint(len(x_all), (train["batch_size"],), generator=shuffler)
+        optimiser.zero_grad()
+        where = f"warm-up step {step}"
+        joint_loss(model, model.tasks, x_all[batch], y_all[batch], where).backward()
+        optimiser.step()
+    model.eval()
 
 
 def train_group(
@@ -81,19 +111,9 @@ def train_group(
         model.train()
         for batch in torch.randperm(len(x_train), generator=shuffler).split(train["batch_size"]):
             step += 1
-            logits = model(x_train[batch])
-            losses = [
-                task.kind.per_sample_loss(out, y_train[batch, j]).mean()
-                for j, (task, out) in enumerate(zip(tasks, logits, strict=True))
-            ]
-            for task, loss in zip(tasks, losses, strict=True):
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"non-finite training loss for task {task.name} at epoch {epoch}, "
-                        f"step {step} (group {list(group)}, seed {seed})"
-                    )
+            where = f"epoch {epoch}, step {step} (group {list(group)}, seed {seed})"
             optimiser.zero_grad()
-            torch.stack(losses).sum().backward()
+            joint_loss(model, tasks, x_train[batch], y_train[batch], where).backward()
             optimiser.step()
         model.eval()
         val_loss = sum(task_losses(model, data.x_val, y_val)[0])
@@ -110,7 +130,7 @@ def train_group(
     )
 
 
-def score(model: MultiTaskMLP, data: SplitData, columns: list[int]) -> list[TaskScore]:
+def score(model: MultiTaskModel, data: SplitData, columns: list[int]) -> list[TaskScore]:
     """Validation loss, test loss and test metric of every task of the model."""
     val_losses, _ = task_losses(model, data.x_val, data.y_val[:, columns])
     test_losses, test_logits = task_losses(model, data.x_test, data.y_test[:, columns])

@@ -8,13 +8,14 @@ import pandas as pd
 from taskgrouping.grouping.baselines import groups_from_labels
 
 
-def spectral_groups(similarity: pd.DataFrame, k: int, seed: int) -> list[list[str]]:
+def spectral_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict | None = None
+                    ) -> tuple[list[list[str]], dict[str, float]]:
     """k groups of tasks that are similar to each other, deterministic by seed."""
     from sklearn.cluster import SpectralClustering
 
     tasks = list(similarity.index)
     if k >= len(tasks):
-        return [[task] for task in tasks]
+        return [[task] for task in tasks], {}
     affinity = similarity.to_numpy(dtype=float)
     affinity = (affinity + affinity.T) / 2
     labels = SpectralClustering(
@@ -23,4 +24,4 @@ def spectral_groups(similarity: pd.DataFrame, k: int, seed: int) -> list[list[st
     groups = groups_from_labels(tasks, np.asarray(labels))
     if len(groups) != k:
         raise RuntimeError(f"spectral clustering returned {len(groups)} groups, asked for {k}")
-    return groups
+    return groups, {}

@@ -1,4 +1,4 @@
-"""Hard-parameter-sharing MTL model: a shared MLP encoder and one linear head per task."""
+"""Hard-parameter-sharing MTL models: a shared encoder and one linear head per task."""
 
 from __future__ import annotations
 
@@ -8,17 +8,12 @@ from torch import nn
 from taskgrouping.tasks import Task
 
 
-class MultiTaskMLP(nn.Module):
-    """`encoder` holds every shared parameter; `heads[j]` is task `task_names[j]`'s alone."""
+class MultiTaskModel(nn.Module):
+    """`encoder` holds every shared parameter; `heads[j]` is task `tasks[j]`'s alone."""
 
-    def __init__(self, in_features: int, hidden: list[int], tasks: tuple[Task, ...]) -> None:
+    def __init__(self, encoder: nn.Module, width: int, tasks: tuple[Task, ...]) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        width = in_features
-        for out in hidden:
-            layers += [nn.Linear(width, out), nn.ReLU()]
-            width = out
-        self.encoder = nn.Sequential(*layers)
+        self.encoder = encoder
         self.tasks = tasks
         self.heads = nn.ModuleList(nn.Linear(width, task.kind.head_width) for task in tasks)
 
@@ -41,9 +36,30 @@ class MultiTaskMLP(nn.Module):
                 head.bias.copy_(reference.bias)
 
 
-def build_model(
-    in_features: int, hidden: list[int], tasks: tuple[Task, ...], seed: int
-) -> MultiTaskMLP:
-    """The model, initialised deterministically from `seed`."""
+def mlp_encoder(in_features: int, hidden: list[int]) -> tuple[nn.Module, int]:
+    """Linear + ReLU blocks: every shared layer factorises (fast probing path)."""
+    layers: list[nn.Module] = []
+    width = in_features
+    for out in hidden:
+        layers += [nn.Linear(width, out), nn.ReLU()]
+        width = out
+    return nn.Sequential(*layers), width
+
+
+def cnn_encoder(in_channels: int, channels: list[int], hidden: int) -> tuple[nn.Module, int]:
+    """Conv + BatchNorm + ReLU blocks, pooled, then a Linear layer: a mixed probing case."""
+    layers: list[nn.Module] = []
+    width = in_channels
+    for out in channels:
+        layers += [nn.Conv2d(width, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU()]
+        width = out
+    layers += [nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(4 * width, hidden), nn.ReLU()]
+    return nn.Sequential(*layers), hidden
+
+
+def build_model(in_features: int, hidden: list[int], tasks: tuple[Task, ...], seed: int
+                ) -> MultiTaskModel:
+    """The MLP model, initialised deterministically from `seed`."""
     torch.manual_seed(seed)
-    return MultiTaskMLP(in_features, hidden, tasks)
+    encoder, width = mlp_encoder(in_features, hidden)
+    return MultiTaskModel(encoder, width, tasks)

@@ -1,17 +1,44 @@
-"""The pair distance on probed signals (numpy only, so a pair job starts fast)."""
+"""Pair distances on probed signals (numpy only, so a pair job starts fast).
+
+Sums, not means: the affinity stage adds the fast and general parts and divides by n
+(and, for the sign variant, by the number of probed parameters).
+"""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
+Sums = TypeVar("Sums")
 
-def pair_distance(signals_i: np.ndarray, signals_j: np.ndarray, step_size: float) -> float:
-    """d(i, j) = eta * mean over samples of the L1 distance of the sample-wise optima.
+DISTANCES = ("l1", "sign")
 
-    `signals_*` are n x sum-of-widths matrices of deltas scaled by (||a||_1 + 1), so the
-    row-wise L1 equals the L1 between the full per-sample gradients.
+
+def layer_weights(widths: list[int], per_layer: np.ndarray) -> np.ndarray:
+    """Expand per-sample, per-layer factors (n x layers) to one factor per signal column."""
+    return np.repeat(per_layer.astype(np.float64) + 1.0, widths, axis=1)
+
+
+def fast_pair_sum(delta_i: np.ndarray, delta_j: np.ndarray, weights: np.ndarray,
+                  kind: str) -> float:
+    """Sum over samples and fast-path parameters of |g_i - g_j| (l1) or [sign differs] (sign).
+
+    `weights` is `layer_weights` of ||a||_1 (l1) or of nnz(a) (sign).
     """
-    if signals_i.shape != signals_j.shape:
-        raise ValueError(f"signal shapes differ: {signals_i.shape} vs {signals_j.shape}")
-    difference = signals_i.astype(np.float64) - signals_j.astype(np.float64)
-    return float(step_size * np.abs(difference).sum(axis=1).mean())
+    if delta_i.shape != delta_j.shape:
+        raise ValueError(f"signal shapes differ: {delta_i.shape} vs {delta_j.shape}")
+    if kind == "l1":
+        difference = np.abs(delta_i.astype(np.float64) - delta_j.astype(np.float64))
+    elif kind == "sign":
+        difference = (np.sign(delta_i) != np.sign(delta_j)).astype(np.float64)
+    else:
+        raise ValueError(f"unknown distance {kind!r}; known: {DISTANCES}")
+    return float((difference * weights).sum())
+
+
+def normalise(total: Sums, kind: str, n: int, parameters: int, step_size: float) -> Sums:
+    """eta/n * L1 sum (l1), or the mean fraction of parameters whose signs differ (sign)."""
+    if kind == "l1":
+        return step_size * total / n  # type: ignore[operator]
+    return total / (n * parameters)  # type: ignore[operator]

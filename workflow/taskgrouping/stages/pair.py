@@ -1,4 +1,4 @@
-"""Stage: the sample-wise distance of one task pair."""
+"""Stage: the fast-path sample-wise distance sum of one task pair."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from typing import Any
 import numpy as np
 
 from taskgrouping.atomic import write_json
-from taskgrouping.probing.distance import pair_distance
+from taskgrouping.probing.distance import fast_pair_sum
 from taskgrouping.tracking import stage_run
 
 
 def run(settings: dict[str, Any], parent: str, tasks: list[str], signals: list[str],
-        out: str) -> None:
+        stats: str, out: str) -> None:
     first, second = tasks
     with stage_run(parent, "pair", settings, {"pair": f"{first}__{second}"}) as record:
-        with np.load(signals[0]) as a, np.load(signals[1]) as b:
-            step_size = settings["samplewise"]["step_size"]
-            distance = pair_distance(a["signals"], b["signals"], step_size)
+        with np.load(signals[0]) as a, np.load(signals[1]) as b, np.load(stats) as shared:
+            total = fast_pair_sum(a["signals"], b["signals"], shared["weights"],
+                                  settings["samplewise"]["distance"])
         seconds = record.elapsed
-        write_json(out, {"tasks": [first, second], "distance": distance, "seconds": seconds})
-        record.log_metrics({"distance": distance, "seconds": seconds})
+        write_json(out, {"tasks": [first, second], "sum": total, "seconds": seconds})
+        record.log_metrics({"sum": total, "seconds": seconds})

@@ -1,4 +1,4 @@
-"""Stage: the common start point theta0, the probe set, and the shared layers' ||a||_1."""
+"""Stage: theta0, the probe set, and what every task's probe shares (input statistics)."""
 
 from __future__ import annotations
 
@@ -9,39 +9,32 @@ import torch
 
 from taskgrouping.atomic import write_with
 from taskgrouping.data.registry import load_split
-from taskgrouping.models.mtl import MultiTaskMLP, build_model
-from taskgrouping.probing.samplewise import input_l1_norms
+from taskgrouping.probing.engine import fast_weights
+from taskgrouping.probing.layers import plan_layers
+from taskgrouping.probing.start import probe_indices, start_point
 from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic
 
 
-def start_point(data, settings: dict[str, Any]) -> MultiTaskMLP:
-    """theta0: the seeded random initialisation, heads tied per task type if asked."""
-    probe = settings["samplewise"]
-    model = build_model(data.feature_dim, settings["data"]["model"]["hidden"], data.tasks,
-                        probe["seed"])
-    if probe["heads"] == "identical":
-        model.tie_heads_by_kind()
-    return model
-
-
-def run(settings: dict[str, Any], parent: str, out: str, threads: int) -> None:
+def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
     with stage_run(parent, "probe_shared", settings, {}) as record:
         data = load_split(settings["dataset"], settings["data"])
         model = start_point(data, settings)
-        n = min(probe["probe_samples"], len(data.x_train))
-        rng = np.random.default_rng(probe["seed"])
-        indices = np.sort(rng.choice(len(data.x_train), size=n, replace=False))
-        l1_norms = input_l1_norms(model, torch.from_numpy(data.x_train[indices]))
+        indices = probe_indices(data.y_train, probe["probe_samples"], probe["seed"],
+                                probe["stratify"])
+        plan = plan_layers(model, probe["layers"], probe["general_layers"])
+        weights = fast_weights(model, torch.from_numpy(data.x_train[indices]), plan,
+                               probe["distance"])
+        fast_params, general_params = plan.parameter_count()
         seconds = record.elapsed
-        write_with(out, lambda tmp: torch.save({
-            "state_dict": model.state_dict(),
-            "tasks": list(data.task_names),
-            "probe_indices": torch.from_numpy(indices),
-            "l1_norms": l1_norms,
-            "seconds": seconds,
-        }, tmp))
-        record.log_metrics({"probe_samples": n, "shared_layers": l1_norms.shape[1],
-                            "seconds": seconds})
+        write_with(out, lambda tmp: torch.save(
+            {"state_dict": model.state_dict(), "probe_indices": torch.from_numpy(indices)}, tmp))
+        write_with(stats_out, lambda tmp: np.savez(
+            tmp, weights=weights.astype(np.float32), n=len(indices), seconds=seconds,
+            parameters=fast_params + general_params,
+        ))
+        record.log_metrics({"probe_samples": len(indices), "fast_layers": len(plan.fast),
+                            "general_layers": len(plan.general), "fast_parameters": fast_params,
+                            "general_parameters": general_params, "seconds": seconds})

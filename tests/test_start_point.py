@@ -1,0 +1,75 @@
+"""theta0 options and the probe-set draw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from conftest import REPO
+
+from taskgrouping.data.registry import load_split
+from taskgrouping.probing.start import load_checkpoint, probe_indices, start_point
+
+
+@pytest.fixture(scope="module")
+def settings() -> dict:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    data = {"tasks": ["Class1", "Class2", "Class12"],
+            "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15},
+            "model": {"hidden": [8]},
+            "train": {"max_epochs": 2, "patience": 1, "batch_size": 64,
+                      "learning_rate": 0.01, "weight_decay": 0.0}}
+    return {"dataset": "yeast", "data": data, "samplewise": config["samplewise"]}
+
+
+@pytest.fixture(scope="module")
+def data(settings):
+    return load_split("yeast", settings["data"])
+
+
+def _weights(model) -> torch.Tensor:
+    return torch.cat([p.flatten() for p in model.encoder.parameters()])
+
+
+def test_random_start_is_seeded_and_ties_heads(settings, data) -> None:
+    first, again = start_point(data, settings), start_point(data, settings)
+    assert torch.equal(_weights(first), _weights(again))
+    assert torch.equal(first.heads[0].weight, first.heads[2].weight)
+    other = start_point(data, settings | {"samplewise": settings["samplewise"] | {
+        "heads": "independent"}})
+    assert not torch.equal(other.heads[0].weight, other.heads[2].weight)
+
+
+def test_warmup_moves_theta0(settings, data) -> None:
+    warm = settings | {"samplewise": settings["samplewise"] | {"theta0": "warmup",
+                                                               "warmup_steps": 5}}
+    assert not torch.equal(_weights(start_point(data, warm)),
+                           _weights(start_point(data, settings)))
+    assert torch.equal(_weights(start_point(data, warm)), _weights(start_point(data, warm)))
+
+
+def test_checkpoint_round_trip_and_errors(settings, data, tmp_path) -> None:
+    model = start_point(data, settings)
+    torch.nn.init.constant_(model.encoder[0].weight, 0.5)
+    path = tmp_path / "theta0.pt"
+    torch.save(model.state_dict(), path)
+    loaded = start_point(data, settings | {"samplewise": settings["samplewise"] | {
+        "theta0": "checkpoint", "checkpoint": str(path)}})
+    assert torch.equal(_weights(loaded), _weights(model))
+    with pytest.raises(FileNotFoundError, match="samplewise.checkpoint"):
+        load_checkpoint(model, str(tmp_path / "missing.pt"))
+    torch.save({"other": torch.zeros(1)}, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="bad.pt"):
+        load_checkpoint(model, str(tmp_path / "bad.pt"))
+
+
+def test_probe_indices_stratified_keeps_label_rates(data) -> None:
+    y = data.y_train
+    chosen = probe_indices(y, 300, seed=0, stratify=True)
+    assert len(chosen) == 300 and len(set(chosen)) == 300
+    assert np.abs(y[chosen].mean(axis=0) - y.mean(axis=0)).max() < 0.03
+    assert np.array_equal(chosen, probe_indices(y, 300, seed=0, stratify=True))
+    plain = probe_indices(y, 300, seed=0, stratify=False)
+    assert len(plain) == 300 and not np.array_equal(plain, chosen)
+    assert np.array_equal(probe_indices(y, 10_000, seed=0, stratify=True), np.arange(len(y)))

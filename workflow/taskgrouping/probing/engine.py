@@ -1,0 +1,53 @@
+"""The whole sample-wise distance matrix in one process: fast and general paths together.
+
+The pipeline runs the same pieces as separate jobs (probe_shared, probe_task, pair,
+probe_general, affinity); this is the in-process form used by tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+
+from taskgrouping.models.mtl import MultiTaskModel
+from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
+from taskgrouping.probing.general import general_pair_sums
+from taskgrouping.probing.layers import ProbePlan
+from taskgrouping.probing.samplewise import backprop_signals, input_statistics
+
+
+def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
+                 ) -> np.ndarray:
+    """Per-sample, per-signal-column factor: ||a||_1 + 1 (l1) or nnz(a) + 1 (sign)."""
+    l1, nonzero = input_statistics(model, x, plan)
+    return layer_weights(plan.fast_widths, (l1 if kind == "l1" else nonzero).numpy())
+
+
+def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
+                         plan: ProbePlan, kind: str, step_size: float, chunk_size: int
+                         ) -> np.ndarray:
+    """T x T sample-wise distance matrix (DESIGN.md section 1), exact."""
+    model.eval()
+    weights = fast_weights(model, x, plan, kind)
+    deltas = [backprop_signals(model, x, y[:, t], t, plan).numpy()
+              for t in range(len(model.tasks))]
+    sums = general_pair_sums(model, x, y, plan, kind, chunk_size)
+    sums += fast_pair_sums(deltas, weights, kind)
+    return normalise(sums, kind, len(x), sum(plan.parameter_count()), step_size)
+
+
+def fast_pair_sums(deltas: list[np.ndarray], weights: np.ndarray, kind: str) -> np.ndarray:
+    """Every pair's fast-path sum at once; for l1, one cdist over weighted signals.
+
+    Weights are positive, so sum |d_i - d_j| w = ||d_i w - d_j w||_1 row by row.
+    """
+    if kind == "l1":
+        weighted = torch.stack([torch.from_numpy(d.astype(np.float64) * weights).flatten()
+                                for d in deltas])
+        return torch.cdist(weighted.unsqueeze(0), weighted.unsqueeze(0), p=1)[0].numpy()
+    sums = np.zeros((len(deltas), len(deltas)))
+    for i, j in itertools.combinations(range(len(deltas)), 2):
+        sums[i, j] = sums[j, i] = fast_pair_sum(deltas[i], deltas[j], weights, kind)
+    return sums

@@ -1,0 +1,53 @@
+"""The general path: per-sample gradients in chunks, for layers that do not factorise.
+
+Convolutions (the gradient is a sum over positions), normalisation and attention
+layers have no per-task factor shared by all tasks, so their per-sample gradients are
+computed with torch.func `vmap(grad(...))`, a chunk of samples at a time, and the
+pairwise distances are accumulated per chunk. Peak memory is
+tasks x chunk x (general parameters), whatever the number of probe samples.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+from torch.func import functional_call, grad, vmap
+
+from taskgrouping.models.mtl import MultiTaskModel
+from taskgrouping.probing.layers import ProbePlan
+
+
+def _per_sample_gradients(model: MultiTaskModel, params: dict[str, torch.Tensor],
+                          x: torch.Tensor, y: torch.Tensor, task_index: int) -> torch.Tensor:
+    head = model.heads[task_index]
+    loss_of = model.tasks[task_index].kind.per_sample_loss
+
+    def sample_loss(p: dict[str, torch.Tensor], xs: torch.Tensor, ys: torch.Tensor):
+        shared = functional_call(model.encoder, p, (xs.unsqueeze(0),))
+        return loss_of(head(shared), ys.unsqueeze(0)).sum()
+
+    grads = vmap(grad(sample_loss), in_dims=(None, 0, 0))(params, x, y)
+    return torch.cat([g.reshape(len(x), -1) for g in grads.values()], dim=1).detach()
+
+
+def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
+                      plan: ProbePlan, kind: str, chunk_size: int) -> np.ndarray:
+    """T x T sums over samples and general parameters of |g_i - g_j| or [signs differ]."""
+    tasks = len(model.tasks)
+    sums = np.zeros((tasks, tasks))
+    params = {name: p.detach() for name, p in plan.general_parameters.items()}
+    if not params:
+        return sums
+    for start in range(0, len(x), chunk_size):
+        xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
+        grads = [_per_sample_gradients(model, params, xs, ys[:, t], t) for t in range(tasks)]
+        for i, j in itertools.combinations(range(tasks), 2):
+            if kind == "l1":
+                value = (grads[i] - grads[j]).abs().double().sum()
+            else:
+                value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()
+            sums[i, j] += float(value)
+            sums[j, i] = sums[i, j]
+    return sums

@@ -1,0 +1,77 @@
+"""The common start point theta0 and the probe set every task is probed on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from taskgrouping.data.base import SplitData
+from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.training import warm_up
+
+
+def initial_model(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
+    """The seeded random initialisation, heads tied per task type if `heads: identical`."""
+    probe = settings["samplewise"]
+    model = build_model(data.feature_dim, settings["data"]["model"]["hidden"], data.tasks,
+                        probe["seed"])
+    if probe["heads"] == "identical":
+        model.tie_heads_by_kind()
+    return model
+
+
+def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
+    """theta0 by `samplewise.theta0`: the random init, a short joint warm-up, or a file.
+
+    After a warm-up, identical heads have trained apart.
+    """
+    probe = settings["samplewise"]
+    model = initial_model(data, settings)
+    if probe["theta0"] == "warmup":
+        warm_up(model, data.x_train, data.y_train, probe["warmup_steps"],
+                settings["data"]["train"], probe["seed"])
+    elif probe["theta0"] == "checkpoint":
+        load_checkpoint(model, probe["checkpoint"])
+    return model.eval()
+
+
+def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:
+    """Load a state dict saved with torch.save(model.state_dict()) for this architecture."""
+    if not path or not Path(path).is_file():
+        raise FileNotFoundError(f"config key samplewise.checkpoint: no file {path!r}")
+    try:
+        model.load_state_dict(torch.load(path, weights_only=True))
+    except (RuntimeError, KeyError, TypeError) as err:
+        raise ValueError(
+            f"samplewise.checkpoint {path}: not a state dict of this model ({err})"
+        ) from err
+
+
+def probe_indices(y: np.ndarray, n: int, seed: int, stratify: bool) -> np.ndarray:
+    """n training rows, drawn by seed; stratified over label combinations if asked.
+
+    Label combinations seen fewer than twice are pooled into one stratum (and that into
+    the largest one if it is still a singleton), as stratified sampling needs two.
+    """
+    if n >= len(y):
+        return np.arange(len(y))
+    if not stratify:
+        return np.sort(np.random.default_rng(seed).choice(len(y), size=n, replace=False))
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    _, strata, counts = np.unique(y, axis=0, return_inverse=True, return_counts=True)
+    strata = strata.ravel()
+    rare = counts[strata] < 2
+    strata[rare] = -1
+    if rare.sum() == 1:
+        strata[rare] = np.bincount(strata[~rare]).argmax()
+    splitter = StratifiedShuffleSplit(n_splits=1, train_size=n, random_state=seed)
+    try:
+        chosen, _ = next(splitter.split(np.zeros(len(y)), strata))
+    except ValueError as err:
+        raise ValueError(f"config key samplewise.probe_samples: cannot stratify {n} "
+                         f"samples over {len(np.unique(strata))} label strata ({err})") from err
+    return np.sort(chosen)

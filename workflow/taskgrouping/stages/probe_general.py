@@ -1,0 +1,26 @@
+"""Stage: every pair's distance over the general-path layers, in chunks of samples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from taskgrouping.atomic import write_with
+from taskgrouping.probing.general import general_pair_sums
+from taskgrouping.probing.layers import plan_layers
+from taskgrouping.stages.probe_task import load_start
+from taskgrouping.tracking import stage_run
+from taskgrouping.training import make_deterministic
+
+
+def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: int) -> None:
+    probe = settings["samplewise"]
+    make_deterministic(probe["seed"], threads)
+    with stage_run(parent, "probe_general", settings, {}) as record:
+        _, model, x, y = load_start(settings, shared)
+        plan = plan_layers(model, probe["layers"], probe["general_layers"])
+        sums = general_pair_sums(model, x, y, plan, probe["distance"], probe["chunk_size"])
+        seconds = record.elapsed
+        write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds))
+        record.log_metrics({"seconds": seconds, "general_layers": len(plan.general)})
