@@ -33,7 +33,7 @@ def test_baselines() -> None:
 
 BLOCKS = [["t0", "t3", "t5"], ["t1", "t2"], ["t4", "t6"]]
 GAT = {"hidden": 16, "heads": 4, "embedding": 8, "epochs": 300, "learning_rate": 0.01,
-       "covariance": "spherical", "bic_k_max": 5}
+       "covariance": "spherical", "bic_k_min": 1, "bic_k_max": 5}
 
 
 def _blocks() -> pd.DataFrame:

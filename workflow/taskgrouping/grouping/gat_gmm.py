@@ -5,7 +5,8 @@ of the similarity matrix; two dense graph-attention layers (multi-head, then one
 whose attention is restricted to graph edges and biased by log edge weight; trained as
 a graph auto-encoder that reconstructs the weighted adjacency (similarity) through
 sigmoid(Z Z^T); a scikit-learn GaussianMixture on the standardised embeddings gives
-at most k groups (a component may stay empty); BIC over k = 1..k_max is reported.
+at most k groups (a component may stay empty); the BIC choice of k in
+[bic_k_min, bic_k_max] is reported.
 """
 
 from __future__ import annotations
@@ -86,10 +87,10 @@ def _standardise(embedding: np.ndarray) -> np.ndarray:
     return (embedding - embedding.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
 
 
-def bic_k(embedding: np.ndarray, k_max: int, covariance: str, seed: int) -> int:
-    """The number of mixture components with the lowest BIC among 1..k_max."""
+def bic_k(embedding: np.ndarray, k_min: int, k_max: int, covariance: str, seed: int) -> int:
+    """The number of mixture components with the lowest BIC among k_min..k_max."""
     points = _standardise(embedding)
-    ks = range(1, min(k_max, len(points)) + 1)
+    ks = range(min(k_min, len(points)), min(k_max, len(points)) + 1)
     return min(ks, key=lambda k: _mixture(points, k, covariance, seed).bic(points))
 
 
@@ -100,5 +101,7 @@ def gat_gmm_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict[st
     embedding = embed_tasks(similarity, options, seed)
     points = _standardise(embedding)
     labels = _mixture(points, min(k, len(tasks)), options["covariance"], seed).predict(points)
-    info = {"bic_k": float(bic_k(embedding, options["bic_k_max"], options["covariance"], seed))}
+    chosen = bic_k(embedding, options["bic_k_min"], options["bic_k_max"], options["covariance"],
+                   seed)
+    info = {"bic_k": float(chosen)}
     return groups_from_labels(tasks, labels), info

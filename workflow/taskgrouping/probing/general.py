@@ -4,7 +4,8 @@ Convolutions (the gradient is a sum over positions), normalisation and attention
 layers have no per-task factor shared by all tasks, so their per-sample gradients are
 computed with torch.func `vmap(grad(...))`, a chunk of samples at a time, and the
 pairwise distances are accumulated per chunk. Peak memory is
-tasks x chunk x (general parameters), whatever the number of probe samples.
+tasks x chunk x (general parameters), whatever the number of probe samples; the L1
+of every pair is one `torch.cdist` per chunk.
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     for start in range(0, len(x), chunk_size):
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
         grads = [_per_sample_gradients(model, params, xs, ys[:, t], t) for t in range(tasks)]
+        if kind == "l1":
+            stacked = torch.stack([g.flatten() for g in grads]).unsqueeze(0)
+            sums += torch.cdist(stacked.double(), stacked.double(), p=1)[0].numpy()
+            continue
         for i, j in itertools.combinations(range(tasks), 2):
-            if kind == "l1":
-                value = (grads[i] - grads[j]).abs().double().sum()
-            else:
-                value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()
+            value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()
             sums[i, j] += float(value)
             sums[j, i] = sums[i, j]
     return sums
