@@ -124,17 +124,16 @@ def main() -> None:
     if not args.quick:
         rows.append(run_case("b: synthetic", *synthetic_case(4096), bruteforce=False,
                              repeats=1, general_samples=64))
-    header = f"{'case':<14}{'T':>4}{'n':>6}{'limit s':>10}{'fast s':>10}{'general s':>11}" \
-             f"{'brute s':>10}{'fast/limit':>12}{'brute/fast':>12}"
-    print(header)
+    print(f"{'case':<14}{'T':>4}{'n':>6}{'limit s':>10}{'fast s':>10}{'general s':>11}"
+          f"{'brute s':>10}{'fast/limit':>12}{'brute/fast':>12}")
     for row in rows:
         brute = row.get("bruteforce_s")
+        brute_s = f"{brute:.3f}" if brute else "n/a"
+        speedup = f"{brute / row['fast_s']:.0f}x" if brute else "n/a"
+        scaled = "*" if row["general_scaled_from"] < row["n"] else " "
         print(f"{row['case']:<14}{row['T']:>4}{row['n']:>6}{row['limit_s']:>10.3f}"
-              f"{row['fast_s']:>10.3f}{row['general_s']:>10.1f}"
-              f"{'*' if row['general_scaled_from'] < row['n'] else ' '}"
-              f"{(f'{brute:.3f}' if brute else 'n/a'):>10}"
-              f"{row['fast_s'] / row['limit_s']:>12.2f}"
-              f"{(f'{brute / row['fast_s']:.0f}x' if brute else 'n/a'):>12}")
+              f"{row['fast_s']:>10.3f}{row['general_s']:>10.1f}{scaled}{brute_s:>10}"
+              f"{row['fast_s'] / row['limit_s']:>12.2f}{speedup:>12}")
     print("* measured on the first 64 samples and scaled by n/64 (the general path is "
           "linear in n)")
     memory = {}
