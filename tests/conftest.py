@@ -17,6 +17,13 @@ def repo() -> Path:
     return REPO
 
 
+@pytest.fixture
+def full_config() -> dict:
+    """config/config.yaml merged with config/datasets/yeast.yaml, as the Snakefile does."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    return config | yaml.safe_load((REPO / "config" / "datasets" / "yeast.yaml").read_text())
+
+
 def small_config(tmp_path: Path, **overrides) -> Path:
     """A real Yeast config cut down to 4 tasks, one budget and one seed."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())

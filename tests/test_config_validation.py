@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from snakemake.exceptions import WorkflowError
 
 from taskgrouping.config_validation import config_errors, validate_config
@@ -12,10 +11,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def config() -> dict:
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config |= yaml.safe_load((REPO / "config" / "datasets" / "yeast.yaml").read_text())
-    return config
+def config(full_config) -> dict:
+    return full_config
 
 
 def test_shipped_config_is_valid(config) -> None:

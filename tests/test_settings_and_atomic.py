@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from taskgrouping.atomic import atomic_path, write_json
 from taskgrouping.provenance import flatten, settings_hash
@@ -14,10 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def config() -> dict:
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config |= yaml.safe_load((REPO / "config" / "datasets" / "yeast.yaml").read_text())
-    return config
+def config(full_config) -> dict:
+    return full_config
 
 
 def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:

@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 from taskgrouping.models.mtl import MultiTaskModel
-from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
+from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise, pairwise_l1
 from taskgrouping.probing.general import general_pair_sums
 from taskgrouping.probing.layers import ProbePlan
-from taskgrouping.probing.samplewise import backprop_signals, input_statistics
+from taskgrouping.probing.samplewise import backprop_signals_all, input_statistics
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -31,22 +31,21 @@ def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
     """T x T sample-wise distance matrix (DESIGN.md section 1), exact."""
     model.eval()
     weights = fast_weights(model, x, plan, kind)
-    deltas = [backprop_signals(model, x, y[:, t], t, plan).numpy()
-              for t in range(len(model.tasks))]
+    deltas = [signals.numpy() for signals in backprop_signals_all(model, x, y, plan)]
     sums = general_pair_sums(model, x, y, plan, kind, chunk_size)
     sums += fast_pair_sums(deltas, weights, kind)
     return normalise(sums, kind, len(x), sum(plan.parameter_count()), step_size)
 
 
 def fast_pair_sums(deltas: list[np.ndarray], weights: np.ndarray, kind: str) -> np.ndarray:
-    """Every pair's fast-path sum at once; for l1, one cdist over weighted signals.
+    """Every pair's fast-path sum at once.
 
-    Weights are positive, so sum |d_i - d_j| w = ||d_i w - d_j w||_1 row by row.
+    Weights are positive, so for l1 sum |d_i - d_j| w = ||d_i w - d_j w||_1: one
+    blockwise cdist over the weighted signals.
     """
     if kind == "l1":
-        weighted = torch.stack([torch.from_numpy(d.astype(np.float64) * weights).flatten()
-                                for d in deltas])
-        return torch.cdist(weighted.unsqueeze(0), weighted.unsqueeze(0), p=1)[0].numpy()
+        scale = torch.from_numpy(weights.astype(np.float32))
+        return pairwise_l1(torch.stack([torch.from_numpy(d) * scale for d in deltas]).flatten(1))
     sums = np.zeros((len(deltas), len(deltas)))
     for i, j in itertools.combinations(range(len(deltas)), 2):
         sums[i, j] = sums[j, i] = fast_pair_sum(deltas[i], deltas[j], weights, kind)

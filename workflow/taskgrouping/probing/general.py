@@ -5,7 +5,7 @@ layers have no per-task factor shared by all tasks, so their per-sample gradient
 computed with torch.func `vmap(grad(...))`, a chunk of samples at a time, and the
 pairwise distances are accumulated per chunk. Peak memory is
 tasks x chunk x (general parameters), whatever the number of probe samples; the L1
-of every pair is one `torch.cdist` per chunk.
+of every pair is a blockwise `torch.cdist` per chunk.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from taskgrouping.models.mtl import MultiTaskModel
+from taskgrouping.probing.distance import pairwise_l1
 from taskgrouping.probing.layers import ProbePlan
 
 
-def _per_sample_gradients(model: MultiTaskModel, params: dict[str, torch.Tensor],
+def per_sample_gradients(model: MultiTaskModel, params: dict[str, torch.Tensor],
                           x: torch.Tensor, y: torch.Tensor, task_index: int) -> torch.Tensor:
+    """Each sample's gradient of task `task_index`'s loss w.r.t. `params` (n x their size)."""
     head = model.heads[task_index]
     loss_of = model.tasks[task_index].kind.per_sample_loss
 
@@ -43,10 +45,9 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
         return sums
     for start in range(0, len(x), chunk_size):
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
-        grads = [_per_sample_gradients(model, params, xs, ys[:, t], t) for t in range(tasks)]
+        grads = [per_sample_gradients(model, params, xs, ys[:, t], t) for t in range(tasks)]
         if kind == "l1":
-            stacked = torch.stack([g.flatten() for g in grads]).unsqueeze(0)
-            sums += torch.cdist(stacked.double(), stacked.double(), p=1)[0].numpy()
+            sums += pairwise_l1(torch.stack([g.flatten() for g in grads]))
             continue
         for i, j in itertools.combinations(range(tasks), 2):
             value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()

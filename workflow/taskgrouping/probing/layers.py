@@ -28,17 +28,26 @@ class ProbePlan:
     @property
     def general_parameters(self) -> dict[str, nn.Parameter]:
         """The general layers' parameters, named relative to the encoder."""
-        return {
-            f"{name.removeprefix('encoder.')}.{pname}": param
-            for name, module in self.general
-            for pname, param in module.named_parameters(recurse=False)
-        }
+        return _named_parameters(self.general)
+
+    @property
+    def all_parameters(self) -> dict[str, nn.Parameter]:
+        """Every probed parameter, fast and general, named relative to the encoder."""
+        return _named_parameters(self.fast + self.general)
 
     def parameter_count(self) -> tuple[int, int]:
         """Number of probed parameters on the fast and on the general path."""
         fast = sum(layer.weight.numel() + layer.bias.numel() for _, layer in self.fast)
         general = sum(p.numel() for p in self.general_parameters.values())
         return fast, general
+
+
+def _named_parameters(layers: tuple[tuple[str, nn.Module], ...]) -> dict[str, nn.Parameter]:
+    return {
+        f"{name.removeprefix('encoder.')}.{pname}": param
+        for name, module in layers
+        for pname, param in module.named_parameters(recurse=False)
+    }
 
 
 def plan_layers(model: nn.Module, include: list[str], force_general: list[str]) -> ProbePlan:

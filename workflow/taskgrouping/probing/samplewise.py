@@ -63,3 +63,17 @@ def backprop_signals(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     _, outputs, logits = _capture(model, x, [layer for _, layer in plan.fast])
     loss = model.tasks[task_index].kind.per_sample_loss(logits[task_index], y).sum()
     return torch.cat(torch.autograd.grad(loss, outputs), dim=1).detach()
+
+
+def backprop_signals_all(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
+                         plan: ProbePlan) -> list[torch.Tensor]:
+    """`backprop_signals` of every task from one shared forward pass (in-process use)."""
+    if not plan.fast:
+        return [torch.zeros(len(x), 0) for _ in model.tasks]
+    _, outputs, logits = _capture(model, x, [layer for _, layer in plan.fast])
+    signals = []
+    for t, task in enumerate(model.tasks):
+        loss = task.kind.per_sample_loss(logits[t], y[:, t]).sum()
+        grads = torch.autograd.grad(loss, outputs, retain_graph=t < len(model.tasks) - 1)
+        signals.append(torch.cat(grads, dim=1).detach())
+    return signals
