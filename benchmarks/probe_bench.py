@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -99,16 +98,22 @@ def run_case(name: str, model, x, y, bruteforce: bool, repeats: int,
     return row
 
 
+def high_water_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def peak_memory_mb(case: str, n: int) -> float:
     """Peak RSS of the general path above the process's baseline, in a fresh process."""
     code = (
-        "import resource, sys; sys.argv = ['x']\n"
         "from benchmarks.probe_bench import *\n"
         f"model, x, y = {case}_case({n})\n"
         "plan = plan_layers(model, ['encoder.*'], ['encoder.*'])\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "base = high_water_mb()\n"
         f"samplewise_distances(model, x, y, plan, 'l1', 1.0, {CHUNK})\n"
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)\n"
+        "print(high_water_mb() - base)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -152,7 +157,7 @@ def main() -> None:
         **{f"limit_ratio_{row['case'][0]}": round(row["fast_s"] / row["limit_s"], 3)
            for row in rows},
         **memory,
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "max_rss_mb": round(high_water_mb(), 1),
     }
     print(json.dumps(summary))
 

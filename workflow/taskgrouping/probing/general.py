@@ -48,9 +48,10 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
         grads = [per_sample_gradients(model, params, xs, ys[:, t], t) for t in range(tasks)]
         if kind == "l1":
             sums += pairwise_l1(torch.stack([g.flatten() for g in grads]))
-            continue
-        for i, j in itertools.combinations(range(tasks), 2):
-            value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()
-            sums[i, j] += float(value)
-            sums[j, i] = sums[i, j]
+        else:
+            for i, j in itertools.combinations(range(tasks), 2):
+                value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()
+                sums[i, j] += float(value)
+                sums[j, i] = sums[i, j]
+        del grads  # free this chunk before the next one is computed: peak is one chunk
     return sums
