@@ -25,7 +25,11 @@ for _budget in config["budgets"]:
         )
 
 # (method, k) for every grouping compared; stl and all are the reference baselines.
-METHOD_BUDGETS = [(m, k) for m in config["methods"] for k in config["budgets"]]
+# k = 0: the grouper chooses k (only the sample-wise GAT+GMM grouper can, by BIC).
+CHOOSES_K = {"samplewise"} if config["samplewise"]["grouper"] == "gat_gmm" else set()
+METHOD_BUDGETS = [
+    (m, k) for m in config["methods"] for k in config["budgets"] if k > 0 or m in CHOOSES_K
+]
 METHOD_BUDGETS += [("stl", len(TASKS)), ("all", 1)]
 
 

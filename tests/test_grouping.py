@@ -33,7 +33,8 @@ def test_baselines() -> None:
 
 BLOCKS = [["t0", "t3", "t5"], ["t1", "t2"], ["t4", "t6"]]
 GAT = {"hidden": 16, "heads": 4, "embedding": 8, "epochs": 300, "learning_rate": 0.01,
-       "covariance": "spherical", "bic_k_min": 1, "bic_k_max": 5}
+       "covariance": "spherical", "reg_covar": 0.1, "bic_k_min": 1,
+       "bic_k_max": 5}
 
 
 def _blocks() -> pd.DataFrame:
@@ -53,9 +54,11 @@ def test_groupers_recover_blocks_deterministically(grouper) -> None:
     assert grouper(_blocks(), 3, 0, GAT)[0] == groups
 
 
-def test_gat_gmm_reports_the_bic_choice_of_k() -> None:
+def test_gat_gmm_reports_the_bic_choice_of_k_and_uses_it_for_budget_zero() -> None:
     _, info = gat_gmm_groups(_blocks(), 2, 0, GAT)
     assert info["bic_k"] == 3
+    groups, _ = gat_gmm_groups(_blocks(), 0, 0, GAT)
+    assert sorted(map(sorted, groups)) == sorted(map(sorted, BLOCKS))
 
 
 @pytest.mark.parametrize("grouper", [spectral_groups, gat_gmm_groups, louvain_groups])

@@ -35,7 +35,7 @@ def test_dry_run_plans_every_stage(tmp_path) -> None:
     [
         (lambda c: c.update(bugets=[2]), "bugets"),
         (lambda c: c["samplewise"].update(heads="shared"), "heads"),
-        (lambda c: c.update(budgets=[0]), "budgets"),
+        (lambda c: c.update(budgets=[-1]), "budgets"),
         (lambda c: c["datasets"]["yeast"]["train"].update(lr=0.1), "lr"),
         (lambda c: c["datasets"]["yeast"].update(tasks=["Class1", "Nope"]), "Nope"),
         (lambda c: c.update(budgets=[5]), "budgets"),
@@ -60,7 +60,7 @@ def test_lint_is_clean(tmp_path) -> None:
 
 @pytest.mark.integration
 def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
-    result = snakemake(tmp_path, small_config(tmp_path))
+    result = snakemake(tmp_path, small_config(tmp_path, budgets=[0, 2]))
     assert result.returncode == 0, result.stderr[-4000:]
     results = tmp_path / "results" / "yeast"
     tasks = ["Class1", "Class2", "Class3", "Class12"]
@@ -76,15 +76,18 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert_pipeline_affinity_is_exact(tmp_path, tasks)
 
     evaluation = pd.read_csv(results / "evaluation.csv")
-    assert len(evaluation) == 4 * len(tasks)  # samplewise, random, stl, all x 1 seed
+    assert len(evaluation) == 5 * len(tasks)  # samplewise k0 and k2, random, stl, all; 1 seed
     stl = evaluation[evaluation["method"] == "stl"]
     assert (stl["normalized_loss"] == 1.0).all()
 
     summary = pd.read_csv(results / "summary.csv")
     assert set(summary["method"]) == {"samplewise", "random", "stl", "all"}
+    chosen = json.loads((results / "groups" / "meta" / "samplewise_k0.json").read_text())
+    assert chosen["n_groups"] <= chosen["bic_k"] and "random" not in set(
+        summary.loc[summary["k"] == 0, "method"])
     assert list(summary.columns[:4]) == ["dataset", "method", "k", "n_groups"]
-    row = summary.set_index("method").loc["samplewise"]
-    assert row["grouping_seconds"] > 0 and row["k"] == 2 and row["n_groups"] == len(groups)
+    row = summary[summary["k"] == 2].set_index("method").loc["samplewise"]
+    assert row["grouping_seconds"] > 0 and row["n_groups"] == len(groups)
     assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
     assert (results / "total_loss.png").exists()
 
@@ -106,13 +109,13 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert sum(r.data.tags["stage"] == "pair" for r in children) == 6
     assert all(r.info.status == "FINISHED" for r in children)
     trained = [r for r in children if r.data.tags["stage"] == "train_group"]
-    assert len(trained) == 2 + 2 + 4 + 1
+    assert len(trained) == len(groups) + chosen["n_groups"] + 2 + 4 + 1
     assert {"method", "k", "group", "seed"} <= set(trained[0].data.tags)
     artifacts = {a.path for a in client.list_artifacts(
         next(r.info.run_id for r in children if r.data.tags["stage"] == "affinity"))}
     assert "samplewise.csv" in artifacts
 
-    rerun = snakemake(tmp_path, small_config(tmp_path), "-n")
+    rerun = snakemake(tmp_path, small_config(tmp_path, budgets=[0, 2]), "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
 
 

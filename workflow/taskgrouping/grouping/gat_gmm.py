@@ -75,11 +75,12 @@ def embed_tasks(similarity: pd.DataFrame, options: dict[str, Any], seed: int) ->
         return model(values, adjacency).numpy().astype(np.float64)
 
 
-def _mixture(embedding: np.ndarray, k: int, covariance: str, seed: int):
+def _mixture(embedding: np.ndarray, k: int, options: dict[str, Any], seed: int):
     from sklearn.mixture import GaussianMixture
 
-    return GaussianMixture(n_components=k, covariance_type=covariance, random_state=seed,
-                           n_init=10, reg_covar=1e-4).fit(embedding)
+    return GaussianMixture(n_components=k, covariance_type=options["covariance"],
+                           reg_covar=options["reg_covar"], random_state=seed,
+                           n_init=10).fit(embedding)
 
 
 def _standardise(embedding: np.ndarray) -> np.ndarray:
@@ -87,21 +88,24 @@ def _standardise(embedding: np.ndarray) -> np.ndarray:
     return (embedding - embedding.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
 
 
-def bic_k(embedding: np.ndarray, k_min: int, k_max: int, covariance: str, seed: int) -> int:
-    """The number of mixture components with the lowest BIC among k_min..k_max."""
+def bic_k(embedding: np.ndarray, options: dict[str, Any], seed: int) -> int:
+    """The number of mixture components with the lowest BIC in [bic_k_min, bic_k_max].
+
+    With a dozen tasks a tiny variance floor lets every extra component shrink onto a
+    point and BIC always picks k_max; `reg_covar` (in standardised units) prevents it.
+    """
     points = _standardise(embedding)
-    ks = range(min(k_min, len(points)), min(k_max, len(points)) + 1)
-    return min(ks, key=lambda k: _mixture(points, k, covariance, seed).bic(points))
+    ks = range(min(options["bic_k_min"], len(points)), min(options["bic_k_max"], len(points)) + 1)
+    return min(ks, key=lambda k: _mixture(points, k, options, seed).bic(points))
 
 
 def gat_gmm_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict[str, Any]
                    ) -> tuple[list[list[str]], dict[str, float]]:
-    """At most k groups; the BIC choice of k is reported alongside."""
+    """At most k groups (k = 0: as many as BIC chooses); the BIC choice is reported."""
     tasks = list(similarity.index)
     embedding = embed_tasks(similarity, options, seed)
     points = _standardise(embedding)
-    labels = _mixture(points, min(k, len(tasks)), options["covariance"], seed).predict(points)
-    chosen = bic_k(embedding, options["bic_k_min"], options["bic_k_max"], options["covariance"],
-                   seed)
-    info = {"bic_k": float(chosen)}
-    return groups_from_labels(tasks, labels), info
+    chosen = bic_k(embedding, options, seed)
+    components = min(k or chosen, len(tasks))
+    labels = _mixture(points, components, options, seed).predict(points)
+    return groups_from_labels(tasks, labels), {"bic_k": float(chosen)}

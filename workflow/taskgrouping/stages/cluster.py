@@ -29,6 +29,8 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
             raise ValueError("method samplewise needs --affinity")
         options = settings["samplewise"]
         name = options["grouper"]
+        if k == 0 and name != "gat_gmm":
+            raise ValueError(f"budget 0 (choose k) needs grouper gat_gmm, not {name}")
         return grouper(name)(read_matrix(affinity), k, options["seed"], settings.get(name, {}))
     raise ValueError(f"unknown method {method!r}")
 
