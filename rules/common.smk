@@ -12,10 +12,10 @@ PARENT = f"{RESULTS}/mlflow_parent.json"
 PAIRS = list(itertools.combinations(TASKS, 2))
 
 for _task in TASKS:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", _task) or "__" in _task:
+    if not re.fullmatch(r"[A-Za-z0-9](?:_?[A-Za-z0-9.-])*", _task):
         raise ValueError(
             f"task {_task!r} of {DATASET}: task names become file names; use letters, digits,"
-            " '.', '-' and single '_' only"
+            " '.', '-' and single inner '_' only"
         )
 
 for _budget in config["budgets"]:
@@ -27,6 +27,11 @@ for _budget in config["budgets"]:
 # (method, k) for every grouping compared; stl and all are the reference baselines.
 # k = 0: the grouper chooses k (only the sample-wise GAT+GMM grouper can, by BIC).
 CHOOSES_K = {"samplewise"} if config["samplewise"]["grouper"] == "gat_gmm" else set()
+if 0 in config["budgets"] and not CHOOSES_K & set(config["methods"]):
+    raise ValueError(
+        "config key budgets: 0 (the grouper chooses k) needs method samplewise with"
+        " samplewise.grouper gat_gmm"
+    )
 METHOD_BUDGETS = [
     (m, k) for m in config["methods"] for k in config["budgets"] if k > 0 or m in CHOOSES_K
 ]
@@ -49,6 +54,12 @@ def settings(stage, method=None):
 def parent_run(wildcards):
     """The parent run must exist before a job logs; its age does not force reruns."""
     return ancient(PARENT)
+
+
+def start_checkpoint(wildcards):
+    """The theta0 state dict, when the config starts from one: edits to it rerun probing."""
+    probe = config["samplewise"]
+    return {"checkpoint": probe["checkpoint"]} if probe["theta0"] == "checkpoint" else {}
 
 
 def group_count(method, k):

@@ -1,6 +1,7 @@
 # Every method against STL under one protocol: tables, plot, and the parent run closed.
 rule evaluate:
     input:
+        # not ancient: a new parent run (a changed config) must get its summary and close
         parent=PARENT,
         trainings=training_results,
         group_meta=[f"{RESULTS}/groups/meta/{m}_k{k}.json" for m, k in METHOD_BUDGETS],

@@ -26,10 +26,11 @@ checkpoint cluster:
     params:
         settings=lambda w: settings("cluster", w.method),
         affinity=affinity_arguments,
+    threads: 1
     conda:
         "../envs/taskgrouping.yaml"
     shell:
         "taskgrouping cluster --settings {params.settings:q} --parent {input.parent}"
-        " --method {wildcards.method:q} --k {wildcards.k} {params.affinity}"
+        " --method {wildcards.method:q} --k {wildcards.k} {params.affinity} --threads {threads}"
         " --out {output.groups} --meta-out {output.meta} --graph-out {output.graph}"
         " > {log} 2>&1"

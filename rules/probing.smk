@@ -1,6 +1,7 @@
 # theta0, the probe set, and the per-sample factors every task's probe shares.
 rule probe_shared:
     input:
+        unpack(start_checkpoint),
         parent=parent_run,
     output:
         start=f"{RESULTS}/probe/shared.pt",

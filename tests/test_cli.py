@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,13 @@ def test_bad_settings_json(capsys) -> None:
                  "--signals", "a.npz", "b.npz", "--stats", "s.npz", "--out", "o.json"])
     assert code == 1
     assert "--settings is not valid JSON" in capsys.readouterr().err
+
+
+def test_pair_stage_does_not_import_torch() -> None:
+    """91 pair jobs on Yeast: importing torch would cost each about 2 s."""
+    code = "import sys, taskgrouping.cli, taskgrouping.stages.pair; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_version(capsys) -> None:

@@ -28,6 +28,13 @@ def test_misspelled_key_is_named_with_its_path(config) -> None:
         validate_config(config)
 
 
+def test_checkpoint_start_needs_a_checkpoint_file(config) -> None:
+    config["samplewise"]["theta0"] = "checkpoint"
+    assert any("checkpoint" in line for line in config_errors(config))
+    config["samplewise"]["checkpoint"] = "theta0.pt"
+    assert config_errors(config) == []
+
+
 def test_bad_value_is_named(config) -> None:
     config["samplewise"]["step_size"] = -1
     assert config_errors(config) == [

@@ -32,7 +32,7 @@ def test_task_subset_keeps_order_and_labels() -> None:
     subset = load_split("yeast", {"tasks": ["Class3", "Class1"], "split": SPLIT})
     assert subset.task_names == ("Class3", "Class1")
     assert np.array_equal(subset.y_train[:, 0], full.y_train[:, 2])
-    assert subset.tasks[0].higher_is_better and subset.tasks[0].metric_name == "auroc"
+    assert subset.tasks[0].kind.higher_is_better and subset.tasks[0].metric_name == "auroc"
 
 
 def test_unknown_task_names_the_key_and_task() -> None:

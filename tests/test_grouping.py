@@ -20,6 +20,12 @@ def test_random_partition_covers_every_task_once_in_k_groups(k: int) -> None:
     assert sorted(t for g in groups for t in g) == sorted(TASKS)
 
 
+@pytest.mark.parametrize("k", [0, 8])
+def test_random_partition_rejects_impossible_k(k: int) -> None:
+    with pytest.raises(ValueError, match=f"k={k} must be between 1 and 7"):
+        random_partition(TASKS, k, seed=0)
+
+
 def test_random_partition_is_seeded() -> None:
     assert random_partition(TASKS, 3, seed=1) == random_partition(TASKS, 3, seed=1)
     assert any(random_partition(TASKS, 3, seed=1) != random_partition(TASKS, 3, seed=s)

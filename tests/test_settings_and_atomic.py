@@ -31,7 +31,11 @@ def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
 def test_a_slice_does_not_change_when_another_section_does(config) -> None:
     before = stage_settings(config, "probe")
     config["seeds"] = [5, 6, 7]
+    config["samplewise"]["grouper"] = "louvain"
+    config["datasets"]["yeast"]["train"]["max_epochs"] = 3
     assert stage_settings(config, "probe") == before
+    config["samplewise"]["theta0"] = "warmup"
+    assert stage_settings(config, "probe")["data"]["train"]["max_epochs"] == 3
 
 
 def test_parse_settings_inline_and_file(tmp_path) -> None:
@@ -41,6 +45,8 @@ def test_parse_settings_inline_and_file(tmp_path) -> None:
     assert parse_settings(f"@{path}") == {"a": 2}
     with pytest.raises(ValueError, match="--settings is not valid JSON"):
         parse_settings("{a:")
+    with pytest.raises(ValueError, match="mapping"):
+        parse_settings("[1, 2]")
 
 
 def test_hash_and_flatten() -> None:

@@ -62,6 +62,9 @@ def test_checkpoint_round_trip_and_errors(settings, data, tmp_path) -> None:
     torch.save({"other": torch.zeros(1)}, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match="bad.pt"):
         load_checkpoint(model, str(tmp_path / "bad.pt"))
+    (tmp_path / "truncated.pt").write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="truncated.pt"):
+        load_checkpoint(model, str(tmp_path / "truncated.pt"))
 
 
 def test_probe_indices_stratified_keeps_label_rates(data) -> None:

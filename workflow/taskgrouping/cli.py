@@ -68,7 +68,7 @@ def _affinity(p: argparse.ArgumentParser) -> None:
 
 
 def _cluster(p: argparse.ArgumentParser) -> None:
-    _common(p)
+    _common(p, threads=True)
     p.add_argument("--method", required=True)
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
@@ -111,9 +111,6 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
     "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
 }
 
-USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FloatingPointError, RuntimeError)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taskgrouping", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=__version__)
@@ -128,12 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     verb = args.pop("verb")
     module = importlib.import_module(f"taskgrouping.stages.{VERBS[verb][0]}")
     from taskgrouping.settings import parse_settings
+    from taskgrouping.tracking import TrackingError
 
     try:
         args["settings"] = parse_settings(args["settings"])
         module.run(**args)
-    except USER_ERRORS as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"taskgrouping {verb}: error: {message}", file=sys.stderr)
+    except (ValueError, FileNotFoundError, FloatingPointError, TrackingError) as err:
+        print(f"taskgrouping {verb}: error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -57,9 +57,9 @@ def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str,
     top = max(weights, default=1.0)
     nx.draw_networkx_edges(graph, layout, ax=ax, width=[2.5 * w / top for w in weights],
                            alpha=0.4)
-    nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=500, cmap="tab10",
+    nx.draw_networkx_nodes(graph, layout, ax=ax, node_size=500, cmap="tab20",
                            node_color=[colour.get(task, -1) for task in graph.nodes],
-                           vmin=0, vmax=9)
+                           vmin=0, vmax=max(len(groups) - 1, 1))
     nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8)
     ax.set_title(title)
     ax.axis("off")

@@ -37,7 +37,10 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
         return base | {"mlflow": config["mlflow"]}
     data = data_settings(config)
     if stage == "probe":
-        return base | {"data": data, "samplewise": config["samplewise"]}
+        probe = {k: v for k, v in config["samplewise"].items() if k != "grouper"}
+        if probe["theta0"] != "warmup":
+            data = {k: v for k, v in data.items() if k != "train"}
+        return base | {"data": data, "samplewise": probe}
     if stage == "cluster":
         extra = {} if method in BASELINES else {method: config[method]}
         if method == "samplewise" and config["samplewise"]["grouper"] == "gat_gmm":
@@ -60,8 +63,15 @@ def parse_settings(text: str) -> dict[str, Any]:
     """Read `--settings`: inline JSON, or `@path` to a JSON or YAML file."""
     if text.startswith("@"):
         path = Path(text[1:])
-        return yaml.safe_load(path.read_text())
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"--settings is not valid JSON: {err}") from err
+        try:
+            settings = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            raise ValueError(f"--settings {path}: not valid YAML or JSON ({err})") from err
+    else:
+        try:
+            settings = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"--settings is not valid JSON: {err}") from err
+    if not isinstance(settings, dict):
+        raise ValueError("--settings must be a mapping of config sections")
+    return settings

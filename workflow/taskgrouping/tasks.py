@@ -58,7 +58,3 @@ class Task:
     @property
     def metric_name(self) -> str:
         return self.kind.metric_name
-
-    @property
-    def higher_is_better(self) -> bool:
-        return self.kind.higher_is_better

@@ -147,8 +147,8 @@ class StageRun:
         for start in range(0, len(items), 1000):
             with_retry(self.client.log_batch, self.run_id, metrics=items[start : start + 1000])
 
-    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
-        with_retry(self.client.log_artifact, self.run_id, str(path), artifact_path)
+    def log_artifact(self, path: str | Path) -> None:
+        with_retry(self.client.log_artifact, self.run_id, str(path))
 
 
 @contextmanager

@@ -14,7 +14,13 @@ def all_in_one(tasks: list[str]) -> list[list[str]]:
 
 
 def random_partition(tasks: list[str], k: int, seed: int) -> list[list[str]]:
-    """A seeded partition into exactly k non-empty groups (uniform over assignments)."""
+    """A seeded partition into exactly k non-empty groups.
+
+    A random permutation gives the first k tasks one group each; every other task joins
+    a group drawn uniformly.
+    """
+    if not 1 <= k <= len(tasks):
+        raise ValueError(f"random groups: k={k} must be between 1 and {len(tasks)} tasks")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(tasks))
     labels = np.empty(len(tasks), dtype=int)

@@ -6,7 +6,7 @@ whose attention is restricted to graph edges and biased by log edge weight; trai
 a graph auto-encoder that reconstructs the weighted adjacency (similarity) through
 sigmoid(Z Z^T); a scikit-learn GaussianMixture on the standardised embeddings gives
 at most k groups (a component may stay empty); the BIC choice of k in
-[bic_k_min, bic_k_max] is reported.
+[bic_k_min, bic_k_max] is reported, and used as k when the budget is 0.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def bic_k(embedding: np.ndarray, options: dict[str, Any], seed: int) -> int:
     With a dozen tasks a tiny variance floor lets every extra component shrink onto a
     point and BIC always picks k_max; `reg_covar` (in standardised units) prevents it.
     """
+    if options["bic_k_min"] > options["bic_k_max"]:
+        raise ValueError("config keys gat_gmm.bic_k_min and gat_gmm.bic_k_max: min exceeds max")
     points = _standardise(embedding)
     ks = range(min(options["bic_k_min"], len(points)), min(options["bic_k_max"], len(points)) + 1)
     return min(ks, key=lambda k: _mixture(points, k, options, seed).bic(points))

@@ -17,10 +17,6 @@ class MultiTaskModel(nn.Module):
         self.tasks = tasks
         self.heads = nn.ModuleList(nn.Linear(width, task.kind.head_width) for task in tasks)
 
-    @property
-    def task_names(self) -> tuple[str, ...]:
-        return tuple(task.name for task in self.tasks)
-
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Logits of every task head, in task order."""
         shared = self.encoder(x)

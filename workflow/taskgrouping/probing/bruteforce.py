@@ -1,6 +1,8 @@
 """Brute-force reference: full per-sample gradients of every probed shared parameter.
 
-Memory grows as n x #params: for tests and the benchmark, never for the pipeline.
+One `torch.autograd.grad` call per sample and task, independent of both probing paths
+(the general path uses torch.func). Memory grows as n x #params: for tests and the
+benchmark, never for the pipeline.
 """
 
 from __future__ import annotations
@@ -11,15 +13,26 @@ import numpy as np
 import torch
 
 from taskgrouping.models.mtl import MultiTaskModel
-from taskgrouping.probing.general import per_sample_gradients
 from taskgrouping.probing.layers import ProbePlan
+
+
+def per_sample_gradients(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
+                         task_index: int, plan: ProbePlan) -> torch.Tensor:
+    """n x #probed-params: each sample's gradient, one backward pass per sample."""
+    params = list(plan.all_parameters.values())
+    loss_of = model.tasks[task_index].kind.per_sample_loss
+    rows = []
+    for s in range(len(x)):
+        logits = model(x[s : s + 1])[task_index]
+        grads = torch.autograd.grad(loss_of(logits, y[s : s + 1]).sum(), params)
+        rows.append(torch.cat([g.flatten() for g in grads]))
+    return torch.stack(rows)
 
 
 def bruteforce_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
                          plan: ProbePlan, kind: str, step_size: float) -> np.ndarray:
     """T x T distances (l1: eta/n sum L1; sign: mean fraction of disagreeing signs)."""
-    params = {name: p.detach() for name, p in plan.all_parameters.items()}
-    grads = [per_sample_gradients(model, params, x, y[:, t], t) for t in range(len(model.tasks))]
+    grads = [per_sample_gradients(model, x, y[:, t], t, plan) for t in range(len(model.tasks))]
     result = np.zeros((len(grads), len(grads)))
     for i, j in itertools.combinations(range(len(grads)), 2):
         if kind == "l1":

@@ -1,4 +1,4 @@
-"""Pair distances on probed signals.
+"""Pair distances on probed signals (numpy only, so a pair job starts fast).
 
 Sums, not means: the affinity stage adds the fast and general parts and divides by n
 (and, for the sign variant, by the number of probed parameters).
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TypeVar
 
 import numpy as np
-import torch
 
 Sums = TypeVar("Sums")
 
@@ -36,21 +35,6 @@ def fast_pair_sum(delta_i: np.ndarray, delta_j: np.ndarray, weights: np.ndarray,
     else:
         raise ValueError(f"unknown distance {kind!r}; known: {DISTANCES}")
     return float((difference * weights).sum())
-
-
-def pairwise_l1(rows: torch.Tensor, block: int = 4096) -> np.ndarray:
-    """T x T sums of |rows_i - rows_j| over all columns.
-
-    cdist runs in float32 on blocks of `block` columns and the blocks add up in float64
-    (relative error about 1e-7, against the 1e-5 the tests require), about twice as fast
-    as float64 throughout and with no float64 copy of the rows.
-    """
-    rows = rows.float()
-    sums = torch.zeros(len(rows), len(rows), dtype=torch.float64)
-    for start in range(0, rows.shape[1], block):
-        part = rows[:, start : start + block].unsqueeze(0)
-        sums += torch.cdist(part, part, p=1)[0].double()
-    return sums.numpy()
 
 
 def normalise(total: Sums, kind: str, n: int, parameters: int, step_size: float) -> Sums:

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from taskgrouping.models.mtl import MultiTaskModel
-from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise, pairwise_l1
+from taskgrouping.probing.blockwise import pairwise_l1
+from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
 from taskgrouping.probing.general import general_pair_sums
 from taskgrouping.probing.layers import ProbePlan
 from taskgrouping.probing.samplewise import backprop_signals_all, input_statistics

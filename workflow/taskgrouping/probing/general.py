@@ -17,7 +17,7 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from taskgrouping.models.mtl import MultiTaskModel
-from taskgrouping.probing.distance import pairwise_l1
+from taskgrouping.probing.blockwise import pairwise_l1
 from taskgrouping.probing.layers import ProbePlan
 
 
@@ -43,15 +43,18 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     params = {name: p.detach() for name, p in plan.general_parameters.items()}
     if not params:
         return sums
+    size = sum(p.numel() for p in params.values())
     for start in range(0, len(x), chunk_size):
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
-        grads = [per_sample_gradients(model, params, xs, ys[:, t], t) for t in range(tasks)]
+        grads = torch.empty(tasks, len(xs) * size)  # one chunk of every task, no copies
+        for t in range(tasks):
+            grads[t] = per_sample_gradients(model, params, xs, ys[:, t], t).flatten()
         if kind == "l1":
-            sums += pairwise_l1(torch.stack([g.flatten() for g in grads]))
+            sums += pairwise_l1(grads)
         else:
             for i, j in itertools.combinations(range(tasks), 2):
                 value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()
                 sums[i, j] += float(value)
                 sums[j, i] = sums[i, j]
-        del grads  # free this chunk before the next one is computed: peak is one chunk
+        del grads  # free this chunk before the next one is allocated: peak is one chunk
     return sums

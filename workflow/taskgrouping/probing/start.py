@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:
         raise FileNotFoundError(f"config key samplewise.checkpoint: no file {path!r}")
     try:
         model.load_state_dict(torch.load(path, weights_only=True))
-    except (RuntimeError, KeyError, TypeError) as err:
+    except (RuntimeError, KeyError, TypeError, EOFError, pickle.UnpicklingError) as err:
         raise ValueError(
             f"samplewise.checkpoint {path}: not a state dict of this model ({err})"
         ) from err

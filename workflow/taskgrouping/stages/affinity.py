@@ -31,7 +31,9 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
         write_with(out, lambda tmp: similarity.to_csv(tmp, float_format="%.8g"))
         write_with(distance_out, lambda tmp: distance.to_csv(tmp, float_format="%.8g"))
         heatmap(similarity, f"{settings['dataset']}: sample-wise task similarity", heatmap_out)
-        probe_seconds += sum(float(np.load(path)["seconds"]) for path in signals)
+        for path in signals:
+            with np.load(path) as task_probe:
+                probe_seconds += float(task_probe["seconds"])
         probe_seconds += sum(rec["seconds"] for rec in pair_records)
         seconds = probe_seconds + record.elapsed
         write_json(meta_out, {"affinity": "samplewise", "seconds": seconds, "tasks": tasks})

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from taskgrouping.atomic import write_json
-from taskgrouping.probing.distance import fast_pair_sum
+from taskgrouping.probing.distance import fast_pair_sum, layer_weights
 from taskgrouping.tracking import stage_run
 
 
@@ -16,7 +16,8 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], signals: list[s
     first, second = tasks
     with stage_run(parent, "pair", settings, {"pair": f"{first}__{second}"}) as record:
         with np.load(signals[0]) as a, np.load(signals[1]) as b, np.load(stats) as shared:
-            total = fast_pair_sum(a["signals"], b["signals"], shared["weights"],
+            weights = layer_weights(list(shared["widths"]), shared["factors"])
+            total = fast_pair_sum(a["signals"], b["signals"], weights,
                                   settings["samplewise"]["distance"])
         seconds = record.elapsed
         write_json(out, {"tasks": [first, second], "sum": total, "seconds": seconds})

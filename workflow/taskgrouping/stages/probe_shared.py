@@ -1,4 +1,4 @@
-"""Stage: theta0, the probe set, and what every task's probe shares (input statistics)."""
+"""Stage: theta0, the probe set, and per sample and fast layer ||a||_1 or nnz(a) (n x layers)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import torch
 
 from taskgrouping.atomic import write_with
 from taskgrouping.data.registry import load_split
-from taskgrouping.probing.engine import fast_weights
 from taskgrouping.probing.layers import plan_layers
+from taskgrouping.probing.samplewise import input_statistics
 from taskgrouping.probing.start import probe_indices, start_point
 from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic
@@ -25,15 +25,15 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
         indices = probe_indices(data.y_train, probe["probe_samples"], probe["seed"],
                                 probe["stratify"])
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        weights = fast_weights(model, torch.from_numpy(data.x_train[indices]), plan,
-                               probe["distance"])
+        l1, nonzero = input_statistics(model, torch.from_numpy(data.x_train[indices]), plan)
+        factors = (l1 if probe["distance"] == "l1" else nonzero).numpy()
         fast_params, general_params = plan.parameter_count()
         seconds = record.elapsed
         write_with(out, lambda tmp: torch.save(
             {"state_dict": model.state_dict(), "probe_indices": torch.from_numpy(indices)}, tmp))
         write_with(stats_out, lambda tmp: np.savez(
-            tmp, weights=weights.astype(np.float32), n=len(indices), seconds=seconds,
-            parameters=fast_params + general_params,
+            tmp, factors=factors, widths=np.array(plan.fast_widths), n=len(indices),
+            seconds=seconds, parameters=fast_params + general_params,
         ))
         record.log_metrics({"probe_samples": len(indices), "fast_layers": len(plan.fast),
                             "general_layers": len(plan.general), "fast_parameters": fast_params,
