@@ -12,7 +12,6 @@ from taskgrouping.grouping.graph import nodes_only, task_graph
 from taskgrouping.grouping.registry import grouper
 from taskgrouping.plots import task_graph_plot
 from taskgrouping.tracking import stage_run
-from taskgrouping.training import make_deterministic
 
 
 def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | None
@@ -39,7 +38,10 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
 def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: str | None,
         affinity_meta: str | None, out: str, meta_out: str, graph_out: str,
         threads: int) -> None:
-    make_deterministic(settings.get("samplewise", {}).get("seed", 0), threads)
+    if "samplewise" in settings:  # the learned groupers: fix torch's seed and threads
+        from taskgrouping.training import make_deterministic
+
+        make_deterministic(settings["samplewise"]["seed"], threads)
     with stage_run(parent, "cluster", settings, {"method": method, "k": k}) as record:
         groups, info = make_groups(settings, method, k, affinity)
         affinity_seconds = read_json(affinity_meta)["seconds"] if affinity_meta else 0.0
