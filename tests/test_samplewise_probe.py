@@ -96,7 +96,8 @@ def test_layer_patterns_select_what_is_probed() -> None:
 def test_signals_are_n_by_widths_not_per_parameter() -> None:
     model, x, y = _mlp("independent", [6, 4])
     plan = plan_layers(model, ["encoder.*"], [])
-    assert backprop_signals(model, x, y[:, 0], 0, plan).shape == (len(x), 6 + 4)
+    [signals] = backprop_signals(model, x, y, plan, [0])
+    assert signals.shape == (len(x), 6 + 4)
 
 
 def test_identical_heads_give_label_distance_at_random_start() -> None:

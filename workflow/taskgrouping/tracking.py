@@ -81,8 +81,9 @@ def init_pipeline(
     mlflow_settings = config.get("mlflow", {})
     uri = resolve_tracking_uri(mlflow_settings.get("tracking_uri"))
     experiment_name = mlflow_settings.get("experiment") or f"taskgrouping-{dataset}"
-    lock_file = Path(parent_file).resolve().parent.parent / ".mlflow.lock"
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    results = Path(parent_file).resolve().parent.parent  # results/<dataset>/.. = results/
+    lock_file = results / ".mlflow.lock"
+    results.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(lock_file, timeout=600):
             client = _client(uri)
@@ -90,7 +91,7 @@ def init_pipeline(
             if experiment is None:
                 artifacts = None
                 if uri.startswith("sqlite:"):
-                    artifacts = (Path(parent_file).resolve().parent.parent / "mlartifacts").as_uri()
+                    artifacts = (results / "mlartifacts").as_uri()
                 experiment_id = with_retry(
                     client.create_experiment, experiment_name, artifact_location=artifacts
                 )

@@ -16,7 +16,7 @@ from taskgrouping.probing.blockwise import pairwise_l1
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
 from taskgrouping.probing.general import general_pair_sums
 from taskgrouping.probing.layers import ProbePlan
-from taskgrouping.probing.samplewise import backprop_signals_all, input_statistics
+from taskgrouping.probing.samplewise import backprop_signals, input_statistics
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -32,7 +32,8 @@ def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
     """T x T sample-wise distance matrix (DESIGN.md section 1), exact."""
     model.eval()
     weights = fast_weights(model, x, plan, kind)
-    deltas = [signals.numpy() for signals in backprop_signals_all(model, x, y, plan)]
+    tasks = list(range(len(model.tasks)))
+    deltas = [signals.numpy() for signals in backprop_signals(model, x, y, plan, tasks)]
     sums = general_pair_sums(model, x, y, plan, kind, chunk_size)
     sums += fast_pair_sums(deltas, weights, kind)
     return normalise(sums, kind, len(x), sum(plan.parameter_count()), step_size)

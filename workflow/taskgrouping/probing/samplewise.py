@@ -52,28 +52,20 @@ def input_statistics(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan
 
 
 def backprop_signals(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
-                     task_index: int, plan: ProbePlan) -> torch.Tensor:
-    """Per-sample delta = dl/dz of every fast layer, concatenated (n x sum of widths).
+                     plan: ProbePlan, task_indices: list[int]) -> list[torch.Tensor]:
+    """Per-sample delta = dl/dz of every fast layer, concatenated (n x sum of widths),
+    for each task in `task_indices`, all from one forward pass; `y` holds every task.
 
     Samples are independent (no batch statistics: the probe runs in eval mode), so the
     gradient of the summed loss with respect to z holds each sample's own delta.
     """
     if not plan.fast:
-        return torch.zeros(len(x), 0)
-    _, outputs, logits = _capture(model, x, [layer for _, layer in plan.fast])
-    loss = model.tasks[task_index].kind.per_sample_loss(logits[task_index], y).sum()
-    return torch.cat(torch.autograd.grad(loss, outputs), dim=1).detach()
-
-
-def backprop_signals_all(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
-                         plan: ProbePlan) -> list[torch.Tensor]:
-    """`backprop_signals` of every task from one shared forward pass (in-process use)."""
-    if not plan.fast:
-        return [torch.zeros(len(x), 0) for _ in model.tasks]
+        return [torch.zeros(len(x), 0) for _ in task_indices]
     _, outputs, logits = _capture(model, x, [layer for _, layer in plan.fast])
     signals = []
-    for t, task in enumerate(model.tasks):
-        loss = task.kind.per_sample_loss(logits[t], y[:, t]).sum()
-        grads = torch.autograd.grad(loss, outputs, retain_graph=t < len(model.tasks) - 1)
+    for position, t in enumerate(task_indices):
+        loss = model.tasks[t].kind.per_sample_loss(logits[t], y[:, t]).sum()
+        grads = torch.autograd.grad(loss, outputs,
+                                    retain_graph=position < len(task_indices) - 1)
         signals.append(torch.cat(grads, dim=1).detach())
     return signals

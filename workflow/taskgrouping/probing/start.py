@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from taskgrouping.data.base import SplitData
+from taskgrouping.data.registry import load_split
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.training import warm_up
 
@@ -37,6 +38,19 @@ def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
     elif probe["theta0"] == "checkpoint":
         load_checkpoint(model, probe["checkpoint"])
     return model.eval()
+
+
+def load_probe_start(settings: dict[str, Any], shared: str
+                     ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
+    """The data, theta0 as probe_shared saved it (file `shared`), and the probe rows."""
+    data = load_split(settings["dataset"], settings["data"])
+    state = torch.load(shared, weights_only=True)
+    model = initial_model(data, settings)
+    model.load_state_dict(state["state_dict"])
+    indices = state["probe_indices"].numpy()
+    x = torch.from_numpy(data.x_train[indices])
+    y = torch.from_numpy(data.y_train[indices])
+    return data, model.eval(), x, y
 
 
 def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:

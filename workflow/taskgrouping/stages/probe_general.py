@@ -9,7 +9,7 @@ import numpy as np
 from taskgrouping.atomic import write_with
 from taskgrouping.probing.general import general_pair_sums
 from taskgrouping.probing.layers import plan_layers
-from taskgrouping.stages.probe_task import load_start
+from taskgrouping.probing.start import load_probe_start
 from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic
 
@@ -18,7 +18,7 @@ def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: i
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
     with stage_run(parent, "probe_general", settings, {}) as record:
-        _, model, x, y = load_start(settings, shared)
+        _, model, x, y = load_probe_start(settings, shared)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
         sums = general_pair_sums(model, x, y, plan, probe["distance"], probe["chunk_size"])
         seconds = record.elapsed
