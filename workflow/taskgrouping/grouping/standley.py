@@ -1,0 +1,73 @@
+"""Standley et al. (ICML 2020): pair gains, the higher-order approximation, the exhaustive optimum.
+
+All three read validation losses of trained subsets (mean over seeds): choosing groups
+on test losses would grade the methods on the data they were chosen with.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from taskgrouping.grouping.selection import best_cover
+
+SubsetLosses = dict[tuple[str, ...], dict[str, float]]
+
+
+def mean_losses(trainings: list[dict[str, Any]], key: str = "val_loss") -> SubsetLosses:
+    """Per trained subset, each member task's loss averaged over the seeds it was trained with."""
+    collected: dict[tuple[str, ...], dict[str, list[float]]] = defaultdict(
+        lambda: defaultdict(list))
+    for record in trainings:
+        members = tuple(record["tasks"])
+        for score in record["scores"]:
+            collected[members][score["task"]].append(score[key])
+    return {members: {task: float(np.mean(values)) for task, values in per_task.items()}
+            for members, per_task in collected.items()}
+
+
+def _loss(losses: SubsetLosses, members: tuple[str, ...], task: str) -> float:
+    try:
+        return losses[members][task]
+    except KeyError as err:
+        raise ValueError(f"no training of group {list(members)} for task {task}") from err
+
+
+def pair_gains(losses: SubsetLosses, tasks: list[str]) -> pd.DataFrame:
+    """G[i, j]: relative loss reduction of task j when trained with i instead of alone."""
+    gains = pd.DataFrame(0.0, index=tasks, columns=tasks)
+    for a, first in enumerate(tasks):
+        for second in tasks[a + 1:]:
+            pair = (first, second)
+            for source, target in ((first, second), (second, first)):
+                alone = _loss(losses, (target,), target)
+                gains.loc[source, target] = 1.0 - _loss(losses, pair, target) / alone
+    return gains
+
+
+def hoa_task_loss(losses: SubsetLosses, group: list[str], task: str, tasks: list[str]) -> float:
+    """Higher-order approximation: the mean of `task`'s losses over its pairs in `group`."""
+    others = [other for other in group if other != task]
+    if not others:
+        return _loss(losses, (task,), task)
+    order = {name: index for index, name in enumerate(tasks)}
+    pairs = [tuple(sorted((task, other), key=order.__getitem__)) for other in others]
+    return float(np.mean([_loss(losses, pair, task) for pair in pairs]))
+
+
+def exhaustive_groups(losses: SubsetLosses, tasks: list[str], k: int
+                      ) -> tuple[list[list[str]], dict[str, float]]:
+    """The cover by at most k trained subsets with the least total STL-normalised val loss."""
+    subsets = sorted(losses, key=lambda members: (len(members), members))
+    alone = {task: _loss(losses, (task,), task) for task in tasks}
+    costs = np.full((len(subsets), len(tasks)), np.inf)
+    for row, members in enumerate(subsets):
+        for task in members:
+            costs[row, tasks.index(task)] = losses[members][task] / alone[task]
+    chosen, total = best_cover(costs, k)
+    order = {name: index for index, name in enumerate(tasks)}
+    groups = sorted((list(subsets[row]) for row in chosen), key=lambda g: order[g[0]])
+    return groups, {"optimal_val_loss": total}

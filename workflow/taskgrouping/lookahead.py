@@ -1,0 +1,71 @@
+"""TAG's lookahead inter-task affinity and the gradient cosine, from one joint training.
+
+Fifty et al. (NeurIPS 2021): every `every` steps, for each task i, take a virtual SGD
+step of the shared parameters with task i's gradient alone and record, for every task
+j, how much j's loss on the same batch fell: Z[i, j] = (1 - L_j(after) / L_j(before)) / lr.
+The same per-task gradients give TAG's cosine-similarity baseline. Heads are not moved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.func import functional_call
+
+from taskgrouping.models.mtl import MultiTaskModel
+
+
+class LookaheadAffinity:
+    """A `before_step` hook of `train_group` that averages TAG and cosine affinities."""
+
+    def __init__(self, n_tasks: int, learning_rate: float, every: int) -> None:
+        self.learning_rate = learning_rate
+        self.every = every
+        self.tag_sum = np.zeros((n_tasks, n_tasks))
+        self.cosine_sum = np.zeros((n_tasks, n_tasks))
+        self.count = 0
+
+    def __call__(self, model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
+                 step: int) -> None:
+        if (step - 1) % self.every:
+            return
+        tag, cosine = lookahead(model, x, y, self.learning_rate)
+        self.tag_sum += tag
+        self.cosine_sum += cosine
+        self.count += 1
+
+    def means(self) -> tuple[np.ndarray, np.ndarray]:
+        """The TAG and cosine matrices averaged over every lookahead taken."""
+        if not self.count:
+            raise ValueError("the joint training ended before its first lookahead step")
+        return self.tag_sum / self.count, self.cosine_sum / self.count
+
+
+def _task_losses(model: MultiTaskModel, features: torch.Tensor, y: torch.Tensor
+                 ) -> torch.Tensor:
+    return torch.stack([
+        task.kind.per_sample_loss(head(features), y[:, j]).mean()
+        for j, (task, head) in enumerate(zip(model.tasks, model.heads, strict=True))
+    ])
+
+
+def lookahead(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, learning_rate: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """One batch's TAG matrix (row i: the effect of i's step on every j) and gradient cosines."""
+    shared = dict(model.encoder.named_parameters())
+    before = _task_losses(model, model.encoder(x), y)
+    gradients = [
+        torch.autograd.grad(loss, list(shared.values()), retain_graph=True) for loss in before
+    ]
+    n = len(before)
+    tag = np.zeros((n, n))
+    with torch.no_grad():
+        for i, grads in enumerate(gradients):
+            stepped = {name: p - learning_rate * g
+                       for (name, p), g in zip(shared.items(), grads, strict=True)}
+            after = _task_losses(model, functional_call(model.encoder, stepped, (x,)), y)
+            tag[i] = ((1.0 - after / before) / learning_rate).numpy()
+        flat = torch.stack([torch.cat([g.reshape(-1) for g in grads]) for grads in gradients])
+        unit = flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        cosine = (unit @ unit.T).numpy()
+    return tag, cosine.astype(float)
