@@ -10,7 +10,7 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate_config(config)
+validate_config(config, with_datasets=False)
 
 
 configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"

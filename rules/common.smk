@@ -2,12 +2,15 @@
 import itertools
 import json
 import re
+from pathlib import Path
 
-from taskgrouping.settings import BASELINES, data_settings, settings_argument
+from taskgrouping.methods import chooses_k, split_method
+from taskgrouping.settings import data_settings, settings_argument
+from taskgrouping.subsets import all_subsets, subset_members, subset_name
 
 DATASET = config["dataset"]
 TASKS = data_settings(config)["tasks"]
-RESULTS = f"results/{DATASET}"
+RESULTS = f"results/{config['name'] or DATASET}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
 PAIRS = list(itertools.combinations(TASKS, 2))
 
@@ -25,17 +28,28 @@ for _budget in config["budgets"]:
         )
 
 # (method, k) for every grouping compared; stl and all are the reference baselines.
-# k = 0: the grouper chooses k (only the sample-wise GAT+GMM grouper can, by BIC).
-CHOOSES_K = {"samplewise"} if config["samplewise"]["grouper"] == "gat_gmm" else set()
-if 0 in config["budgets"] and not CHOOSES_K & set(config["methods"]):
+# k = 0: the grouper chooses k (only the GAT+GMM grouper can, by BIC).
+METHODS = config["methods"]
+AFFINITIES = sorted({split_method(m)[0] for m in METHODS if split_method(m)})
+if 0 in config["budgets"] and not any(chooses_k(m) for m in METHODS):
     raise ValueError(
-        "config key budgets: 0 (the grouper chooses k) needs method samplewise with"
-        " samplewise.grouper gat_gmm"
+        "config key budgets: 0 (the grouper chooses k) needs a method <affinity>+gat_gmm"
     )
-METHOD_BUDGETS = [
-    (m, k) for m in config["methods"] for k in config["budgets"] if k > 0 or m in CHOOSES_K
-]
+if "exhaustive" in METHODS and len(TASKS) > config["exhaustive"]["max_tasks"]:
+    raise ValueError(
+        f"config key methods: exhaustive trains 2^{len(TASKS)} - 1 subsets per seed; it is"
+        f" allowed up to exhaustive.max_tasks={config['exhaustive']['max_tasks']} tasks"
+    )
+METHOD_BUDGETS = [(m, k) for m in METHODS for k in config["budgets"] if k > 0 or chooses_k(m)]
 METHOD_BUDGETS += [("stl", len(TASKS)), ("all", 1)]
+
+# Subsets trained whatever the groups: every subset for exhaustive, pairs and singles for HOA.
+if "exhaustive" in METHODS:
+    PRESET_SUBSETS = all_subsets(TASKS)
+elif "hoa" in AFFINITIES:
+    PRESET_SUBSETS = all_subsets(TASKS, max_size=2)
+else:
+    PRESET_SUBSETS = []
 
 
 wildcard_constraints:
@@ -44,16 +58,12 @@ wildcard_constraints:
     k=r"\d+",
     group=r"\d+",
     seed=r"\d+",
+    subset=r"[^/]+?",
 
 
 def settings(stage, method=None):
     """The stage's config slice as JSON; Snakemake reruns the stage when it changes."""
     return settings_argument(config, stage, method)
-
-
-def parent_run(wildcards):
-    """The parent run must exist before a job logs; its age does not force reruns."""
-    return ancient(PARENT)
 
 
 def start_checkpoint(wildcards):
@@ -62,18 +72,29 @@ def start_checkpoint(wildcards):
     return {"checkpoint": probe["checkpoint"]} if probe["theta0"] == "checkpoint" else {}
 
 
-def group_count(method, k):
-    """Number of groups the cluster checkpoint wrote for (method, k)."""
+def subset_trainings(subsets):
+    """The train_group outputs of `subsets` for every seed."""
+    return [
+        f"{RESULTS}/train/{subset_name(members, TASKS)}_seed{seed}.json"
+        for members in subsets
+        for seed in config["seeds"]
+    ]
+
+
+def method_groups(method, k):
+    """The groups the cluster checkpoint wrote for (method, k)."""
     groups_file = checkpoints.cluster.get(method=method, k=k).output.groups
     with open(groups_file) as handle:
-        return len(json.load(handle))
+        return json.load(handle)
 
 
 def training_results(wildcards):
-    """Every train_group output, known once every (method, k) is clustered."""
-    return [
-        f"{RESULTS}/train/{method}_k{k}/group{g}_seed{seed}.json"
-        for method, k in METHOD_BUDGETS
-        for g in range(group_count(method, k))
-        for seed in config["seeds"]
-    ]
+    """Every training the comparison reads, each subset once: known once all are clustered."""
+    subsets = {tuple(g): g for m, k in METHOD_BUDGETS for g in method_groups(m, k)}
+    subsets |= {tuple(g): g for g in PRESET_SUBSETS}
+    return subset_trainings(subsets.values())
+
+
+def affinity_file(name):
+    """Where the affinity `name` is written (TAG and cosine share one joint training)."""
+    return f"{RESULTS}/affinity/{name}.csv"

@@ -1,22 +1,35 @@
-def affinity_inputs(wildcards):
-    """Affinity-based methods read their matrix; baselines need none."""
-    if wildcards.method in BASELINES or wildcards.method == "random":
+AFFINITY_META = {
+    "samplewise": f"{RESULTS}/affinity/samplewise.meta.json",
+    "tag": f"{RESULTS}/affinity/tag.meta.json",
+    "cosine": f"{RESULTS}/affinity/tag.meta.json",
+    "hoa": f"{RESULTS}/affinity/hoa.meta.json",
+}
+
+
+def grouping_inputs(wildcards):
+    """An affinity method reads its matrix; exhaustive reads every subset's training."""
+    if wildcards.method == "exhaustive":
+        return {"trainings": subset_trainings(all_subsets(TASKS))}
+    parts = split_method(wildcards.method)
+    if parts is None:
         return {}
-    return {"affinity": rules.affinity.output.similarity, "meta": rules.affinity.output.meta}
+    return {"affinity": affinity_file(parts[0]), "meta": AFFINITY_META[parts[0]]}
 
 
-def affinity_arguments(wildcards, input):
-    if "affinity" not in input.keys():
-        return ""
-    return f"--affinity {input.affinity} --affinity-meta {input.meta}"
+def grouping_arguments(wildcards, input):
+    keys = input.keys()
+    if "affinity" in keys:
+        return f"--affinity {input.affinity} --affinity-meta {input.meta}"
+    if "trainings" in keys:
+        return "--trainings " + " ".join(input.trainings)
+    return ""
 
 
 # The groups of one method for budget k; a checkpoint, since the group count decides
 # how many training jobs follow.
 checkpoint cluster:
     input:
-        unpack(affinity_inputs),
-        parent=parent_run,
+        unpack(grouping_inputs),
     output:
         groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
         meta=f"{RESULTS}/groups/meta/{{method}}_k{{k}}.json",
@@ -24,13 +37,14 @@ checkpoint cluster:
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
     params:
+        parent=PARENT,
         settings=lambda w: settings("cluster", w.method),
-        affinity=affinity_arguments,
+        inputs=grouping_arguments,
     threads: 1
     conda:
         "../envs/taskgrouping.yaml"
     shell:
-        "taskgrouping cluster --settings {params.settings:q} --parent {input.parent}"
-        " --method {wildcards.method:q} --k {wildcards.k} {params.affinity} --threads {threads}"
+        "taskgrouping cluster --settings {params.settings:q} --parent {params.parent}"
+        " --method {wildcards.method:q} --k {wildcards.k} {params.inputs} --threads {threads}"
         " --out {output.groups} --meta-out {output.meta} --graph-out {output.graph}"
         " > {log} 2>&1"

@@ -1,16 +1,31 @@
-localrules:
-    mlflow_parent,
+# One MLflow parent run per Snakemake invocation that runs jobs: created before the
+# first job, closed FINISHED or FAILED at the end. Hooks rather than a rule: a rule that
+# reruns when the config changes keeps every job downstream of it from rerunning in the
+# same invocation when they take its output as ancient (snakemake#4166), and without
+# ancient any new parent run would rerun every job.
+import subprocess
+
+from snakemake.exceptions import WorkflowError
 
 
-# The experiment and the pipeline's parent run, created once before the fan-out.
-rule mlflow_parent:
-    output:
-        PARENT,
-    log:
-        f"{RESULTS}/logs/mlflow_parent.log",
-    params:
-        settings=lambda w: json.dumps(config, sort_keys=True),
-    conda:
-        "../envs/taskgrouping.yaml"
-    shell:
-        "taskgrouping init-tracking --settings {params.settings:q} --out {output} > {log} 2>&1"
+def tracking(*arguments, check=True):
+    """Run a tracking verb of the taskgrouping CLI; its output goes to logs/tracking.log."""
+    log_file = Path(RESULTS) / "logs" / "tracking.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("a") as log:
+        done = subprocess.run(["taskgrouping", *arguments], stdout=log, stderr=subprocess.STDOUT)
+    if check and done.returncode:
+        last = log_file.read_text().strip().splitlines()[-1:]
+        raise WorkflowError(f"{' '.join(last)} (log: {log_file})")
+
+
+onstart:
+    tracking("init-tracking", "--settings", json.dumps(config, sort_keys=True), "--out", PARENT)
+
+
+onsuccess:
+    tracking("finish-tracking", "--parent", PARENT, "--status", "FINISHED")
+
+
+onerror:
+    tracking("finish-tracking", "--parent", PARENT, "--status", "FAILED", check=False)

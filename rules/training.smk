@@ -1,19 +1,19 @@
-# One job per method x k x group x seed: train the group's MTL model and score its tasks.
+# One job per task subset x seed: train its MTL model and score its tasks. Every method's
+# groups, HOA's pairs and the exhaustive subsets share these files: each trains once.
 rule train_group:
     input:
-        parent=parent_run,
-        groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
     output:
-        f"{RESULTS}/train/{{method}}_k{{k}}/group{{group}}_seed{{seed}}.json",
+        f"{RESULTS}/train/{{subset}}_seed{{seed}}.json",
     log:
-        f"{RESULTS}/logs/train/{{method}}_k{{k}}/group{{group}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/train/{{subset}}_seed{{seed}}.log",
     params:
+        parent=PARENT,
         settings=settings("train"),
+        tasks=lambda w: " ".join(subset_members(w.subset, TASKS)),
     threads: 1
     conda:
         "../envs/taskgrouping.yaml"
     shell:
-        "taskgrouping train-group --settings {params.settings:q} --parent {input.parent}"
-        " --method {wildcards.method:q} --k {wildcards.k} --group {wildcards.group}"
-        " --seed {wildcards.seed} --groups {input.groups} --threads {threads}"
+        "taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
+        " --tasks {params.tasks} --seed {wildcards.seed} --threads {threads}"
         " --out {output} > {log} 2>&1"

@@ -17,8 +17,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     rule_verbs = [verb for path in sorted((REPO / "rules").glob("*.smk"))
-                  for verb in re.findall(r'"taskgrouping ([a-z-]+) ', path.read_text())]
-    assert sorted(rule_verbs) == sorted(set(rule_verbs)), "a verb is called by two rules"
+                  for verb in re.findall(r'"taskgrouping ([a-z-]+) |tracking\("([a-z-]+)", ',
+                                         path.read_text())]
+    rule_verbs = [first or second for first, second in rule_verbs]
+    hooks = ["finish-tracking"]  # FINISHED on success, FAILED on error
+    assert sorted(rule_verbs) == sorted([*set(rule_verbs), *hooks]), "a verb used twice"
     assert set(rule_verbs) == set(VERBS)
     for verb in VERBS:
         assert build_parser().parse_args([verb, *_minimal(verb)])
@@ -32,29 +35,30 @@ def _minimal(verb: str) -> list[str]:
     for action in sub._actions:  # noqa: SLF001
         if action.required:
             count = action.nargs if isinstance(action.nargs, int) else 1
-            args += [action.option_strings[0], *["1"] * count]
+            value = action.choices[0] if action.choices else "1"
+            args += [action.option_strings[0], *[value] * count]
     return args
 
 
-def test_missing_groups_file_is_one_line(tmp_path, capsys) -> None:
+TRAIN_SETTINGS = json.dumps({"dataset": "yeast", "data": {"tasks": ["Class1", "Class2"]}})
+
+
+def test_missing_parent_file_is_one_line(tmp_path, capsys) -> None:
     missing = tmp_path / "nope.json"
-    code = main(["train-group", "--settings", json.dumps({"dataset": "yeast"}),
-                 "--parent", "p.json", "--method", "samplewise", "--k", "2", "--group", "0",
-                 "--seed", "0", "--groups", str(missing), "--out", str(tmp_path / "o.json")])
+    code = main(["train-group", "--settings", TRAIN_SETTINGS, "--parent", str(missing),
+                 "--tasks", "Class2", "Class1", "--seed", "0",
+                 "--out", str(tmp_path / "o.json")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
     assert err[0].startswith("taskgrouping train-group: error:") and "nope.json" in err[0]
     assert not (tmp_path / "o.json").exists()
 
 
-def test_group_index_out_of_range_names_the_file(tmp_path, capsys) -> None:
-    groups = tmp_path / "g.json"
-    groups.write_text('[["Class1"]]')
-    code = main(["train-group", "--settings", '{"dataset": "yeast"}', "--parent", "p.json",
-                 "--method", "stl", "--k", "1", "--group", "3", "--seed", "0",
-                 "--groups", str(groups), "--out", str(tmp_path / "o.json")])
+def test_unknown_task_of_a_group_is_named(tmp_path, capsys) -> None:
+    code = main(["train-group", "--settings", TRAIN_SETTINGS, "--parent", "p.json",
+                 "--tasks", "Class1", "Class9", "--seed", "0", "--out", str(tmp_path / "o.json")])
     assert code == 1
-    assert "no group 3 (it holds 1 groups)" in capsys.readouterr().err
+    assert "unknown task(s) ['Class9']" in capsys.readouterr().err
 
 
 def test_bad_settings_json(capsys) -> None:

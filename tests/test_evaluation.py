@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskgrouping.evaluation import evaluation_table, summary_table
+from taskgrouping.evaluation import evaluation_table, method_records, summary_table
 
 
 def _record(method, k, group, seed, scores):
@@ -10,6 +10,11 @@ def _record(method, k, group, seed, scores):
         {"task": t, "val_loss": v, "test_loss": loss, "metric_name": "auroc", "test_metric": m}
         for t, v, loss, m in scores
     ]}
+
+
+def _metas(n_groups, seconds=None):
+    return {key: {"n_groups": n, "grouping_seconds": (seconds or {}).get(key, 0.0)}
+            for key, n in n_groups.items()}
 
 
 TRAININGS = [
@@ -35,8 +40,8 @@ def test_evaluation_normalises_by_stl_and_serves_best_validation_group() -> None
 def test_summary_totals_and_delta_m() -> None:
     table = evaluation_table("toy", TRAININGS, ["a", "b"])
     summary = summary_table("toy", table, {"a": True, "b": True},
-                            {("stl", 2): 2, ("all", 1): 1, ("net", 2): 2},
-                            {("net", 2): 1.5}).set_index("method")
+                            _metas({("stl", 2): 2, ("all", 1): 1, ("net", 2): 2},
+                                   {("net", 2): 1.5})).set_index("method")
     assert summary.loc["stl", "total_loss"] == pytest.approx(2.0)
     assert summary.loc["all", "total_loss"] == pytest.approx(1.5)
     # delta-m: mean of +10% (0.88 vs 0.8) and +10% (0.55 vs 0.5)
@@ -48,7 +53,7 @@ def test_summary_totals_and_delta_m() -> None:
 def test_lower_is_better_flips_the_sign() -> None:
     table = evaluation_table("toy", TRAININGS, ["a", "b"])
     summary = summary_table("toy", table, {"a": False, "b": False},
-                            {("stl", 2): 2, ("all", 1): 1, ("net", 2): 2}, {})
+                            _metas({("stl", 2): 2, ("all", 1): 1, ("net", 2): 2}))
     assert summary.set_index("method").loc["all", "delta_m_percent"] == pytest.approx(-10.0)
 
 
@@ -60,7 +65,7 @@ def test_std_over_seeds() -> None:
     ]
     table = evaluation_table("toy", [r for r in more if r["method"] != "net"], ["a", "b"])
     summary = summary_table("toy", table, {"a": True, "b": True},
-                            {("stl", 2): 2, ("all", 1): 1}, {}).set_index("method")
+                            _metas({("stl", 2): 2, ("all", 1): 1})).set_index("method")
     assert summary.loc["all", "total_loss"] == pytest.approx(1.75)
     assert summary.loc["all", "total_loss_std"] == pytest.approx(0.25)
     assert summary.loc["all", "seeds"] == 2
@@ -69,3 +74,27 @@ def test_std_over_seeds() -> None:
 def test_missing_stl_is_an_error() -> None:
     with pytest.raises(ValueError, match="no STL result"):
         evaluation_table("toy", TRAININGS[2:], ["a", "b"])
+
+
+def test_regret_against_the_exhaustive_optimum_and_trainings() -> None:
+    records = TRAININGS + [
+        _record("exhaustive", 2, 0, 0, [("a", 0.3, 0.2, 0.9), ("b", 0.5, 0.25, 0.6)])]
+    table = evaluation_table("toy", records, ["a", "b"])
+    metas = _metas({("stl", 2): 2, ("all", 1): 1, ("net", 2): 2, ("exhaustive", 2): 1})
+    metas[("exhaustive", 2)]["trainings"] = 3
+    summary = summary_table("toy", table, {"a": True, "b": True}, metas).set_index("method")
+    # exhaustive: 0.5 + 0.5 = 1.0; net: 1.5 + 2.0 = 3.5, so 250 % regret; all has k=1: none
+    assert summary.loc["net", "regret_percent"] == pytest.approx(250.0)
+    assert summary.loc["exhaustive", "regret_percent"] == pytest.approx(0.0)
+    assert summary.loc["all", "regret_percent"] != summary.loc["all", "regret_percent"]
+    assert summary.loc["exhaustive", "trainings"] == 3 and summary.loc["net", "trainings"] == 0
+
+
+def test_method_records_join_groups_to_subset_trainings() -> None:
+    training = {"tasks": ["a", "b"], "seed": 0, "scores": [{"task": "a"}, {"task": "b"}]}
+    metas = [{"method": "m", "k": 1, "groups": [["a", "b"]]}]
+    records = method_records(metas, [training], [0])
+    assert records == [{"method": "m", "k": 1, "group": 0, "seed": 0,
+                        "scores": training["scores"]}]
+    with pytest.raises(ValueError, match=r"no training of group \['a', 'b'\] \(seed 1\)"):
+        method_records(metas, [training], [0, 1])

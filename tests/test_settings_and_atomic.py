@@ -22,16 +22,25 @@ def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     assert set(probe) == {"dataset", "data", "samplewise"}
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
     assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
-    assert set(stage_settings(config, "cluster", "samplewise")) == {
-        "dataset", "tasks", "samplewise", "gat_gmm"}
+    assert set(stage_settings(config, "cluster", "samplewise+gat_gmm")) == {
+        "dataset", "tasks", "gat_gmm", "grouping"}
+    assert set(stage_settings(config, "cluster", "tag+spectral")) == {
+        "dataset", "tasks", "grouping"}
+    assert set(stage_settings(config, "cluster", "hoa+select")) == {"dataset", "tasks", "select"}
+    assert set(stage_settings(config, "cluster", "exhaustive")) == {
+        "dataset", "tasks", "exhaustive", "seeds"}
     assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
+    assert set(stage_settings(config, "joint")) == {"dataset", "data", "tag"}
+    with pytest.raises(ValueError, match="unknown method 'samplewise'"):
+        stage_settings(config, "cluster", "samplewise")
     assert "mlflow" not in stage_settings(config, "train")
 
 
 def test_a_slice_does_not_change_when_another_section_does(config) -> None:
     before = stage_settings(config, "probe")
     config["seeds"] = [5, 6, 7]
-    config["samplewise"]["grouper"] = "louvain"
+    config["gat_gmm"]["epochs"] = 7
+    config["tag"]["every"] = 3
     config["datasets"]["yeast"]["train"]["max_epochs"] = 3
     assert stage_settings(config, "probe") == before
     config["samplewise"]["theta0"] = "warmup"

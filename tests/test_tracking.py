@@ -10,6 +10,7 @@ from taskgrouping.tracking import (
     TrackingError,
     finish_pipeline,
     init_pipeline,
+    log_to_pipeline,
     resolve_tracking_uri,
     stage_run,
 )
@@ -48,8 +49,11 @@ def test_parent_and_child_runs(pipeline) -> None:
     assert child.data.params["samplewise.step_size"] == "0.5"
     assert child.data.metrics["distance"] == 1.25
     assert child.info.run_name == "pair pair=a__b" and child.info.status == "FINISHED"
-    finish_pipeline(pipeline, {"total": 1.0}, [])
-    assert client.get_run(parent["run_id"]).info.status == "FINISHED"
+    log_to_pipeline(pipeline, {"total": 1.0}, [])
+    assert client.get_run(parent["run_id"]).info.status == "RUNNING"
+    finish_pipeline(pipeline, "FINISHED")
+    finished = client.get_run(parent["run_id"])
+    assert finished.info.status == "FINISHED" and finished.data.metrics["total"] == 1.0
 
 
 def test_failed_stage_marks_its_run_failed(pipeline) -> None:

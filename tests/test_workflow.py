@@ -24,7 +24,7 @@ def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
 def test_dry_run_plans_every_stage(tmp_path) -> None:
     result = snakemake(tmp_path, small_config(tmp_path), "-n")
     assert result.returncode == 0, result.stderr
-    for rule in ("mlflow_parent", "probe_shared", "probe_task", "probe_general", "pair",
+    for rule in ("probe_shared", "probe_task", "probe_general", "pair",
                  "affinity", "cluster", "evaluate"):
         assert rule in result.stdout
     assert re.search(r"^pair\s+6$", result.stdout, re.MULTILINE), result.stdout
@@ -39,6 +39,11 @@ def test_dry_run_plans_every_stage(tmp_path) -> None:
         (lambda c: c["datasets"]["yeast"]["train"].update(lr=0.1), "lr"),
         (lambda c: c["datasets"]["yeast"].update(tasks=["Class1", "Nope"]), "Nope"),
         (lambda c: c.update(budgets=[5]), "budgets"),
+        (lambda c: c.update(methods=["samplewise"]), "methods"),
+        (lambda c: c.update(methods=["tag+kmeans"]), "methods"),
+        (lambda c: c.update(methods=["random"], budgets=[0]), "budgets"),
+        (lambda c: c["exhaustive"].update(max_tasks=3) or c.update(methods=["exhaustive"]),
+         "exhaustive"),
     ],
 )
 def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, edit, named) -> None:
@@ -58,9 +63,14 @@ def test_lint_is_clean(tmp_path) -> None:
     assert "Lints for" not in result.stdout + result.stderr
 
 
+METHODS = ["samplewise+gat_gmm", "tag+select", "cosine+louvain", "hoa+spectral", "random",
+           "exhaustive"]
+
+
 @pytest.mark.integration
 def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
-    result = snakemake(tmp_path, small_config(tmp_path, budgets=[0, 2]))
+    config = small_config(tmp_path, budgets=[0, 2], methods=METHODS)
+    result = snakemake(tmp_path, config)
     assert result.returncode == 0, result.stderr[-4000:]
     results = tmp_path / "results" / "yeast"
     tasks = ["Class1", "Class2", "Class3", "Class12"]
@@ -68,28 +78,42 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     affinity = pd.read_csv(results / "affinity" / "samplewise.csv", index_col=0)
     assert list(affinity.index) == tasks and list(affinity.columns) == tasks
     assert (affinity.to_numpy().diagonal() == 1).all()
-    assert (results / "affinity" / "samplewise.png").stat().st_size > 1000
-
-    groups = json.loads((results / "groups" / "samplewise_k2.json").read_text())
-    assert 1 <= len(groups) <= 2 and sorted(t for g in groups for t in g) == sorted(tasks)
-    assert (results / "groups" / "samplewise_k2.png").stat().st_size > 1000
+    for name in ("samplewise", "tag", "cosine", "hoa"):
+        matrix = pd.read_csv(results / "affinity" / f"{name}.csv", index_col=0)
+        assert list(matrix.index) == tasks and np.isfinite(matrix.to_numpy()).all()
+        assert (results / "affinity" / f"{name}.png").stat().st_size > 1000
     assert_pipeline_affinity_is_exact(tmp_path, tasks)
 
+    groups = json.loads((results / "groups" / "samplewise+gat_gmm_k2.json").read_text())
+    assert 1 <= len(groups) <= 2 and sorted(t for g in groups for t in g) == sorted(tasks)
+    assert (results / "groups" / "samplewise+gat_gmm_k2.png").stat().st_size > 1000
+    # exhaustive trains every subset once; every method's groups are among them
+    assert len(list((results / "train").glob("*_seed0.json"))) == 2 ** len(tasks) - 1
+
     evaluation = pd.read_csv(results / "evaluation.csv")
-    assert len(evaluation) == 5 * len(tasks)  # samplewise k0 and k2, random, stl, all; 1 seed
+    assert len(evaluation) == (len(METHODS) + 1 + 2) * len(tasks)  # + k0, stl, all; 1 seed
     stl = evaluation[evaluation["method"] == "stl"]
     assert (stl["normalized_loss"] == 1.0).all()
 
     summary = pd.read_csv(results / "summary.csv")
-    assert set(summary["method"]) == {"samplewise", "random", "stl", "all"}
-    chosen = json.loads((results / "groups" / "meta" / "samplewise_k0.json").read_text())
+    assert set(summary["method"]) == {*METHODS, "stl", "all"}
+    chosen = json.loads((results / "groups" / "meta" / "samplewise+gat_gmm_k0.json").read_text())
     assert chosen["n_groups"] <= chosen["bic_k"] and "random" not in set(
         summary.loc[summary["k"] == 0, "method"])
-    assert list(summary.columns[:4]) == ["dataset", "method", "k", "n_groups"]
-    row = summary[summary["k"] == 2].set_index("method").loc["samplewise"]
-    assert row["grouping_seconds"] > 0 and row["n_groups"] == len(groups)
+    at_two = summary[summary["k"] == 2].set_index("method")
+    assert at_two.loc["exhaustive", "regret_percent"] == 0.0
+    assert at_two["regret_percent"].notna().all()
+    assert at_two.loc["exhaustive", "trainings"] == 15 and at_two.loc["hoa+spectral",
+                                                                      "trainings"] == 10
+    assert at_two.loc["tag+select", "trainings"] == 1
+    assert at_two.loc["samplewise+gat_gmm", "trainings"] == 0
+    assert at_two.loc["samplewise+gat_gmm", "grouping_seconds"] > 0
     assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
-    assert (results / "total_loss.png").exists()
+    quality = pd.read_csv(results / "affinity_quality.csv").set_index("affinity")
+    assert set(quality.index) == {"samplewise", "tag", "cosine", "hoa"}
+    assert quality["spearman"].between(-1, 1).all() and (quality["pairs"] == 12).all()
+    for plot in ("total_loss.png", "cost_quality.png", "affinities.png"):
+        assert (results / plot).stat().st_size > 1000
 
     from mlflow.tracking import MlflowClient
 
@@ -100,23 +124,39 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     parent_run = client.get_run(parent["run_id"])
     assert parent_run.info.status == "FINISHED"
-    assert "total_loss/samplewise/k2" in parent_run.data.metrics
+    assert "total_loss/samplewise_gat_gmm/k2" in parent_run.data.metrics
+    assert "regret_percent/tag_select/k2" in parent_run.data.metrics
+    assert "spearman/hoa" in parent_run.data.metrics
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent["run_id"]]
     stages = {r.data.tags["stage"] for r in children}
     assert stages == {"probe_shared", "probe_task", "probe_general", "pair", "affinity",
-                      "cluster", "train_group", "evaluate"}
+                      "joint_affinity", "hoa_affinity", "cluster", "train_group", "evaluate"}
     assert len(children) == len(runs) - 1
     assert sum(r.data.tags["stage"] == "pair" for r in children) == 6
     assert all(r.info.status == "FINISHED" for r in children)
     trained = [r for r in children if r.data.tags["stage"] == "train_group"]
-    assert len(trained) == len(groups) + chosen["n_groups"] + 2 + 4 + 1
-    assert {"method", "k", "group", "seed"} <= set(trained[0].data.tags)
+    assert len(trained) == 15 and {"subset", "seed"} <= set(trained[0].data.tags)
     artifacts = {a.path for a in client.list_artifacts(
-        next(r.info.run_id for r in children if r.data.tags["stage"] == "affinity"))}
-    assert "samplewise.csv" in artifacts
+        next(r.info.run_id for r in children if r.data.tags["stage"] == "evaluate"))}
+    assert {"summary.csv", "cost_quality.png", "affinities.png"} <= artifacts
 
-    rerun = snakemake(tmp_path, small_config(tmp_path, budgets=[0, 2]), "-n")
+    report = tmp_path / "report.html"
+    made = snakemake(tmp_path, config, "--report", str(report))
+    assert made.returncode == 0, made.stderr[-4000:]
+    assert report.stat().st_size > 10_000
+
+    rerun = snakemake(tmp_path, config, "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
+
+    # a changed sample-wise option reruns probing and grouping in the same invocation
+    # (snakemake#4166 kept them back while the parent run was a rule), not the trainings
+    changed = small_config(tmp_path, budgets=[0, 2], methods=METHODS,
+                           samplewise={**yaml.safe_load(config.read_text())["samplewise"],
+                                       "probe_samples": 48})
+    plan = snakemake(tmp_path, changed, "-n")
+    for rule in ("probe_shared", "probe_task", "pair", "affinity", "cluster", "evaluate"):
+        assert re.search(rf"^{rule}\s+\d+$", plan.stdout, re.MULTILINE), plan.stdout[-3000:]
+    assert not re.search(r"^(train_group|joint_affinity)\s+\d+$", plan.stdout, re.MULTILINE)
 
 
 def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:

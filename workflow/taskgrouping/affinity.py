@@ -52,3 +52,27 @@ def read_matrix(path: str) -> pd.DataFrame:
     if list(matrix.index) != list(matrix.columns):
         raise ValueError(f"{path}: rows and columns must name the same tasks in the same order")
     return matrix
+
+
+def clustering_similarity(affinity: pd.DataFrame) -> pd.DataFrame:
+    """A symmetric, non-negative graph for the clustering groupers, from any affinity.
+
+    TAG and HOA affinities are directed and signed: the mean of both directions is kept,
+    and a matrix with negative entries is rescaled min-max over its off-diagonal to [0, 1]
+    (order kept). The diagonal is 1. Sample-wise similarities pass through unchanged.
+    """
+    values = affinity.to_numpy(dtype=float)
+    values = (values + values.T) / 2
+    off = ~np.eye(len(values), dtype=bool)
+    low, high = values[off].min(initial=0.0), values[off].max(initial=0.0)
+    if low < 0:
+        values = (values - low) / (high - low) if high > low else np.ones_like(values)
+    np.fill_diagonal(values, 1.0)
+    return pd.DataFrame(values, index=affinity.index, columns=affinity.columns)
+
+
+def write_matrix(path: str, matrix: pd.DataFrame) -> None:
+    """The CSV `read_matrix` reads, written atomically."""
+    from taskgrouping.atomic import write_with
+
+    write_with(path, lambda tmp: matrix.to_csv(tmp, float_format="%.8g"))

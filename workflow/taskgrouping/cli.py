@@ -21,7 +21,7 @@ def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool 
                         help="the stage's config slice: JSON text, or @file.json / @file.yaml")
     if parent:
         parser.add_argument("--parent", required=True,
-                            help="results/<dataset>/mlflow_parent.json of this pipeline run")
+                            help="results/<name>/mlflow_parent.json of this pipeline run")
     if threads:
         parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out", required=True, help="output file")
@@ -29,6 +29,12 @@ def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool 
 
 def _init_tracking(p: argparse.ArgumentParser) -> None:
     _common(p, parent=False)
+
+
+def _finish_tracking(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--parent", required=True,
+                   help="results/<name>/mlflow_parent.json of this pipeline run")
+    p.add_argument("--status", required=True, choices=["FINISHED", "FAILED"])
 
 
 def _probe_shared(p: argparse.ArgumentParser) -> None:
@@ -73,17 +79,32 @@ def _cluster(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
     p.add_argument("--affinity-meta", help="the affinity stage's meta JSON (its cost)")
+    p.add_argument("--trainings", nargs="+",
+                   help="train-group outputs of every subset (method exhaustive)")
     p.add_argument("--meta-out", required=True)
     p.add_argument("--graph-out", required=True, help="task graph coloured by group (PNG)")
 
 
+def _joint_affinity(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+    p.add_argument("--cosine-out", required=True, help="gradient cosine matrix (CSV)")
+    p.add_argument("--heatmap-out", required=True)
+    p.add_argument("--cosine-heatmap-out", required=True)
+    p.add_argument("--meta-out", required=True)
+
+
+def _hoa_affinity(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--trainings", nargs="+", required=True,
+                   help="train-group outputs of every pair and single task")
+    p.add_argument("--heatmap-out", required=True)
+    p.add_argument("--meta-out", required=True)
+
+
 def _train_group(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
-    p.add_argument("--method", required=True)
-    p.add_argument("--k", type=int, required=True)
-    p.add_argument("--group", type=int, required=True, help="index into the groups file")
+    p.add_argument("--tasks", nargs="+", required=True, help="the group's tasks")
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--groups", required=True, help="groups JSON written by cluster")
 
 
 def _evaluate(p: argparse.ArgumentParser) -> None:
@@ -91,14 +112,21 @@ def _evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parent", required=True)
     p.add_argument("--trainings", nargs="+", required=True)
     p.add_argument("--group-meta", nargs="+", required=True)
+    p.add_argument("--affinities", nargs="*", help="affinity matrices (CSV) of the run")
     p.add_argument("--evaluation-out", required=True)
     p.add_argument("--summary-out", required=True)
+    p.add_argument("--quality-out", required=True,
+                   help="Spearman of each affinity with the true pair gains (CSV)")
     p.add_argument("--plot-out", required=True)
+    p.add_argument("--cost-plot-out", required=True)
+    p.add_argument("--affinity-plot-out", required=True)
 
 
 VERBS: dict[str, tuple[str, Configure, str]] = {
     "init-tracking": ("init_tracking", _init_tracking,
                       "create the MLflow experiment and this pipeline's parent run"),
+    "finish-tracking": ("finish_tracking", _finish_tracking,
+                        "mark this pipeline's parent run FINISHED or FAILED"),
     "probe-shared": ("probe_shared", _probe_shared,
                      "theta0, the probe set and the shared layers' input norms"),
     "probe-task": ("probe_task", _probe_task, "one task's backprop signals over the probe set"),
@@ -106,6 +134,9 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                       "every pair's distance over the non-factorising shared layers"),
     "pair": ("pair", _pair, "the sample-wise distance of one task pair"),
     "affinity": ("affinity", _affinity, "aggregate pair distances into the affinity matrix"),
+    "joint-affinity": ("joint_affinity", _joint_affinity,
+                       "TAG lookahead and gradient cosine affinities from one joint training"),
+    "hoa-affinity": ("hoa_affinity", _hoa_affinity, "HOA pair gains from pair trainings"),
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
     "train-group": ("train_group", _train_group, "train and score one group for one seed"),
     "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
@@ -128,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     from taskgrouping.tracking import TrackingError
 
     try:
-        args["settings"] = parse_settings(args["settings"])
+        if "settings" in args:
+            args["settings"] = parse_settings(args["settings"])
         module.run(**args)
     except (ValueError, FileNotFoundError, FloatingPointError, TrackingError) as err:
         print(f"taskgrouping {verb}: error: {err}", file=sys.stderr)

@@ -30,12 +30,18 @@ def config_errors(config: dict[str, Any]) -> list[str]:
     return lines
 
 
-def validate_config(config: dict[str, Any]) -> None:
-    """Validate (and fill schema defaults) with snakemake; fail with the faults named."""
+def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
+    """Validate (and fill schema defaults) with snakemake; fail with the faults named.
+
+    Without `with_datasets` the dataset sections are left out: before the dataset's own
+    config file is merged, a config overriding one of its keys is still incomplete.
+    """
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
+    checked = config if with_datasets else {k: v for k, v in config.items() if k != "datasets"}
     try:
-        validate(config, str(SCHEMA))
+        validate(checked, str(SCHEMA))
     except WorkflowError:
-        raise WorkflowError("invalid config:\n" + "\n".join(config_errors(config))) from None
+        raise WorkflowError("invalid config:\n" + "\n".join(config_errors(checked))) from None
+    config.update(checked)

@@ -11,9 +11,27 @@ EVALUATION_COLUMNS = [
     "dataset", "method", "k", "seed", "task", "metric_name", "metric", "loss", "normalized_loss",
 ]
 SUMMARY_COLUMNS = [
-    "dataset", "method", "k", "n_groups", "seeds", "total_loss", "total_loss_std",
-    "delta_m_percent", "grouping_seconds",
+    "dataset", "method", "affinity", "grouper", "k", "n_groups", "seeds", "total_loss",
+    "total_loss_std", "delta_m_percent", "regret_percent", "grouping_seconds", "trainings",
 ]
+GroupMeta = dict[tuple[str, int], dict[str, Any]]
+
+
+def method_records(metas: list[dict[str, Any]], trainings: list[dict[str, Any]],
+                   seeds: list[int]) -> list[dict[str, Any]]:
+    """Each method's groups joined to their subset trainings: one record per group and seed."""
+    by_subset = {(tuple(r["tasks"]), r["seed"]): r for r in trainings}
+    records = []
+    for meta in metas:
+        for index, group in enumerate(meta["groups"]):
+            for seed in seeds:
+                training = by_subset.get((tuple(group), seed))
+                if training is None:
+                    raise ValueError(f"no training of group {group} (seed {seed}) for method"
+                                     f" {meta['method']}, k={meta['k']}")
+                records.append({"method": meta["method"], "k": meta["k"], "group": index,
+                                "seed": seed, "scores": training["scores"]})
+    return records
 
 
 def served_scores(trainings: list[dict[str, Any]]) -> pd.DataFrame:
@@ -71,10 +89,12 @@ def summary_table(
     dataset: str,
     evaluation: pd.DataFrame,
     higher_is_better: dict[str, bool],
-    n_groups: dict[tuple[str, int], int],
-    grouping_seconds: dict[tuple[str, int], float],
+    metas: GroupMeta,
 ) -> pd.DataFrame:
-    """One row per (method, k): total normalised loss (mean and std over seeds), delta-m."""
+    """One row per (method, k): total normalised loss (mean, std over seeds), delta-m, cost.
+
+    regret_percent: how much the total loss exceeds the exhaustive optimum's at the same k.
+    """
     per_seed = evaluation.groupby(["method", "k", "seed"])["normalized_loss"].sum()
     per_seed = per_seed.to_frame("total").join(delta_m_percent(evaluation, higher_is_better)
                                                .rename("delta_m"))
@@ -86,7 +106,15 @@ def summary_table(
         "delta_m_percent": grouped["delta_m"].mean(),
     }).reset_index()
     summary["dataset"] = dataset
+    summary["affinity"], summary["grouper"] = zip(
+        *(method.split("+") if "+" in method else ("", method) for method in summary["method"]),
+        strict=True)
     keys = list(zip(summary["method"], summary["k"], strict=True))
-    summary["n_groups"] = [n_groups[key] for key in keys]
-    summary["grouping_seconds"] = [grouping_seconds.get(key, 0.0) for key in keys]
+    for column in ("n_groups", "grouping_seconds", "trainings"):
+        summary[column] = [metas[key].get(column, 0) for key in keys]
+    optimum = summary[summary["method"] == "exhaustive"].set_index("k")["total_loss"]
+    summary["regret_percent"] = [
+        (loss / optimum[k] - 1.0) * 100.0 if k in optimum.index else np.nan
+        for k, loss in zip(summary["k"], summary["total_loss"], strict=True)
+    ]
     return summary[SUMMARY_COLUMNS].sort_values(["k", "total_loss"]).reset_index(drop=True)

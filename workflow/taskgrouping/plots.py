@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from taskgrouping.atomic import write_with  # noqa: E402
@@ -63,4 +64,47 @@ def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str,
     nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8)
     ax.set_title(title)
     ax.axis("off")
+    _save(fig, path)
+
+
+def cost_quality_scatter(summary: pd.DataFrame, path: str | Path) -> None:
+    """Grouping cost (seconds before training the groups) against total loss, per method and k."""
+    fig, ax = plt.subplots(figsize=(7, 5))
+    methods = list(dict.fromkeys(summary["method"]))
+    colours = plt.get_cmap("tab20")
+    for index, method in enumerate(methods):
+        rows = summary[summary["method"] == method]
+        seconds = rows["grouping_seconds"].clip(lower=1e-2)
+        ax.scatter(seconds, rows["total_loss"], color=colours(index % 20), label=method)
+        for x, y, k in zip(seconds, rows["total_loss"], rows["k"], strict=True):
+            ax.annotate(f"k={k}", (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("grouping cost: seconds of affinity and selection (log; baselines at 0.01)")
+    ax.set_ylabel("total test loss (lower is better)")
+    ax.set_title(f"{summary['dataset'].iloc[0]}: cost against quality")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _save(fig, path)
+
+
+def heatmaps_side_by_side(matrices: dict[str, pd.DataFrame], title: str,
+                          path: str | Path) -> None:
+    """Every affinity matrix of the run in one row, each with its own colour scale.
+
+    The diagonal is blanked: self-affinity would set every scale and hide the pairs.
+    """
+    count = max(len(matrices), 1)
+    size = max(3.5, 0.3 * max((len(m) for m in matrices.values()), default=4) + 2)
+    fig, axes = plt.subplots(1, count, figsize=(size * count + 1, size), squeeze=False)
+    for ax, (name, matrix) in zip(axes[0], matrices.items(), strict=False):
+        values = matrix.to_numpy(dtype=float).copy()
+        np.fill_diagonal(values, np.nan)
+        image = ax.imshow(values, cmap="viridis")
+        ax.set_xticks(range(len(matrix)), matrix.columns, rotation=90, fontsize=7)
+        ax.set_yticks(range(len(matrix)), matrix.index, fontsize=7)
+        ax.set_title(name)
+        fig.colorbar(image, ax=ax, shrink=0.7)
+    if not matrices:
+        axes[0][0].text(0.5, 0.5, "no affinity-based method in this run", ha="center")
+        axes[0][0].axis("off")
+    fig.suptitle(title)
     _save(fig, path)

@@ -13,8 +13,7 @@ from typing import Any
 import yaml
 
 from taskgrouping.data.registry import resolve_tasks
-
-BASELINES = ("stl", "all")
+from taskgrouping.methods import split_method
 
 
 def data_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -37,21 +36,38 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
         return base | {"mlflow": config["mlflow"]}
     data = data_settings(config)
     if stage == "probe":
-        probe = {k: v for k, v in config["samplewise"].items() if k != "grouper"}
+        probe = dict(config["samplewise"])
         if probe["theta0"] != "warmup":
             data = {k: v for k, v in data.items() if k != "train"}
         return base | {"data": data, "samplewise": probe}
+    if stage == "joint":
+        return base | {"data": data, "tag": config["tag"]}
+    if stage == "hoa":
+        return base | {"tasks": data["tasks"], "seeds": config["seeds"]}
     if stage == "cluster":
-        extra = {} if method in BASELINES else {method: config[method]}
-        if method == "samplewise" and config["samplewise"]["grouper"] == "gat_gmm":
-            extra["gat_gmm"] = config["gat_gmm"]
-        return base | {"tasks": data["tasks"]} | extra
+        return base | {"tasks": data["tasks"]} | _method_settings(config, method)
     if stage == "train":
         return base | {"data": data}
     if stage == "evaluate":
         sections = {key: config[key] for key in ("methods", "budgets", "seeds")}
         return base | {"tasks": data["tasks"]} | sections
     raise ValueError(f"unknown stage {stage!r}")
+
+
+def _method_settings(config: dict[str, Any], method: str | None) -> dict[str, Any]:
+    """What a method's grouping depends on beyond the task list."""
+    if method == "random":
+        return {"random": config["random"]}
+    if method == "exhaustive":
+        return {"exhaustive": config["exhaustive"], "seeds": config["seeds"]}
+    parts = split_method(method or "")
+    if parts is None:
+        return {}
+    grouper_name = parts[1]
+    if grouper_name == "select":
+        return {"select": config["select"]}
+    options = {"gat_gmm": config["gat_gmm"]} if grouper_name == "gat_gmm" else {}
+    return options | {"grouping": config["grouping"]}
 
 
 def settings_argument(config: dict[str, Any], stage: str, method: str | None = None) -> str:

@@ -100,7 +100,7 @@ def init_pipeline(
             run = with_retry(
                 client.create_run,
                 experiment_id,
-                run_name=f"pipeline {dataset}",
+                run_name=f"pipeline {config.get('name') or dataset}",
                 tags=_tags("pipeline", dataset, config, {}),
             )
             _log_params(client, run.info.run_id, flatten(config))
@@ -178,14 +178,22 @@ def stage_run(
     with_retry(client.set_terminated, run.info.run_id, status="FINISHED")
 
 
-def finish_pipeline(
+def log_to_pipeline(
     parent_file: str | Path, metrics: dict[str, float], artifacts: list[str | Path]
 ) -> None:
-    """Put the comparison on the parent run and mark the pipeline run finished."""
+    """Put the comparison on the parent run, where runs of several configs are compared."""
     parent = read_json(parent_file)
-    client = _client(parent["tracking_uri"])
-    record = StageRun(client, parent["run_id"])
+    record = StageRun(_client(parent["tracking_uri"]), parent["run_id"])
     record.log_metrics(metrics)
     for path in artifacts:
         record.log_artifact(path)
-    with_retry(client.set_terminated, parent["run_id"], status="FINISHED")
+
+
+def finish_pipeline(parent_file: str | Path, status: str) -> None:
+    """Mark the parent run FINISHED or FAILED when Snakemake ends."""
+    parent = read_json(parent_file)
+    uri = parent["tracking_uri"]
+    try:
+        with_retry(_client(uri).set_terminated, parent["run_id"], status=status)
+    except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
+        raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err

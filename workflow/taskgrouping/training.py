@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -90,10 +91,18 @@ def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
     model.eval()
 
 
+StepHook = Callable[[MultiTaskModel, torch.Tensor, torch.Tensor, int], None]
+
+
 def train_group(
-    data: SplitData, group: list[str], hidden: list[int], train: dict[str, Any], seed: int
+    data: SplitData, group: list[str], hidden: list[int], train: dict[str, Any], seed: int,
+    before_step: StepHook | None = None,
 ) -> TrainResult:
-    """Train one hard-sharing model on `group`, stop early on the summed validation loss."""
+    """Train one hard-sharing model on `group`, stop early on the summed validation loss.
+
+    `before_step(model, x, y, step)` sees every batch before its update: TAG's lookahead
+    measures affinity this way during the very training every other group gets.
+    """
     started = time.perf_counter()
     columns = data.task_index(group)
     tasks = tuple(data.tasks[j] for j in columns)
@@ -112,6 +121,8 @@ def train_group(
         for batch in torch.randperm(len(x_train), generator=shuffler).split(train["batch_size"]):
             step += 1
             where = f"epoch {epoch}, step {step} (group {list(group)}, seed {seed})"
+            if before_step is not None:
+                before_step(model, x_train[batch], y_train[batch], step)
             optimiser.zero_grad()
             joint_loss(model, tasks, x_train[batch], y_train[batch], where).backward()
             optimiser.step()

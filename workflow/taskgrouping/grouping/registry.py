@@ -25,4 +25,8 @@ def grouper(name: str) -> Grouper:
         from taskgrouping.grouping.louvain import louvain_groups
 
         return louvain_groups
-    raise ValueError(f"unknown grouper {name!r}; known: gat_gmm, spectral, louvain")
+    if name == "select":
+        from taskgrouping.grouping.selection import select_groups
+
+        return select_groups
+    raise ValueError(f"unknown grouper {name!r}; known: gat_gmm, spectral, louvain, select")

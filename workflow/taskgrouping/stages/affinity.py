@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from taskgrouping.affinity import distance_matrix, similarity_matrix
-from taskgrouping.atomic import read_json, write_json, write_with
+from taskgrouping.affinity import distance_matrix, similarity_matrix, write_matrix
+from taskgrouping.atomic import read_json, write_json
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import normalise
 from taskgrouping.tracking import stage_run
@@ -28,8 +28,8 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
             probe_seconds = float(shared["seconds"]) + float(general_part["seconds"])
         distance = normalise(sums, probe["distance"], n, parameters, probe["step_size"])
         similarity = similarity_matrix(distance, probe["transform"])
-        write_with(out, lambda tmp: similarity.to_csv(tmp, float_format="%.8g"))
-        write_with(distance_out, lambda tmp: distance.to_csv(tmp, float_format="%.8g"))
+        write_matrix(out, similarity)
+        write_matrix(distance_out, distance)
         heatmap(similarity, f"{settings['dataset']}: sample-wise task similarity", heatmap_out)
         for path in signals:
             with np.load(path) as task_probe:

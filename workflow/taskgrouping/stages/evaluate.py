@@ -1,4 +1,4 @@
-"""Stage: every method against STL under one protocol; tables, plot, and the parent run."""
+"""Stage: every method against STL under one protocol; tables, plots, and the parent run."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+from taskgrouping.affinity import read_matrix
+from taskgrouping.affinity_quality import affinity_quality, true_pair_gains
 from taskgrouping.atomic import read_json, write_with
 from taskgrouping.data.registry import spec
-from taskgrouping.evaluation import evaluation_table, summary_table
-from taskgrouping.plots import total_loss_bars
+from taskgrouping.evaluation import evaluation_table, method_records, summary_table
+from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
-from taskgrouping.tracking import finish_pipeline, stage_run
+from taskgrouping.tracking import log_to_pipeline, stage_run
+
+SUMMARY_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
+                   "grouping_seconds", "trainings")
 
 
 def _metric_key(*parts: object) -> str:
@@ -19,30 +24,42 @@ def _metric_key(*parts: object) -> str:
     return re.sub(r"[^\w\-. /]", "_", "/".join(str(part) for part in parts))
 
 
+def _write_csv(path: str, table: Any) -> None:
+    write_with(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
 def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta: list[str],
-        evaluation_out: str, summary_out: str, plot_out: str) -> None:
-    dataset = settings["dataset"]
-    tasks = settings["tasks"]
+        affinities: list[str] | None, evaluation_out: str, summary_out: str,
+        quality_out: str, plot_out: str, cost_plot_out: str, affinity_plot_out: str) -> None:
+    dataset, tasks = settings["dataset"], settings["tasks"]
     higher = KINDS[spec(dataset).task_kind].higher_is_better
     with stage_run(parent, "evaluate", settings, {}) as record:
-        evaluation = evaluation_table(dataset, [read_json(p) for p in trainings], tasks)
         metas = [read_json(path) for path in group_meta]
-        summary = summary_table(
-            dataset,
-            evaluation,
-            dict.fromkeys(tasks, higher),
-            {(m["method"], m["k"]): m["n_groups"] for m in metas},
-            {(m["method"], m["k"]): m["grouping_seconds"] for m in metas},
-        )
-        write_with(evaluation_out, lambda tmp: evaluation.to_csv(tmp, index=False))
-        write_with(summary_out, lambda tmp: summary.to_csv(tmp, index=False))
+        records = [read_json(path) for path in trainings]
+        evaluation = evaluation_table(dataset, method_records(metas, records, settings["seeds"]),
+                                      tasks)
+        summary = summary_table(dataset, evaluation, dict.fromkeys(tasks, higher),
+                                {(m["method"], m["k"]): m for m in metas})
+        matrices = {Path(path).stem: read_matrix(path) for path in affinities or []}
+        quality = affinity_quality(dataset, matrices, true_pair_gains(records, tasks))
+        _write_csv(evaluation_out, evaluation)
+        _write_csv(summary_out, summary)
+        _write_csv(quality_out, quality)
         total_loss_bars(summary, plot_out)
+        cost_quality_scatter(summary, cost_plot_out)
+        heatmaps_side_by_side(matrices, f"{dataset}: task affinities", affinity_plot_out)
         metrics = {}
         for row in summary.itertuples(index=False):
-            for column in ("total_loss", "total_loss_std", "delta_m_percent", "grouping_seconds"):
-                metrics[_metric_key(column, row.method, f"k{row.k}")] = getattr(row, column)
+            for column in SUMMARY_METRICS:
+                value = getattr(row, column)
+                if value == value:  # NaN regret where no exhaustive optimum exists
+                    metrics[_metric_key(column, row.method, f"k{row.k}")] = value
+        for row in quality.itertuples(index=False):
+            if row.spearman == row.spearman:  # NaN for a constant affinity
+                metrics[_metric_key("spearman", row.affinity)] = row.spearman
         record.log_metrics(metrics)
-        outputs = [Path(evaluation_out), Path(summary_out), Path(plot_out)]
+        outputs = [Path(p) for p in (evaluation_out, summary_out, quality_out, plot_out,
+                                     cost_plot_out, affinity_plot_out)]
         for path in outputs:
             record.log_artifact(path)
-    finish_pipeline(parent, metrics, outputs)
+    log_to_pipeline(parent, metrics, outputs)

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskgrouping.atomic import read_json, write_json
+from taskgrouping.atomic import write_json
 from taskgrouping.data.registry import load_split
+from taskgrouping.subsets import canonical, subset_name
 from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic, train_group
 
 
-def run(settings: dict[str, Any], parent: str, method: str, k: int, group: int, seed: int,
-        groups: str, out: str, threads: int) -> None:
-    members = read_json(groups)
-    if not 0 <= group < len(members):
-        raise ValueError(f"{groups}: no group {group} (it holds {len(members)} groups)")
-    tasks = members[group]
-    labels = {"method": method, "k": k, "group": group, "seed": seed}
+def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out: str,
+        threads: int) -> None:
+    members = canonical(tasks, settings["data"]["tasks"])
+    labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}
     make_deterministic(seed, threads)
-    with stage_run(parent, "train_group", settings | {"group_tasks": tasks}, labels) as record:
+    with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels) as record:
         data = load_split(settings["dataset"], settings["data"])
-        result = train_group(data, tasks, settings["data"]["model"]["hidden"],
+        result = train_group(data, members, settings["data"]["model"]["hidden"],
                              settings["data"]["train"], seed)
-        write_json(out, labels | {"tasks": tasks} | result.as_dict())
+        write_json(out, {"tasks": members, "seed": seed} | result.as_dict())
         metrics = {"seconds": result.seconds, "best_epoch": result.best_epoch,
                    "epochs_run": result.epochs_run}
         for score in result.scores:

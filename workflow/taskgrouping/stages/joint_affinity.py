@@ -1,0 +1,45 @@
+"""Stage: TAG's lookahead affinity and the gradient cosine from one joint training."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from taskgrouping.affinity import write_matrix
+from taskgrouping.atomic import write_json
+from taskgrouping.data.registry import load_split
+from taskgrouping.lookahead import LookaheadAffinity
+from taskgrouping.plots import heatmap
+from taskgrouping.tracking import stage_run
+from taskgrouping.training import make_deterministic, train_group
+
+
+def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatmap_out: str,
+        cosine_heatmap_out: str, meta_out: str, threads: int) -> None:
+    data_settings, options = settings["data"], settings["tag"]
+    tasks = data_settings["tasks"]
+    make_deterministic(options["seed"], threads)
+    with stage_run(parent, "joint_affinity", settings, {"affinity": "tag"}) as record:
+        data = load_split(settings["dataset"], data_settings)
+        train = data_settings["train"]
+        hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])
+        started = time.perf_counter()
+        result = train_group(data, tasks, data_settings["model"]["hidden"], train,
+                             options["seed"], before_step=hook)
+        seconds = time.perf_counter() - started
+        tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
+        write_matrix(out, tag)
+        write_matrix(cosine_out, cosine)
+        heatmap(tag, f"{settings['dataset']}: TAG lookahead affinity (row onto column)",
+                heatmap_out)
+        heatmap(cosine, f"{settings['dataset']}: gradient cosine similarity", cosine_heatmap_out)
+        meta = {"affinity": "tag", "seconds": seconds, "trainings": 1, "tasks": tasks,
+                "lookaheads": hook.count, "epochs_run": result.epochs_run}
+        write_json(meta_out, meta)
+        record.log_metrics({"seconds": seconds, "lookaheads": hook.count,
+                            "epochs_run": result.epochs_run})
+        for path in (out, cosine_out, heatmap_out, cosine_heatmap_out):
+            record.log_artifact(Path(path))
