@@ -40,6 +40,11 @@ if "exhaustive" in METHODS and len(TASKS) > config["exhaustive"]["max_tasks"]:
         f"config key methods: exhaustive trains 2^{len(TASKS)} - 1 subsets per seed; it is"
         f" allowed up to exhaustive.max_tasks={config['exhaustive']['max_tasks']} tasks"
     )
+for _method in METHODS:
+    if not chooses_k(_method) and not any(k > 0 for k in config["budgets"]):
+        raise ValueError(
+            f"config key budgets: method {_method} needs a budget k > 0 (0 is for gat_gmm)"
+        )
 METHOD_BUDGETS = [(m, k) for m in METHODS for k in config["budgets"] if k > 0 or chooses_k(m)]
 METHOD_BUDGETS += [("stl", len(TASKS)), ("all", 1)]
 

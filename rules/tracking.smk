@@ -4,6 +4,7 @@
 # same invocation when they take its output as ancient (snakemake#4166), and without
 # ancient any new parent run would rerun every job.
 import subprocess
+import sys
 
 from snakemake.exceptions import WorkflowError
 
@@ -13,7 +14,8 @@ def tracking(*arguments, check=True):
     log_file = Path(RESULTS) / "logs" / "tracking.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("a") as log:
-        done = subprocess.run(["taskgrouping", *arguments], stdout=log, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "taskgrouping", *arguments]
+        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
     if check and done.returncode:
         last = log_file.read_text().strip().splitlines()[-1:]
         raise WorkflowError(f"{' '.join(last)} (log: {log_file})")

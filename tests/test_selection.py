@@ -196,3 +196,13 @@ def test_beam_returns_covers_no_better_than_exact() -> None:
 def test_select_groups_rejects_k_below_one(exact_max_tasks: int) -> None:
     with pytest.raises(ValueError, match="k=0"):
         select_groups(_two_clusters(), 0, 0, {"exact_max_tasks": exact_max_tasks})
+
+
+def test_beam_stays_close_to_exact_beyond_its_threshold() -> None:
+    """The final best_cover over the beam's groups, pairs and singles recovers most of it."""
+    rng = np.random.default_rng(11)
+    for trial in range(4):
+        affinity, k = _random_affinity(rng, 9), 2 + trial % 2
+        beam = select_groups(affinity, k, 0, {"exact_max_tasks": 0, "beam_width": 32})[1]
+        exact = select_groups(affinity, k, 0, {"exact_max_tasks": 9})[1]
+        assert beam["selection_score"] >= 0.9 * exact["selection_score"]

@@ -93,7 +93,9 @@ def summary_table(
 ) -> pd.DataFrame:
     """One row per (method, k): total normalised loss (mean, std over seeds), delta-m, cost.
 
-    regret_percent: how much the total loss exceeds the exhaustive optimum's at the same k.
+    regret_percent: how much the total loss exceeds the exhaustive method's at the same k.
+    That cover is optimal on validation loss, so on test loss another method can beat it
+    (a negative regret).
     """
     per_seed = evaluation.groupby(["method", "k", "seed"])["normalized_loss"].sum()
     per_seed = per_seed.to_frame("total").join(delta_m_percent(evaluation, higher_is_better)

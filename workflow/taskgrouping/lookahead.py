@@ -41,31 +41,44 @@ class LookaheadAffinity:
         return self.tag_sum / self.count, self.cosine_sum / self.count
 
 
-def _task_losses(model: MultiTaskModel, features: torch.Tensor, y: torch.Tensor
-                 ) -> torch.Tensor:
-    return torch.stack([
-        task.kind.per_sample_loss(head(features), y[:, j]).mean()
-        for j, (task, head) in enumerate(zip(model.tasks, model.heads, strict=True))
-    ])
+def _task_losses(model: MultiTaskModel, encoder: dict[str, torch.Tensor], x: torch.Tensor,
+                 y: torch.Tensor) -> torch.Tensor:
+    """Every task's mean loss with the shared parameters `encoder`, in float64.
+
+    1 - after / before is a difference of two nearly equal losses (a learning rate of
+    1e-3 moves a loss by about 1e-5 relative): float32 would lose most of its digits.
+    """
+    features = functional_call(model.encoder, encoder, (x.double(),))
+    losses = []
+    for j, (task, head) in enumerate(zip(model.tasks, model.heads, strict=True)):
+        weights = {name: p.detach().double() for name, p in head.named_parameters()}
+        out = functional_call(head, weights, (features,))
+        losses.append(task.kind.per_sample_loss(out, y[:, j].double()).mean())
+    return torch.stack(losses)
 
 
 def lookahead(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, learning_rate: float
               ) -> tuple[np.ndarray, np.ndarray]:
     """One batch's TAG matrix (row i: the effect of i's step on every j) and gradient cosines."""
     shared = dict(model.encoder.named_parameters())
-    before = _task_losses(model, model.encoder(x), y)
+    features = model.encoder(x)
     gradients = [
-        torch.autograd.grad(loss, list(shared.values()), retain_graph=True) for loss in before
+        torch.autograd.grad(task.kind.per_sample_loss(head(features), y[:, j]).mean(),
+                            list(shared.values()), retain_graph=True)
+        for j, (task, head) in enumerate(zip(model.tasks, model.heads, strict=True))
     ]
-    n = len(before)
+    n = len(gradients)
     tag = np.zeros((n, n))
     with torch.no_grad():
+        start = {name: p.detach().double() for name, p in shared.items()}
+        before = _task_losses(model, start, x, y)
         for i, grads in enumerate(gradients):
-            stepped = {name: p - learning_rate * g
-                       for (name, p), g in zip(shared.items(), grads, strict=True)}
-            after = _task_losses(model, functional_call(model.encoder, stepped, (x,)), y)
+            stepped = {name: start[name] - learning_rate * g.double()
+                       for name, g in zip(shared, grads, strict=True)}
+            after = _task_losses(model, stepped, x, y)
             tag[i] = ((1.0 - after / before) / learning_rate).numpy()
         flat = torch.stack([torch.cat([g.reshape(-1) for g in grads]) for grads in gradients])
+        flat = flat.double()
         unit = flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-12)
         cosine = (unit @ unit.T).numpy()
-    return tag, cosine.astype(float)
+    return tag, cosine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 AFFINITIES = ("samplewise", "tag", "cosine", "hoa")
+SIGNED = ("tag", "cosine", "hoa")  # 0 means no gain; samplewise is a similarity in (0, 1]
 GROUPERS = ("gat_gmm", "spectral", "louvain", "select")
 REFERENCES = ("stl", "all")
 PLAIN = ("random", "exhaustive", *REFERENCES)

@@ -8,6 +8,7 @@ search beyond, where the 2^T - 1 candidate groups are too many to list.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -200,30 +201,40 @@ def _group_scores(affinity: np.ndarray, groups: list[tuple[int, ...]]) -> np.nda
 
 
 def _beam_search(affinity: np.ndarray, k: int, width: int) -> list[tuple[int, ...]]:
-    """Place the tasks one by one in dataset order, keeping the `width` best partial states.
+    """Place the tasks one by one in dataset order, keeping the `width` best partial states,
+    then pick the best cover among every group the final beam holds, every pair and every
+    task alone (best_cover: never worse than the best state, often better).
 
-    A state is at most k groups. Task t joins any subset of the groups and opens any number
-    of new groups {t} within k, at least one of the two (see _children); a state scores
+    A state is at most k groups. Task t joins at most two of the groups and opens at most
+    two new groups {t} within k, at least one of the two (see _children); a state scores
     _objective over the tasks placed so far, with its groups' current members. States equal
     up to group order count once; ties go to the smaller sorted tuple of groups, so the
-    search is deterministic. Every cover is reachable: an unbounded width is exhaustive.
+    search is deterministic.
     """
     beam: list[tuple[tuple[int, ...], ...]] = [()]
     for task in range(len(affinity)):
         children = {tuple(sorted(child)) for state in beam for child in _children(state, task, k)}
         ranked = sorted(children, key=lambda state: (-_objective(affinity, list(state)), state))
         beam = ranked[:width]
-    return list(beam[0])
+    n_tasks = len(affinity)
+    small = [(t,) for t in range(n_tasks)] + list(itertools.combinations(range(n_tasks), 2))
+    candidates = sorted({tuple(sorted(g)) for state in beam for g in state} | set(small))
+    chosen, _ = best_cover(-_group_scores(affinity, candidates), k)
+    return [candidates[row] for row in chosen]
 
 
 def _children(state: tuple[tuple[int, ...], ...], task: int, k: int
               ) -> list[tuple[tuple[int, ...], ...]]:
-    """Every way to place `task`: into a subset of the groups, and as the first member of up
-    to k - len(state) new ones (alike for now: groups may start together and part later)."""
+    """Every way to place `task` into at most two of the groups and as the first member of
+    at most two new ones (alike for now: groups may start together and part later).
+
+    At most two of each keeps the branching quadratic in k rather than exponential.
+    """
     children = []
-    for mask in range(2 ** len(state)):
-        joined = tuple((*group, task) if mask >> i & 1 else group
-                       for i, group in enumerate(state))
-        for opened in range(int(mask == 0), k - len(state) + 1):
-            children.append((*joined, *[(task,)] * opened))
+    for size in range(3):
+        for joined_at in itertools.combinations(range(len(state)), size):
+            joined = tuple((*group, task) if i in joined_at else group
+                           for i, group in enumerate(state))
+            for opened in range(int(size == 0), min(2, k - len(state)) + 1):
+                children.append((*joined, *[(task,)] * opened))
     return children

@@ -23,5 +23,5 @@ def spectral_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict |
     ).fit_predict(affinity)
     groups = groups_from_labels(tasks, np.asarray(labels))
     if len(groups) != k:
-        raise RuntimeError(f"spectral clustering returned {len(groups)} groups, asked for {k}")
+        raise ValueError(f"spectral clustering returned {len(groups)} groups, asked for {k}")
     return groups, {}

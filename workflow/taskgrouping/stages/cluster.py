@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskgrouping.affinity import clustering_similarity, read_matrix
+from taskgrouping.affinity import clustering_similarity, read_matrix, selection_affinity
 from taskgrouping.atomic import read_json, write_json
 from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
 from taskgrouping.grouping.graph import nodes_only, task_graph
 from taskgrouping.grouping.registry import grouper
 from taskgrouping.grouping.standley import exhaustive_groups, mean_losses
-from taskgrouping.methods import split_method
+from taskgrouping.methods import SIGNED, split_method
 from taskgrouping.plots import task_graph_plot
 from taskgrouping.tracking import stage_run
 
@@ -38,10 +38,11 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
     matrix = read_matrix(affinity)
     if list(matrix.index) != tasks:
         raise ValueError(f"{affinity}: its tasks {list(matrix.index)} are not the config's {tasks}")
+    signed = affinity_name in SIGNED
     if grouper_name == "select":
-        return grouper("select")(matrix, k, 0, settings["select"])
+        return grouper("select")(selection_affinity(matrix, signed), k, 0, settings["select"])
     seed = settings["grouping"]["seed"]
-    return grouper(grouper_name)(clustering_similarity(matrix), k, seed,
+    return grouper(grouper_name)(clustering_similarity(matrix, signed), k, seed,
                                  settings.get(grouper_name, {}))
 
 
@@ -69,8 +70,11 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
         write_json(out, groups)
         write_json(meta_out, {"method": method, "k": k, "n_groups": len(groups),
                               "groups": groups} | cost | info)
-        graph = (task_graph(clustering_similarity(read_matrix(affinity))) if affinity
-                 else nodes_only(settings["tasks"]))
+        if affinity:
+            signed = split_method(method)[0] in SIGNED
+            graph = task_graph(clustering_similarity(read_matrix(affinity), signed))
+        else:
+            graph = nodes_only(settings["tasks"])
         task_graph_plot(graph, groups, f"{settings['dataset']}: {method}, k={k}", graph_out)
         record.log_metrics({"n_groups": len(groups)} | cost | info)
         record.log_artifact(Path(out))
