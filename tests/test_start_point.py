@@ -20,7 +20,9 @@ def settings() -> dict:
             "model": {"hidden": [8]},
             "train": {"max_epochs": 2, "patience": 1, "batch_size": 64,
                       "learning_rate": 0.01, "weight_decay": 0.0}}
-    return {"dataset": "yeast", "data": data, "samplewise": config["samplewise"]}
+    # the paper's start (random theta0, identical heads); each test changes what it needs
+    probe = config["samplewise"] | {"theta0": "random", "heads": "identical"}
+    return {"dataset": "yeast", "data": data, "samplewise": probe}
 
 
 @pytest.fixture(scope="module")
