@@ -183,3 +183,22 @@ def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:
                           index_col=0)
     assert list(written.index) == tasks
     assert np.allclose(written.to_numpy(), expected, rtol=1e-5)
+
+
+@pytest.mark.integration
+def test_same_config_and_seed_give_identical_affinities_and_groups(tmp_path) -> None:
+    """Two independent runs (own results, own MLflow store): byte-identical matrices and groups."""
+    outputs = []
+    for name in ("first", "second"):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        config = small_config(workdir, methods=["samplewise+gat_gmm", "samplewise+select"])
+        targets = [f"results/yeast/groups/{m}_k2.json"
+                   for m in ("samplewise+gat_gmm", "samplewise+select")]
+        result = snakemake(workdir, config, *targets)
+        assert result.returncode == 0, result.stderr[-3000:]
+        results = workdir / "results" / "yeast"
+        outputs.append({path: (results / path).read_bytes() for path in (
+            "affinity/samplewise.csv", "affinity/samplewise_distance.csv",
+            "groups/samplewise+gat_gmm_k2.json", "groups/samplewise+select_k2.json")})
+    assert outputs[0] == outputs[1]
