@@ -1,8 +1,9 @@
 """MLflow, in one place: the pipeline's parent run and one child run per job.
 
-The parent run is created once, under a file lock, before the fan-out; its ids go to
-`results/<dataset>/mlflow_parent.json`. Every job opens a child run of that parent
-through the client API, with the parent id passed explicitly (never MLFLOW_RUN_ID).
+The parent run is created under a file lock by Snakemake's onstart hook, before the
+first job of an invocation; its ids go to `results/<name>/mlflow_parent.json`. Every
+job opens a child run of that parent through the client API, with the parent id passed
+explicitly (never MLFLOW_RUN_ID); the onsuccess/onerror hooks close the parent.
 """
 
 from __future__ import annotations

@@ -1,0 +1,126 @@
+"""Many writers, one MLflow store: 32 processes, each a run with 50 metrics and an artifact.
+
+Against the sqlite store every job uses by default, and against `mlflow server` on
+loopback (the cluster set-up): afterwards every run, metric and artifact is counted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from taskgrouping.atomic import read_json
+from taskgrouping.tracking import init_pipeline
+
+WORKERS = 32
+METRICS = 50
+WORKER = """
+import sys
+from pathlib import Path
+from taskgrouping.tracking import stage_run
+
+parent, index, folder = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+artifact = folder / f"worker{index}.txt"
+artifact.write_text(f"worker {index}")
+with stage_run(parent, "load", {"dataset": "toy"}, {"worker": index}) as record:
+    record.log_metrics({f"m{j}": index + j / 100 for j in range(int(sys.argv[4]))})
+    record.log_artifact(artifact)
+"""
+
+
+def _run_workers(parent: Path, folder: Path) -> None:
+    folder.mkdir()
+    env = {**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "7"}
+    workers = [subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(parent), str(i), str(folder), str(METRICS)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env) for i in range(WORKERS)]
+    failures = []
+    for worker in workers:
+        output, _ = worker.communicate(timeout=600)
+        if worker.returncode:
+            failures.append(output.decode()[-2000:])
+    assert not failures, failures[0]
+
+
+def _assert_every_record(parent_file: Path) -> None:
+    parent = read_json(parent_file)
+    client = MlflowClient(parent["tracking_uri"])
+    runs = client.search_runs([parent["experiment_id"]],
+                              filter_string="tags.stage = 'load'", max_results=1000)
+    assert len(runs) == WORKERS
+    assert {run.data.tags["worker"] for run in runs} == {str(i) for i in range(WORKERS)}
+    for run in runs:
+        index = int(run.data.tags["worker"])
+        assert run.info.status == "FINISHED"
+        assert run.data.tags["mlflow.parentRunId"] == parent["run_id"]
+        assert len([key for key in run.data.metrics if key.startswith("m")]) == METRICS
+        assert run.data.metrics["m7"] == pytest.approx(index + 0.07)
+        assert [a.path for a in client.list_artifacts(run.info.run_id)] == [f"worker{index}.txt"]
+
+
+def _config(uri: str | None) -> dict:
+    return {"dataset": "toy", "mlflow": {"tracking_uri": uri, "experiment": None}}
+
+
+def test_32_writers_to_one_sqlite_store(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    parent = tmp_path / "results" / "toy" / "mlflow_parent.json"
+    init_pipeline(parent, "toy", _config(None))
+    _run_workers(parent, tmp_path / "artifacts")
+    _assert_every_record(parent)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mlflow_server(tmp_path):
+    """`mlflow server` on loopback with its own sqlite store and artifact root."""
+    port = _free_port()
+    mlflow = Path(sys.executable).parent / "mlflow"
+    server = subprocess.Popen(
+        [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+         "--backend-store-uri", f"sqlite:///{tmp_path}/server.db",
+         "--artifacts-destination", str(tmp_path / "server-artifacts")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("mlflow server did not start") from None
+                time.sleep(0.5)
+        yield uri
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_32_writers_to_one_mlflow_server(tmp_path, mlflow_server) -> None:
+    parent = tmp_path / "results" / "toy" / "mlflow_parent.json"
+    init_pipeline(parent, "toy", _config(mlflow_server))
+    assert read_json(parent)["tracking_uri"] == mlflow_server
+    _run_workers(parent, tmp_path / "artifacts")
+    _assert_every_record(parent)
