@@ -51,7 +51,8 @@ def samplewise_affinity(data: SplitData, settings: dict) -> pd.DataFrame:
     """The pipeline's probe stages, in process."""
     probe = settings["samplewise"]
     model = start_point(data, settings)
-    rows = probe_indices(data.y_train, probe["probe_samples"], probe["seed"], probe["stratify"])
+    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
+                         probe["stratify"])
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     distance = samplewise_distances(
         model, torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows]),
@@ -66,7 +67,7 @@ def tag_affinity(data: SplitData, data_settings: dict, options: dict) -> pd.Data
     train = data_settings["train"]
     hook = LookaheadAffinity(len(data.tasks), train["learning_rate"], options["every"])
     make_deterministic(options["seed"], 1)
-    train_group(data, data_settings["tasks"], data_settings["model"]["hidden"], train,
+    train_group(data, data_settings["tasks"], data_settings["model"], train,
                 options["seed"], before_step=hook)
     tasks = data_settings["tasks"]
     return pd.DataFrame(hook.means()[0], index=tasks, columns=tasks)
@@ -94,7 +95,7 @@ class Losses:
         key = (tuple(group), seed)
         if key not in self.cache:
             make_deterministic(seed, 1)
-            result = train_group(self.data, group, self.settings["model"]["hidden"],
+            result = train_group(self.data, group, self.settings["model"],
                                  self.settings["train"], seed)
             self.cache[key] = {s.task: (s.val_loss, s.test_loss) for s in result.scores}
         return self.cache[key]

@@ -33,7 +33,7 @@ def small_config(tmp_path: Path, **overrides) -> Path:
     config["datasets"] = {"yeast": {
         "tasks": ["Class1", "Class2", "Class3", "Class12"],
         "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15},
-        "model": {"hidden": [16]},
+        "model": {"type": "mlp", "hidden": [16]},
         "train": {"max_epochs": 3, "patience": 2, "batch_size": 256,
                   "learning_rate": 0.01, "weight_decay": 0.0},
     }}

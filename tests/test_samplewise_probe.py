@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from taskgrouping.models.mtl import MultiTaskModel, build_model, cnn_encoder
+from taskgrouping.models.encoders import cnn
+from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.probing.bruteforce import bruteforce_distances
 from taskgrouping.probing.distance import fast_pair_sum
 from taskgrouping.probing.engine import samplewise_distances
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import backprop_signals
-from taskgrouping.tasks import BINARY, Task
+from taskgrouping.tasks import BINARY, Task, make_task
 
 TASKS = tuple(Task(f"t{j}", BINARY) for j in range(4))
 
@@ -23,7 +24,7 @@ def _labels(n: int) -> torch.Tensor:
 
 def _mlp(heads: str, hidden: list[int]):
     x = torch.randn(40, 7, generator=torch.Generator().manual_seed(3))
-    model = build_model(7, hidden, TASKS, seed=11)
+    model = build_model((7,), {"type": "mlp", "hidden": hidden}, TASKS, seed=11)
     if heads == "identical":
         model.tie_heads_by_kind()
     return model, x, _labels(len(x))
@@ -31,7 +32,7 @@ def _mlp(heads: str, hidden: list[int]):
 
 def _cnn():
     torch.manual_seed(2)
-    encoder, width = cnn_encoder(in_channels=2, channels=[3, 4], hidden=5)
+    encoder, width = cnn((2, 6, 6), channels=[3, 4], hidden=5)
     model = MultiTaskModel(encoder, width, TASKS)
     with torch.no_grad():  # non-trivial running statistics for eval-mode BatchNorm
         for module in model.modules():
@@ -72,9 +73,9 @@ def test_mlp_general_path_and_mixed_equal_bruteforce(kind) -> None:
 def test_cnn_mixed_paths_equal_bruteforce(kind) -> None:
     model, x, y = _cnn()
     plan = _check(model, x, y, [], kind, chunk_size=5)
-    assert [name for name, _ in plan.fast] == ["encoder.8"]
-    assert {name for name, _ in plan.general} == {"encoder.0", "encoder.1", "encoder.3",
-                                                  "encoder.4"}
+    assert [name for name, _ in plan.fast] == ["encoder.10"]
+    assert {name for name, _ in plan.general} == {"encoder.0", "encoder.1", "encoder.4",
+                                                  "encoder.5"}
 
 
 def test_chunk_size_does_not_change_the_result() -> None:
@@ -87,8 +88,8 @@ def test_chunk_size_does_not_change_the_result() -> None:
 
 def test_layer_patterns_select_what_is_probed() -> None:
     model, _, _ = _cnn()
-    plan = plan_layers(model, ["encoder.8"], [])
-    assert [n for n, _ in plan.fast] == ["encoder.8"] and not plan.general
+    plan = plan_layers(model, ["encoder.10"], [])
+    assert [n for n, _ in plan.fast] == ["encoder.10"] and not plan.general
     with pytest.raises(ValueError, match="samplewise.layers"):
         plan_layers(model, ["decoder.*"], [])
 
@@ -112,3 +113,34 @@ def test_identical_heads_give_label_distance_at_random_start() -> None:
 def test_fast_pair_sum_rejects_mismatched_shapes() -> None:
     with pytest.raises(ValueError, match="shapes differ"):
         fast_pair_sum(np.zeros((3, 2)), np.zeros((4, 2)), np.ones((3, 2)), "l1")
+
+
+def test_mixed_task_types_fast_path_equals_bruteforce() -> None:
+    """Regression and multiclass heads beside a binary one: the factorisation still holds."""
+    tasks = (make_task("b", "binary"), make_task("r", "regression"),
+             make_task("m", "multiclass", classes=3))
+    generator = torch.Generator().manual_seed(8)
+    x = torch.randn(30, 5, generator=generator)
+    y = torch.stack([(torch.rand(30, generator=generator) > 0.5).float(),
+                     torch.randn(30, generator=generator),
+                     torch.randint(3, (30,), generator=generator).float()], dim=1)
+    model = build_model((5,), {"type": "mlp", "hidden": [6, 4]}, tasks, seed=1).eval()
+    assert not _check(model, x, y, [], "l1").general
+
+
+def test_dense_heads_general_path_equals_bruteforce() -> None:
+    """Segmentation, depth and normals heads on a convolutional feature map."""
+    shape = (4, 4)
+    tasks = (make_task("seg", "segmentation", classes=3, shape=shape),
+             make_task("depth", "depth", shape=shape),
+             make_task("normals", "normals", shape=(3, *shape)))
+    generator = torch.Generator().manual_seed(9)
+    n = 10
+    labels = torch.randint(-1, 3, (n, 16), generator=generator).float()  # -1: unlabelled
+    depth = torch.rand(n, 16, generator=generator) * (torch.rand(n, 16, generator=generator) > 0.2)
+    normals = torch.randn(n, 48, generator=generator)
+    x = torch.randn(n, 2, *shape, generator=generator)
+    model = build_model((2, *shape), {"type": "dense_cnn", "channels": [3]}, tasks, seed=2)
+    plan = _check(model.eval(), x, torch.cat([labels, depth, normals], dim=1), [], "l1",
+                  chunk_size=4)
+    assert not plan.fast

@@ -17,7 +17,7 @@ def settings() -> dict:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     data = {"tasks": ["Class1", "Class2", "Class12"],
             "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15},
-            "model": {"hidden": [8]},
+            "model": {"type": "mlp", "hidden": [8]},
             "train": {"max_epochs": 2, "patience": 1, "batch_size": 64,
                       "learning_rate": 0.01, "weight_decay": 0.0}}
     # the paper's start (random theta0, identical heads); each test changes what it needs

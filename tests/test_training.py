@@ -21,7 +21,7 @@ def data():
 
 def _train(data, group, seed, train=TRAIN):
     make_deterministic(seed, threads=1)
-    return train_group(data, group, [16], train, seed)
+    return train_group(data, group, {"type": "mlp", "hidden": [16]}, train, seed)
 
 
 def test_same_seed_same_result(data) -> None:

@@ -13,6 +13,7 @@ import torch
 from torch.func import functional_call
 
 from taskgrouping.models.mtl import MultiTaskModel
+from taskgrouping.tasks import split_targets
 
 
 class LookaheadAffinity:
@@ -48,12 +49,15 @@ def _task_losses(model: MultiTaskModel, encoder: dict[str, torch.Tensor], x: tor
     1 - after / before is a difference of two nearly equal losses (a learning rate of
     1e-3 moves a loss by about 1e-5 relative): float32 would lose most of its digits.
     """
-    features = functional_call(model.encoder, encoder, (x.double(),))
+    buffers = {name: b.detach().clone().double() if b.is_floating_point() else b.clone()
+               for name, b in model.encoder.named_buffers()}  # batch-norm updates go to copies
+    features = functional_call(model.encoder, buffers | encoder, (x.double(),))
     losses = []
-    for j, (task, head) in enumerate(zip(model.tasks, model.heads, strict=True)):
+    targets = split_targets(model.tasks, y.double())
+    for task, head, target in zip(model.tasks, model.heads, targets, strict=True):
         weights = {name: p.detach().double() for name, p in head.named_parameters()}
         out = functional_call(head, weights, (features,))
-        losses.append(task.kind.per_sample_loss(out, y[:, j].double()).mean())
+        losses.append(task.loss(out, target).mean())
     return torch.stack(losses)
 
 
@@ -62,10 +66,11 @@ def lookahead(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, learning_
     """One batch's TAG matrix (row i: the effect of i's step on every j) and gradient cosines."""
     shared = dict(model.encoder.named_parameters())
     features = model.encoder(x)
+    targets = split_targets(model.tasks, y)
     gradients = [
-        torch.autograd.grad(task.kind.per_sample_loss(head(features), y[:, j]).mean(),
+        torch.autograd.grad(task.loss(head(features), target).mean(),
                             list(shared.values()), retain_graph=True)
-        for j, (task, head) in enumerate(zip(model.tasks, model.heads, strict=True))
+        for task, head, target in zip(model.tasks, model.heads, targets, strict=True)
     ]
     n = len(gradients)
     tag = np.zeros((n, n))

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from taskgrouping.data.registry import resolve_tasks
+from taskgrouping.data.registry import all_tasks, resolve_tasks
 from taskgrouping.methods import split_method
 
 
@@ -25,7 +25,7 @@ def data_settings(config: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(
             f"config key datasets.{name} is missing (config/datasets/{name}.yaml)"
         ) from err
-    settings["tasks"] = resolve_tasks(name, settings.get("tasks"))
+    settings["tasks"] = resolve_tasks(name, settings.get("tasks"), settings.get("options"))
     return settings
 
 
@@ -50,7 +50,10 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
         return base | {"data": data}
     if stage == "evaluate":
         sections = {key: config[key] for key in ("methods", "budgets", "seeds")}
-        return base | {"tasks": data["tasks"]} | sections
+        kinds = {task.name: task.kind.name for task in all_tasks(base["dataset"],
+                                                                data.get("options"))}
+        return base | {"tasks": data["tasks"],
+                       "task_kinds": {task: kinds[task] for task in data["tasks"]}} | sections
     raise ValueError(f"unknown stage {stage!r}")
 
 

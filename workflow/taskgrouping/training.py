@@ -13,7 +13,7 @@ import torch
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel, build_model
-from taskgrouping.tasks import Task
+from taskgrouping.tasks import Task, split_targets
 
 
 @dataclass(frozen=True)
@@ -50,24 +50,34 @@ def make_deterministic(seed: int, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def task_losses(model: MultiTaskModel, x: np.ndarray, y: np.ndarray) -> tuple[list[float], list]:
-    """Mean loss of every task head on (x, y), and the heads' logits."""
+EVAL_BATCH = 1024
+
+
+def predict(model: MultiTaskModel, x: np.ndarray) -> list[torch.Tensor]:
+    """Every head's outputs on `x`, in batches so image sets fit in memory."""
     with torch.no_grad():
-        logits = model(torch.from_numpy(x))
-        target = torch.from_numpy(y)
-        losses = [
-            float(task.kind.per_sample_loss(out, target[:, j]).mean())
-            for j, (task, out) in enumerate(zip(model.tasks, logits, strict=True))
-        ]
-    return losses, logits
+        chunks = [model(torch.from_numpy(x[start:start + EVAL_BATCH]))
+                  for start in range(0, len(x), EVAL_BATCH)]
+    return [torch.cat(parts) for parts in zip(*chunks, strict=True)]
+
+
+def task_losses(model: MultiTaskModel, x: np.ndarray, y: np.ndarray
+                ) -> tuple[list[float], list[torch.Tensor]]:
+    """Mean loss of every task head on (x, y), and the heads' outputs."""
+    outputs = predict(model, x)
+    targets = split_targets(model.tasks, torch.from_numpy(y))
+    with torch.no_grad():
+        losses = [float(task.loss(out, target).mean())
+                  for task, out, target in zip(model.tasks, outputs, targets, strict=True)]
+    return losses, outputs
 
 
 def joint_loss(model: MultiTaskModel, tasks: tuple[Task, ...], x: torch.Tensor,
                y: torch.Tensor, where: str) -> torch.Tensor:
     """Sum of the tasks' mean losses; a non-finite one fails naming its task and step."""
     losses = [
-        task.kind.per_sample_loss(out, y[:, j]).mean()
-        for j, (task, out) in enumerate(zip(tasks, model(x), strict=True))
+        task.loss(out, target).mean()
+        for task, out, target in zip(tasks, model(x), split_targets(tasks, y), strict=True)
     ]
     for task, loss in zip(tasks, losses, strict=True):
         if not torch.isfinite(loss):
@@ -95,7 +105,8 @@ StepHook = Callable[[MultiTaskModel, torch.Tensor, torch.Tensor, int], None]
 
 
 def train_group(
-    data: SplitData, group: list[str], hidden: list[int], train: dict[str, Any], seed: int,
+    data: SplitData, group: list[str], model_settings: dict[str, Any], train: dict[str, Any],
+    seed: int,
     before_step: StepHook | None = None,
 ) -> TrainResult:
     """Train one hard-sharing model on `group`, stop early on the summed validation loss.
@@ -104,9 +115,9 @@ def train_group(
     measures affinity this way during the very training every other group gets.
     """
     started = time.perf_counter()
-    columns = data.task_index(group)
-    tasks = tuple(data.tasks[j] for j in columns)
-    model = build_model(data.feature_dim, hidden, tasks, seed)
+    tasks = tuple(data.tasks[j] for j in data.task_index(group))
+    columns = data.columns(group)
+    model = build_model(data.input_shape, model_settings, tasks, seed)
     optimiser = torch.optim.Adam(
         model.parameters(), lr=train["learning_rate"], weight_decay=train["weight_decay"]
     )
@@ -141,13 +152,13 @@ def train_group(
     )
 
 
-def score(model: MultiTaskModel, data: SplitData, columns: list[int]) -> list[TaskScore]:
+def score(model: MultiTaskModel, data: SplitData, columns: np.ndarray) -> list[TaskScore]:
     """Validation loss, test loss and test metric of every task of the model."""
     val_losses, _ = task_losses(model, data.x_val, data.y_val[:, columns])
-    test_losses, test_logits = task_losses(model, data.x_test, data.y_test[:, columns])
-    scores = []
-    for j, task in enumerate(model.tasks):
-        target = data.y_test[:, columns[j]]
-        metric = task.kind.metric(test_logits[j].squeeze(-1).numpy(), target)
-        scores.append(TaskScore(task.name, val_losses[j], test_losses[j], task.metric_name, metric))
-    return scores
+    test_losses, test_outputs = task_losses(model, data.x_test, data.y_test[:, columns])
+    targets = split_targets(model.tasks, data.y_test[:, columns])
+    return [
+        TaskScore(task.name, val_losses[j], test_losses[j], task.metric_name,
+                  task.score(test_outputs[j].numpy(), targets[j]))
+        for j, task in enumerate(model.tasks)
+    ]

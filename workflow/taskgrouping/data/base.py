@@ -1,12 +1,51 @@
-"""A dataset split three ways, with features standardised by training statistics."""
+"""What every dataset provides, and its split three ways with standardised inputs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from taskgrouping.tasks import Task
+from taskgrouping.tasks import Task, target_columns
+
+Options = dict[str, Any]
+
+
+class DataUnavailable(FileNotFoundError):
+    """The data are not on this machine; the message says which files and where to get them."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset by name: its tasks (cheap to list, so Snakefiles can fan out) and a loader.
+
+    `tasks(options)` and `load(options)` take the dataset's `options` config section
+    (data_root, subset sizes, column lists); `load` returns inputs x (n x features, or
+    n x channels x ... for images and series) and targets y (n x columns, see tasks.py)
+    in `tasks(options)` order. `missing(options)` says why it cannot load here, or None.
+    """
+
+    name: str
+    modality: str
+    source: str
+    offline: bool
+    samples: str
+    default_model: str
+    tasks: Callable[[Options], tuple[Task, ...]]
+    load: Callable[[Options], tuple[np.ndarray, np.ndarray]]
+    missing: Callable[[Options], str | None]
+
+
+def require_files(root: Path, names: list[str], dataset: str, source: str) -> None:
+    """Fail with one message naming every expected file missing under `root` and the source."""
+    absent = [name for name in names if not (root / name).exists()]
+    if absent:
+        raise DataUnavailable(
+            f"{dataset}: data root {root} lacks {', '.join(absent)}; expected "
+            f"{', '.join(names)}; obtain them from {source}")
 
 
 @dataclass(frozen=True)
@@ -22,12 +61,25 @@ class SplitData:
     y_test: np.ndarray
 
     @property
-    def feature_dim(self) -> int:
-        return self.x_train.shape[1]
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
 
     @property
     def task_names(self) -> tuple[str, ...]:
         return tuple(task.name for task in self.tasks)
+
+    @property
+    def class_labels(self) -> np.ndarray:
+        """Training labels of the scalar class tasks: what the probe set is stratified over."""
+        chosen = [j for j, task in enumerate(self.tasks)
+                  if task.kind.name in ("binary", "multiclass")]
+        if not chosen:
+            return np.zeros((len(self.y_train), 0), dtype=np.float32)
+        return self.y_train[:, target_columns(self.tasks, chosen)]
+
+    def columns(self, names: list[str] | tuple[str, ...]) -> np.ndarray:
+        """The target columns of tasks `names`, in that order."""
+        return target_columns(self.tasks, self.task_index(names))
 
     def task_index(self, names: list[str] | tuple[str, ...]) -> list[int]:
         """Column indices of `names`; an unknown name is an error that names it."""
@@ -46,13 +98,17 @@ def split_and_standardise(
     val_fraction: float,
     test_fraction: float,
 ) -> SplitData:
-    """Shuffle by `seed`, cut val and test off, standardise x with the train mean/std."""
+    """Shuffle by `seed`, cut val and test off, standardise x with the train mean/std.
+
+    Tabular inputs are standardised per feature, images and series per channel.
+    """
     order = np.random.default_rng(seed).permutation(len(x))
     n_test = int(round(test_fraction * len(x)))
     n_val = int(round(val_fraction * len(x)))
     test, val, train = np.split(order, [n_test, n_test + n_val])
-    mean = x[train].mean(axis=0)
-    std = x[train].std(axis=0)
+    axes = (0,) if x.ndim == 2 else (0, *range(2, x.ndim))
+    mean = x[train].mean(axis=axes, keepdims=True)
+    std = x[train].std(axis=axes, keepdims=True)
     std[std == 0] = 1.0
 
     def scaled(rows: np.ndarray) -> np.ndarray:

@@ -2,64 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
 from typing import Any
 
-import numpy as np
+from taskgrouping.data.base import Dataset, DataUnavailable, SplitData, split_and_standardise
+from taskgrouping.tasks import Task, target_columns
 
-from taskgrouping.data import yeast
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """How to get a dataset: its task names and kinds, and a loader of (x, y)."""
-
-    task_names: tuple[str, ...]
-    task_kind: str
-    load_arrays: Callable[[], tuple[np.ndarray, np.ndarray]]
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "yeast": DatasetSpec(yeast.TASK_NAMES, "binary", yeast.load_arrays),
+# name -> module holding its DATASET; imported on first use, so listing one is cheap.
+MODULES = {
+    "yeast": "taskgrouping.data.yeast",
 }
 
 
-def spec(name: str) -> DatasetSpec:
+def dataset(name: str) -> Dataset:
     try:
-        return DATASETS[name]
+        module = MODULES[name]
     except KeyError as err:
-        raise ValueError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from err
+        raise ValueError(f"unknown dataset {name!r}; known: {sorted(MODULES)}") from err
+    return importlib.import_module(module).DATASET
 
 
-def resolve_tasks(name: str, selected: list[str] | None) -> list[str]:
+def all_tasks(name: str, options: dict[str, Any] | None) -> tuple[Task, ...]:
+    """Every task the dataset offers under `options`."""
+    return dataset(name).tasks(options or {})
+
+
+def resolve_tasks(name: str, selected: list[str] | None,
+                  options: dict[str, Any] | None = None) -> list[str]:
     """The tasks to use: all of the dataset's when `selected` is None, else checked names."""
-    known = spec(name).task_names
+    known = [task.name for task in all_tasks(name, options)]
     if selected is None:
-        return list(known)
+        return known
     unknown = [task for task in selected if task not in known]
     if unknown:
         raise ValueError(
-            f"config key datasets.{name}.tasks: unknown task(s) {unknown}; known: {list(known)}"
+            f"config key datasets.{name}.tasks: unknown task(s) {unknown}; known: {known}"
         )
     return list(selected)
 
 
-def load_split(name: str, data: dict[str, Any]):
+def load_split(name: str, data: dict[str, Any]) -> SplitData:
     """Load dataset `name` restricted to `data['tasks']` and split per `data['split']`."""
-    from taskgrouping.data.base import split_and_standardise
-    from taskgrouping.tasks import KINDS, Task
-
-    dataset = spec(name)
-    task_names = resolve_tasks(name, data.get("tasks"))
-    x, y = dataset.load_arrays()
-    columns = [dataset.task_names.index(task) for task in task_names]
-    kind = KINDS[dataset.task_kind]
+    source = dataset(name)
+    options = data.get("options") or {}
+    why = source.missing(options)
+    if why:
+        raise DataUnavailable(why)
+    tasks = all_tasks(name, options)
+    names = [task.name for task in tasks]
+    chosen = [names.index(task) for task in resolve_tasks(name, data.get("tasks"), options)]
+    x, y = source.load(options)
     split = data["split"]
     return split_and_standardise(
         x,
-        y[:, columns],
-        tuple(Task(task, kind) for task in task_names),
+        y[:, target_columns(tasks, chosen)],
+        tuple(tasks[j] for j in chosen),
         seed=split["seed"],
         val_fraction=split["val_fraction"],
         test_fraction=split["test_fraction"],

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from taskgrouping.data.base import Dataset, Options
+from taskgrouping.tasks import Task, make_task
+
 N_FEATURES = 103
 TASK_NAMES = tuple(f"Class{i}" for i in range(1, 15))
 
@@ -38,3 +41,29 @@ def load_arrays() -> tuple[np.ndarray, np.ndarray]:
     if table.ndim != 2 or table.shape[1] != len(expected):
         raise ValueError(f"{path}: corrupt or truncated data (shape {table.shape})")
     return table[:, :N_FEATURES], table[:, N_FEATURES:]
+
+
+def tasks(_options: Options) -> tuple[Task, ...]:
+    return tuple(make_task(name, "binary") for name in TASK_NAMES)
+
+
+def missing(_options: Options) -> str | None:
+    """Why the data cannot load here, or None."""
+    try:
+        csv_path()
+    except FileNotFoundError as err:
+        return str(err)
+    return None
+
+
+DATASET = Dataset(
+    name="yeast",
+    modality="tabular",
+    source="PyPI river (datasets/yeast.csv.gz); Elisseeff & Weston 2002",
+    offline=True,
+    samples="2,417 genes x 103 features",
+    default_model="mlp",
+    tasks=tasks,
+    load=lambda _options: load_arrays(),
+    missing=missing,
+)

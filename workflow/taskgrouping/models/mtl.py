@@ -1,11 +1,35 @@
-"""Hard-parameter-sharing MTL models: a shared encoder and one linear head per task."""
+"""Hard-parameter-sharing MTL models: a shared encoder and one head per task."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import nn
 
+from taskgrouping.models.encoders import build_encoder
 from taskgrouping.tasks import Task
+
+
+class DenseHead(nn.Module):
+    """A 1x1 convolution on the shared feature map, upsampled to the task's resolution."""
+
+    def __init__(self, width: int, outputs: int, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(width, outputs, 1)
+        self.size = size
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        out = self.conv(features)
+        return nn.functional.interpolate(out, size=self.size, mode="bilinear",
+                                         align_corners=False)
+
+
+def make_head(width: int, task: Task) -> nn.Module:
+    """A Linear head for scalar tasks, a per-pixel head for dense ones."""
+    if task.kind.dense:
+        return DenseHead(width, task.head_width, task.shape[-2:])
+    return nn.Linear(width, task.head_width)
 
 
 class MultiTaskModel(nn.Module):
@@ -15,47 +39,25 @@ class MultiTaskModel(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.tasks = tasks
-        self.heads = nn.ModuleList(nn.Linear(width, task.kind.head_width) for task in tasks)
+        self.heads = nn.ModuleList(make_head(width, task) for task in tasks)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Logits of every task head, in task order."""
+        """Outputs of every task head, in task order."""
         shared = self.encoder(x)
         return [head(shared) for head in self.heads]
 
     def tie_heads_by_kind(self) -> None:
-        """Give every head the initial weights of the first head of its task type."""
-        first: dict[str, nn.Linear] = {}
+        """Give every head the initial weights of the first head of its type and width."""
+        first: dict[tuple[str, int], nn.Module] = {}
         with torch.no_grad():
             for task, head in zip(self.tasks, self.heads, strict=True):
-                reference = first.setdefault(task.kind.name, head)
-                head.weight.copy_(reference.weight)
-                head.bias.copy_(reference.bias)
+                reference = first.setdefault((task.kind.name, task.head_width), head)
+                head.load_state_dict(reference.state_dict())
 
 
-def mlp_encoder(in_features: int, hidden: list[int]) -> tuple[nn.Module, int]:
-    """Linear + ReLU blocks: every shared layer factorises (fast probing path)."""
-    layers: list[nn.Module] = []
-    width = in_features
-    for out in hidden:
-        layers += [nn.Linear(width, out), nn.ReLU()]
-        width = out
-    return nn.Sequential(*layers), width
-
-
-def cnn_encoder(in_channels: int, channels: list[int], hidden: int) -> tuple[nn.Module, int]:
-    """Conv + BatchNorm + ReLU blocks, pooled, then a Linear layer: a mixed probing case."""
-    layers: list[nn.Module] = []
-    width = in_channels
-    for out in channels:
-        layers += [nn.Conv2d(width, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU()]
-        width = out
-    layers += [nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(4 * width, hidden), nn.ReLU()]
-    return nn.Sequential(*layers), hidden
-
-
-def build_model(in_features: int, hidden: list[int], tasks: tuple[Task, ...], seed: int
-                ) -> MultiTaskModel:
-    """The MLP model, initialised deterministically from `seed`."""
+def build_model(input_shape: tuple[int, ...], model: dict[str, Any], tasks: tuple[Task, ...],
+                seed: int) -> MultiTaskModel:
+    """The model of the dataset config's `model` section, initialised from `seed`."""
     torch.manual_seed(seed)
-    encoder, width = mlp_encoder(in_features, hidden)
+    encoder, width = build_encoder(input_shape, model)
     return MultiTaskModel(encoder, width, tasks)

@@ -14,13 +14,14 @@ import torch
 
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.layers import ProbePlan
+from taskgrouping.tasks import split_targets
 
 
 def per_sample_gradients(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
                          task_index: int, plan: ProbePlan) -> torch.Tensor:
     """n x #probed-params: each sample's gradient, one backward pass per sample."""
     params = list(plan.all_parameters.values())
-    loss_of = model.tasks[task_index].kind.per_sample_loss
+    loss_of = model.tasks[task_index].loss
     rows = []
     for s in range(len(x)):
         logits = model(x[s : s + 1])[task_index]
@@ -32,7 +33,8 @@ def per_sample_gradients(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
 def bruteforce_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
                          plan: ProbePlan, kind: str, step_size: float) -> np.ndarray:
     """T x T distances (l1: eta/n sum L1; sign: mean fraction of disagreeing signs)."""
-    grads = [per_sample_gradients(model, x, y[:, t], t, plan) for t in range(len(model.tasks))]
+    grads = [per_sample_gradients(model, x, target, t, plan)
+             for t, target in enumerate(split_targets(model.tasks, y))]
     result = np.zeros((len(grads), len(grads)))
     for i, j in itertools.combinations(range(len(grads)), 2):
         if kind == "l1":

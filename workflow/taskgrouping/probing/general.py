@@ -19,13 +19,14 @@ from torch.func import functional_call, grad, vmap
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_l1
 from taskgrouping.probing.layers import ProbePlan
+from taskgrouping.tasks import split_targets
 
 
 def per_sample_gradients(model: MultiTaskModel, params: dict[str, torch.Tensor],
                           x: torch.Tensor, y: torch.Tensor, task_index: int) -> torch.Tensor:
     """Each sample's gradient of task `task_index`'s loss w.r.t. `params` (n x their size)."""
     head = model.heads[task_index]
-    loss_of = model.tasks[task_index].kind.per_sample_loss
+    loss_of = model.tasks[task_index].loss
 
     def sample_loss(p: dict[str, torch.Tensor], xs: torch.Tensor, ys: torch.Tensor):
         shared = functional_call(model.encoder, p, (xs.unsqueeze(0),))
@@ -47,8 +48,8 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     for start in range(0, len(x), chunk_size):
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
         grads = torch.empty(tasks, len(xs) * size)  # one chunk of every task, no copies
-        for t in range(tasks):
-            grads[t] = per_sample_gradients(model, params, xs, ys[:, t], t).flatten()
+        for t, target in enumerate(split_targets(model.tasks, ys)):
+            grads[t] = per_sample_gradients(model, params, xs, target, t).flatten()
         if kind == "l1":
             sums += pairwise_l1(grads)
         else:

@@ -19,6 +19,7 @@ from torch import nn
 
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.layers import ProbePlan
+from taskgrouping.tasks import split_targets
 
 
 def _capture(model: MultiTaskModel, x: torch.Tensor, layers: list[nn.Linear]):
@@ -62,9 +63,10 @@ def backprop_signals(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     if not plan.fast:
         return [torch.zeros(len(x), 0) for _ in task_indices]
     _, outputs, logits = _capture(model, x, [layer for _, layer in plan.fast])
+    targets = split_targets(model.tasks, y)
     signals = []
     for position, t in enumerate(task_indices):
-        loss = model.tasks[t].kind.per_sample_loss(logits[t], y[:, t]).sum()
+        loss = model.tasks[t].loss(logits[t], targets[t]).sum()
         grads = torch.autograd.grad(loss, outputs,
                                     retain_graph=position < len(task_indices) - 1)
         signals.append(torch.cat(grads, dim=1).detach())

@@ -18,8 +18,7 @@ from taskgrouping.training import warm_up
 def initial_model(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
     """The seeded random initialisation, heads tied per task type if `heads: identical`."""
     probe = settings["samplewise"]
-    model = build_model(data.feature_dim, settings["data"]["model"]["hidden"], data.tasks,
-                        probe["seed"])
+    model = build_model(data.input_shape, settings["data"]["model"], data.tasks, probe["seed"])
     if probe["heads"] == "identical":
         model.tie_heads_by_kind()
     return model
@@ -68,12 +67,13 @@ def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:
 def probe_indices(y: np.ndarray, n: int, seed: int, stratify: bool) -> np.ndarray:
     """n training rows, drawn by seed; stratified over label combinations if asked.
 
+    `y` holds the class labels to stratify over (none: a plain random draw).
     Label combinations seen fewer than twice are pooled into one stratum (and that into
     the largest one if it is still a singleton), as stratified sampling needs two.
     """
     if n >= len(y):
         return np.arange(len(y))
-    if not stratify:
+    if not stratify or y.shape[1] == 0:
         return np.sort(np.random.default_rng(seed).choice(len(y), size=n, replace=False))
     from sklearn.model_selection import StratifiedShuffleSplit
 

@@ -9,7 +9,6 @@ from typing import Any
 from taskgrouping.affinity import read_matrix
 from taskgrouping.affinity_quality import affinity_quality, true_pair_gains
 from taskgrouping.atomic import read_json, write_with
-from taskgrouping.data.registry import spec
 from taskgrouping.evaluation import evaluation_table, method_records, summary_table
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
@@ -32,13 +31,14 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         affinities: list[str] | None, evaluation_out: str, summary_out: str,
         quality_out: str, plot_out: str, cost_plot_out: str, affinity_plot_out: str) -> None:
     dataset, tasks = settings["dataset"], settings["tasks"]
-    higher = KINDS[spec(dataset).task_kind].higher_is_better
     with stage_run(parent, "evaluate", settings, {}) as record:
         metas = [read_json(path) for path in group_meta]
         records = [read_json(path) for path in trainings]
         evaluation = evaluation_table(dataset, method_records(metas, records, settings["seeds"]),
                                       tasks)
-        summary = summary_table(dataset, evaluation, dict.fromkeys(tasks, higher),
+        higher = {task: KINDS[kind].higher_is_better
+                  for task, kind in settings["task_kinds"].items()}
+        summary = summary_table(dataset, evaluation, higher,
                                 {(m["method"], m["k"]): m for m in metas})
         matrices = {Path(path).stem: read_matrix(path) for path in affinities or []}
         quality = affinity_quality(dataset, matrices, true_pair_gains(records, tasks))

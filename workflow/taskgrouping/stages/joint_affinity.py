@@ -27,7 +27,7 @@ def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatma
         train = data_settings["train"]
         hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])
         started = time.perf_counter()
-        result = train_group(data, tasks, data_settings["model"]["hidden"], train,
+        result = train_group(data, tasks, data_settings["model"], train,
                              options["seed"], before_step=hook)
         seconds = time.perf_counter() - started
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())

@@ -22,7 +22,7 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
     with stage_run(parent, "probe_shared", settings, {}) as record:
         data = load_split(settings["dataset"], settings["data"])
         model = start_point(data, settings)
-        indices = probe_indices(data.y_train, probe["probe_samples"], probe["seed"],
+        indices = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                                 probe["stratify"])
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
         l1, nonzero = input_statistics(model, torch.from_numpy(data.x_train[indices]), plan)

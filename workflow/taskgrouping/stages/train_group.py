@@ -18,7 +18,7 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
     make_deterministic(seed, threads)
     with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels) as record:
         data = load_split(settings["dataset"], settings["data"])
-        result = train_group(data, members, settings["data"]["model"]["hidden"],
+        result = train_group(data, members, settings["data"]["model"],
                              settings["data"]["train"], seed)
         write_json(out, {"tasks": members, "seed": seed} | result.as_dict())
         metrics = {"seconds": result.seconds, "best_epoch": result.best_epoch,
