@@ -22,7 +22,8 @@ def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     rule_verbs = [first or second for first, second in rule_verbs]
     hooks = ["finish-tracking"]  # FINISHED on success, FAILED on error
     assert sorted(rule_verbs) == sorted([*set(rule_verbs), *hooks]), "a verb used twice"
-    assert set(rule_verbs) == set(VERBS)
+    user_verbs = {"datasets"}  # for people, not rules
+    assert set(rule_verbs) == set(VERBS) - user_verbs
     for verb in VERBS:
         assert build_parser().parse_args([verb, *_minimal(verb)])
 
@@ -79,3 +80,14 @@ def test_version(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == "0.1.0"
+
+
+def test_datasets_verb_lists_every_dataset_with_availability(capsys) -> None:
+    from taskgrouping.cli import main
+    from taskgrouping.data.registry import MODULES
+
+    assert main(["datasets", "--config-dir", str(REPO / "config"), "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert set(rows) == set(MODULES)
+    assert rows["yeast"]["available"] and len(rows["yeast"]["tasks"]) == 14
+    assert rows["yeast"]["tasks"][0] == "Class1:binary"

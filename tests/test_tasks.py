@@ -61,3 +61,15 @@ def test_make_task_rejects_inconsistent_types() -> None:
         make_task("d", "depth")
     with pytest.raises(ValueError, match="unknown type 'ordinal'"):
         make_task("o", "ordinal")
+
+
+def test_missing_labels_add_nothing_to_loss_gradient_or_metric() -> None:
+    task = make_task("r", "regression")
+    out = torch.tensor([[1.0], [5.0], [2.0]], requires_grad=True)
+    target = torch.tensor([[0.0], [float("nan")], [0.0]])
+    assert task.loss(out, target).tolist() == [1.0, 0.0, 4.0]
+    mean = task.mean_loss(out, target)
+    assert mean.item() == 2.5  # over the two observed samples
+    mean.backward()
+    assert out.grad[1].item() == 0.0
+    assert task.score(np.array([[1.0], [9.0], [2.0]]), target.numpy()) == 1.5

@@ -37,6 +37,12 @@ def _finish_tracking(p: argparse.ArgumentParser) -> None:
     p.add_argument("--status", required=True, choices=["FINISHED", "FAILED"])
 
 
+def _list_datasets(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config-dir", default="config",
+                   help="folder holding datasets/<name>.yaml, whose options are used")
+    p.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
+
+
 def _probe_shared(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
     p.add_argument("--stats-out", required=True,
@@ -127,6 +133,8 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                       "create the MLflow experiment and this pipeline's parent run"),
     "finish-tracking": ("finish_tracking", _finish_tracking,
                         "mark this pipeline's parent run FINISHED or FAILED"),
+    "datasets": ("list_datasets", _list_datasets,
+                 "every dataset: tasks, size, modality, source, and whether it loads here"),
     "probe-shared": ("probe_shared", _probe_shared,
                      "theta0, the probe set and the shared layers' input norms"),
     "probe-task": ("probe_task", _probe_task, "one task's backprop signals over the probe set"),

@@ -57,7 +57,7 @@ def _task_losses(model: MultiTaskModel, encoder: dict[str, torch.Tensor], x: tor
     for task, head, target in zip(model.tasks, model.heads, targets, strict=True):
         weights = {name: p.detach().double() for name, p in head.named_parameters()}
         out = functional_call(head, weights, (features,))
-        losses.append(task.loss(out, target).mean())
+        losses.append(task.mean_loss(out, target))
     return torch.stack(losses)
 
 
@@ -68,7 +68,7 @@ def lookahead(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, learning_
     features = model.encoder(x)
     targets = split_targets(model.tasks, y)
     gradients = [
-        torch.autograd.grad(task.loss(head(features), target).mean(),
+        torch.autograd.grad(task.mean_loss(head(features), target),
                             list(shared.values()), retain_graph=True)
         for task, head, target in zip(model.tasks, model.heads, targets, strict=True)
     ]

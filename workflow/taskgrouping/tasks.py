@@ -4,6 +4,8 @@ Targets of all tasks sit side by side in one float array, one row per sample: a 
 task (binary, regression, multiclass) takes one column, a dense task (segmentation,
 depth, normals) the flattened pixels of its `shape`. Class indices are stored as floats;
 a segmentation label of -1, a depth of 0 and a zero normal mark pixels without ground truth.
+A scalar target of NaN is a missing label (a student of another school, a stay without
+that outcome): it adds nothing to the loss, its gradient or the metric.
 """
 
 from __future__ import annotations
@@ -162,12 +164,31 @@ class Task:
         return math.prod(self.shape)
 
     def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Per-sample loss of the head's output against this task's target columns."""
-        return self.kind.per_sample_loss(out, self._shaped(target))
+        """Per-sample loss of the head's output against this task's target columns.
+
+        A sample with a missing (NaN) scalar label gets loss 0.
+        """
+        target = self._shaped(target)
+        if self.shape:
+            return self.kind.per_sample_loss(out, target)
+        observed = ~torch.isnan(target)
+        losses = self.kind.per_sample_loss(out, torch.where(observed, target, 0.0))
+        return torch.where(observed, losses, 0.0)
+
+    def mean_loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The loss averaged over the samples whose label is present."""
+        observed = len(target) if self.shape else (~torch.isnan(target)).sum()
+        return self.loss(out, target).sum() / max(int(observed), 1)
 
     def score(self, out: np.ndarray, target: np.ndarray) -> float:
         """The test metric of the head's output against this task's target columns."""
-        return self.kind.metric(out, self._shaped(target))
+        target = self._shaped(target)
+        if not self.shape:
+            observed = ~np.isnan(target)
+            out, target = out[observed], target[observed]
+            if not len(target):
+                return float("nan")
+        return self.kind.metric(out, target)
 
     def _shaped(self, target):
         return target.reshape(len(target), *self.shape) if self.shape else target[:, 0]

@@ -67,7 +67,7 @@ def task_losses(model: MultiTaskModel, x: np.ndarray, y: np.ndarray
     outputs = predict(model, x)
     targets = split_targets(model.tasks, torch.from_numpy(y))
     with torch.no_grad():
-        losses = [float(task.loss(out, target).mean())
+        losses = [float(task.mean_loss(out, target))
                   for task, out, target in zip(model.tasks, outputs, targets, strict=True)]
     return losses, outputs
 
@@ -76,7 +76,7 @@ def joint_loss(model: MultiTaskModel, tasks: tuple[Task, ...], x: torch.Tensor,
                y: torch.Tensor, where: str) -> torch.Tensor:
     """Sum of the tasks' mean losses; a non-finite one fails naming its task and step."""
     losses = [
-        task.loss(out, target).mean()
+        task.mean_loss(out, target)
         for task, out, target in zip(tasks, model(x), split_targets(tasks, y), strict=True)
     ]
     for task, loss in zip(tasks, losses, strict=True):
