@@ -2,7 +2,7 @@
 # A table of contents: load and validate the config, then one include per stage.
 from snakemake.utils import min_version
 
-from taskgrouping.config_validation import validate_config
+from taskgrouping.config_validation import check_data_available, validate_config
 
 min_version("9.0")
 
@@ -17,6 +17,7 @@ configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"
 
 
 validate_config(config)
+check_data_available(config)
 
 
 include: "rules/common.smk"

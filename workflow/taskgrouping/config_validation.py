@@ -45,3 +45,15 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
     except WorkflowError:
         raise WorkflowError("invalid config:\n" + "\n".join(config_errors(checked))) from None
     config.update(checked)
+
+
+def check_data_available(config: dict[str, Any]) -> None:
+    """Stop before any job when the dataset cannot load here, saying what to fetch."""
+    from snakemake.exceptions import WorkflowError
+
+    from taskgrouping.data.registry import dataset
+
+    name = config["dataset"]
+    why = dataset(name).missing(config["datasets"][name].get("options") or {})
+    if why:
+        raise WorkflowError(f"dataset {name} is not available here: {why}")

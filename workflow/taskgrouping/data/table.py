@@ -1,0 +1,240 @@
+"""Table: bring your own data, a CSV or Parquet file with feature and task columns.
+
+Options (`datasets.table.options`):
+- `path` (required): a .csv (or .csv.gz) or .parquet/.pq file; relative to the working
+  directory. Parquet needs pyarrow or fastparquet installed (pandas reads it with them).
+- `features` (required): list of input column names; x is n x len(features), in that order.
+- `tasks` (required): mapping column -> type, where type is `binary`, `regression` or
+  `multiclass`, or a mapping {type: multiclass, classes: K}. Tasks are named by column, in
+  mapping order. Binary labels are 0/1; multiclass labels are integers 0..K-1.
+  A multiclass task without `classes` takes K = 1 + its largest label, so `tasks` (which
+  the workflow calls to fan out) reads that one column of the file; give `classes` to keep
+  task listing free of file reads (labels above K-1 are then an error at load).
+- `standardise_targets` (default true): regression columns are standardised by their mean
+  and std over the file (the pipeline standardises no target); false keeps raw values.
+
+Every used cell must be numeric and present: a missing column, a non-numeric or missing
+value, a non-0/1 binary label or a bad class label is a ValueError naming the option key,
+column and file (and the first bad data row, counted from 1 below the header).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.tasks import Task, make_task
+
+TYPES = ("binary", "multiclass", "regression")
+KEYS = ("path", "features", "tasks", "standardise_targets")
+PREFIX = "datasets.table.options"
+CSV_SUFFIXES = (".csv", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def parse_options(options: Options) -> dict:
+    """Checked options: path, features, tasks as {column: (type, classes or None)}."""
+    unknown = sorted(set(options) - set(KEYS))
+    if unknown:
+        raise ValueError(f"{PREFIX}.{unknown[0]}: unknown option; known: {sorted(KEYS)}")
+    for key in ("path", "features", "tasks"):
+        if options.get(key) is None:
+            raise ValueError(f"{PREFIX}.{key}: required")
+    path = options["path"]
+    if not isinstance(path, str | Path) or not str(path):
+        raise ValueError(f"{PREFIX}.path: expected a file path, got {path!r}")
+    path = Path(path)
+    if not str(path).lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES):
+        raise ValueError(f"{PREFIX}.path: {path} is neither CSV ({', '.join(CSV_SUFFIXES)}) "
+                         f"nor Parquet ({', '.join(PARQUET_SUFFIXES)})")
+    features = options["features"]
+    if (not isinstance(features, list) or not features
+            or not all(isinstance(name, str) and name for name in features)):
+        raise ValueError(f"{PREFIX}.features: expected a non-empty list of column names, "
+                         f"got {features!r}")
+    if len(set(features)) != len(features):
+        raise ValueError(f"{PREFIX}.features: duplicate column names in {features}")
+    raw_tasks = options["tasks"]
+    if not isinstance(raw_tasks, dict) or not raw_tasks:
+        raise ValueError(f"{PREFIX}.tasks: expected a non-empty mapping column -> type, got "
+                         f"{raw_tasks!r}")
+    task_types = {}
+    for column, spec in raw_tasks.items():
+        key = f"{PREFIX}.tasks.{column}"
+        classes = None
+        if isinstance(spec, dict):
+            extra = sorted(set(spec) - {"type", "classes"})
+            if extra:
+                raise ValueError(f"{key}: unknown key {extra[0]!r}; expected type, classes")
+            kind, classes = spec.get("type"), spec.get("classes")
+        else:
+            kind = spec
+        if kind not in TYPES:
+            raise ValueError(f"{key}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+        if classes is not None and kind != "multiclass":
+            raise ValueError(f"{key}: `classes` is for multiclass tasks only, not {kind}")
+        if classes is not None and (isinstance(classes, bool) or not isinstance(classes, int)
+                                    or classes < 2):
+            raise ValueError(f"{key}.classes: expected an integer >= 2, got {classes!r}")
+        task_types[str(column)] = (kind, classes)
+    overlap = [name for name in features if name in task_types]
+    if overlap:
+        raise ValueError(f"{PREFIX}.tasks: column(s) {overlap} are also features")
+    standardise = options.get("standardise_targets", True)
+    if not isinstance(standardise, bool):
+        raise ValueError(f"{PREFIX}.standardise_targets: expected true or false, got "
+                         f"{standardise!r}")
+    return {"path": path, "features": list(features), "tasks": task_types,
+            "standardise_targets": standardise}
+
+
+def _is_parquet(path: Path) -> bool:
+    return str(path).lower().endswith(PARQUET_SUFFIXES)
+
+
+def _unavailable(path: Path) -> str | None:
+    if not path.is_file():
+        return f"table: data file {path} ({PREFIX}.path) not found"
+    if _is_parquet(path) and not any(importlib.util.find_spec(engine)
+                                     for engine in ("pyarrow", "fastparquet")):
+        return (f"table: reading Parquet file {path} needs pyarrow (or fastparquet), not "
+                "installed here: pip install pyarrow")
+    return None
+
+
+def missing(options: Options) -> str | None:
+    """Why the table cannot load here (no file, no Parquet engine), or None."""
+    return _unavailable(parse_options(options)["path"])
+
+
+def _header(path: Path) -> list[str]:
+    import pandas as pd
+
+    try:
+        if _is_parquet(path):
+            if importlib.util.find_spec("pyarrow"):
+                import pyarrow.parquet as pq
+
+                return list(pq.read_schema(path).names)
+            return list(pd.read_parquet(path).columns)
+        return list(pd.read_csv(path, nrows=0).columns)
+    except Exception as err:  # parser, Arrow and decoding errors alike mean a bad file
+        raise ValueError(f"{path}: unreadable or corrupt table ({err})") from err
+
+
+def read_columns(path: Path, features: list[str], task_columns: list[str]):
+    """A data frame of exactly these columns; absent columns name their option key."""
+    import pandas as pd
+
+    reason = _unavailable(path)
+    if reason:
+        raise DataUnavailable(reason)
+    header = _header(path)
+    for key, names in (("features", features), ("tasks", task_columns)):
+        absent = [name for name in names if name not in header]
+        if absent:
+            raise ValueError(f"{PREFIX}.{key}: column {absent[0]!r} not in {path}"
+                             f" (columns: {header})")
+    wanted = features + task_columns
+    try:
+        if _is_parquet(path):
+            frame = pd.read_parquet(path, columns=wanted)
+        else:
+            frame = pd.read_csv(path, usecols=wanted)
+    except Exception as err:  # parser, Arrow and decoding errors alike mean a bad file
+        raise ValueError(f"{path}: unreadable or corrupt table ({err})") from err
+    if frame.empty:
+        raise ValueError(f"{path}: no data rows")
+    return frame
+
+
+def _numeric(frame, column: str, key: str, path: Path) -> np.ndarray:
+    """One column as float64; a non-numeric, missing or infinite cell is an error."""
+    import pandas as pd
+
+    series = frame[column]
+    if series.dtype == bool:
+        series = series.astype(np.float64)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
+    if bad.size:
+        raise ValueError(f"{key}: column {column!r} in {path} has non-numeric values "
+                         f"(data row {bad[0] + 1}: {series.iloc[bad[0]]!r})")
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(f"{key}: column {column!r} in {path} has missing or infinite values "
+                         f"(data row {bad[0] + 1})")
+    return values
+
+
+def _class_labels(values: np.ndarray, column: str, classes: int | None, path: Path) -> int:
+    """Check multiclass labels are integers 0..K-1 and return K."""
+    key = f"{PREFIX}.tasks.{column}"
+    bad = np.flatnonzero((values != np.round(values)) | (values < 0))
+    if bad.size:
+        raise ValueError(f"{key}: column {column!r} in {path} has a class label that is not "
+                         f"an integer >= 0 (data row {bad[0] + 1}: {values[bad[0]]:g})")
+    if classes is None:
+        classes = int(values.max()) + 1
+        if classes < 2:
+            raise ValueError(f"{key}: column {column!r} in {path} has one class only; a "
+                             "multiclass task needs labels 0..K-1 with K >= 2")
+    bad = np.flatnonzero(values >= classes)
+    if bad.size:
+        raise ValueError(f"{key}: column {column!r} in {path} has class label "
+                         f"{int(values[bad[0]])} >= classes {classes} (data row {bad[0] + 1})")
+    return classes
+
+
+def tasks(options: Options) -> tuple[Task, ...]:
+    """Tasks by column; reads the file only for multiclass tasks without `classes`."""
+    settings = parse_options(options)
+    path, out = settings["path"], []
+    for column, (kind, classes) in settings["tasks"].items():
+        if kind == "multiclass" and classes is None:
+            frame = read_columns(path, [], [column])
+            values = _numeric(frame, column, f"{PREFIX}.tasks.{column}", path)
+            classes = _class_labels(values, column, None, path)
+        out.append(make_task(column, kind, classes=classes or 0))
+    return tuple(out)
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    """x (n x features), y (n x tasks: 0/1, class indices, or (standardised) values)."""
+    settings = parse_options(options)
+    path, features, task_types = settings["path"], settings["features"], settings["tasks"]
+    frame = read_columns(path, features, list(task_types))
+    x = np.stack([_numeric(frame, name, f"{PREFIX}.features", path) for name in features],
+                 axis=1)
+    columns = []
+    for column, (kind, classes) in task_types.items():
+        key = f"{PREFIX}.tasks.{column}"
+        values = _numeric(frame, column, key, path)
+        if kind == "binary":
+            bad = np.flatnonzero((values != 0) & (values != 1))
+            if bad.size:
+                raise ValueError(f"{key}: column {column!r} in {path} has a binary label "
+                                 f"other than 0/1 (data row {bad[0] + 1}: {values[bad[0]]:g})")
+        elif kind == "multiclass":
+            _class_labels(values, column, classes, path)
+        elif settings["standardise_targets"]:
+            std = values.std()
+            values = (values - values.mean()) / (std if std > 0 else 1.0)
+        columns.append(values)
+    return x.astype(np.float32), np.stack(columns, axis=1).astype(np.float32)
+
+
+DATASET = Dataset(
+    name="table",
+    modality="tabular",
+    source="your own CSV or Parquet file (datasets.table.options.path)",
+    offline=True,
+    samples="rows of the file x the listed feature columns",
+    default_model="mlp",
+    tasks=tasks,
+    load=load,
+    missing=missing,
+)
