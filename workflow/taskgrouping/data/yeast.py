@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options
+from taskgrouping.data.base import Dataset, Options, package_data, why_missing
 from taskgrouping.tasks import Task, make_task
 
 N_FEATURES = 103
 TASK_NAMES = tuple(f"Class{i}" for i in range(1, 15))
+INSTALL = "pip install river"
 
 
 def csv_path() -> Path:
     """The CSV shipped inside the installed `river` package (found without importing it)."""
-    spec = importlib.util.find_spec("river")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the Yeast data needs the `river` package: pip install river")
-    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "yeast.csv.gz"
-    if not path.is_file():
-        raise FileNotFoundError(f"Yeast data file {path} is missing from the river package")
-    return path
+    return package_data("river", "datasets/yeast.csv.gz", INSTALL, "Yeast")
 
 
 def load_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -49,11 +43,7 @@ def tasks(_options: Options) -> tuple[Task, ...]:
 
 def missing(_options: Options) -> str | None:
     """Why the data cannot load here, or None."""
-    try:
-        csv_path()
-    except FileNotFoundError as err:
-        return str(err)
-    return None
+    return why_missing(csv_path)
 
 
 DATASET = Dataset(

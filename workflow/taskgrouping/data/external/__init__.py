@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from taskgrouping.data.base import DataUnavailable, Options, require_files
+from taskgrouping.data.base import DataUnavailable, Options, require_files, why_missing
 
 
 def data_root(options: Options, dataset: str, expected: list[str], source: str) -> Path:
@@ -53,13 +53,10 @@ def max_samples(options: Options, dataset: str) -> int | None:
     return int_option(options, dataset, "max_samples", None)
 
 
-def why_missing(check: Callable[[], object]) -> str | None:
-    """The DataUnavailable message of `check()`, or None when the files are there."""
-    try:
-        check()
-    except DataUnavailable as err:
-        return str(err)
-    return None
+def root_missing(dataset: str, expected: list[str],
+                 source: str) -> Callable[[Options], str | None]:
+    """A loader's `missing`: why its data root (unset or lacking `expected`) cannot load."""
+    return lambda options: why_missing(lambda: data_root(options, dataset, expected, source))
 
 
 def read_image(path: Path, mode: str | None = None,

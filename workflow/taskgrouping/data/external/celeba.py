@@ -31,7 +31,7 @@ from taskgrouping.data.external import (
     max_samples,
     read_image,
     require_samples,
-    why_missing,
+    root_missing,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -135,10 +135,6 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def missing(options: Options) -> str | None:
-    return why_missing(lambda: data_root(options, NAME, EXPECTED, SOURCE))
-
-
 DATASET = Dataset(
     name=NAME,
     modality="image",
@@ -148,5 +144,5 @@ DATASET = Dataset(
     default_model="resnet18",
     tasks=tasks,
     load=load,
-    missing=missing,
+    missing=root_missing(NAME, EXPECTED, SOURCE),
 )

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from taskgrouping.data.base import Dataset, Options
-from taskgrouping.data.external import data_root, int_option, max_samples, why_missing
+from taskgrouping.data.external import data_root, int_option, max_samples, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "ettm1"
@@ -80,10 +80,6 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def missing(options: Options) -> str | None:
-    return why_missing(lambda: data_root(options, NAME, EXPECTED, SOURCE))
-
-
 DATASET = Dataset(
     name=NAME,
     modality="series",
@@ -93,5 +89,5 @@ DATASET = Dataset(
     default_model="tcn",
     tasks=tasks,
     load=load,
-    missing=missing,
+    missing=root_missing(NAME, EXPECTED, SOURCE),
 )

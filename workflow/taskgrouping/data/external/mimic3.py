@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from taskgrouping.data.base import Dataset, Options
-from taskgrouping.data.external import data_root, max_samples, require_samples, why_missing
+from taskgrouping.data.external import data_root, max_samples, require_samples, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "mimic3"
@@ -173,10 +173,6 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x.reshape(len(rows), width), y.reshape(len(rows), len(TASK_NAMES))
 
 
-def missing(options: Options) -> str | None:
-    return why_missing(lambda: data_root(options, NAME, EXPECTED, SOURCE))
-
-
 DATASET = Dataset(
     name=NAME,
     modality="tabular",
@@ -186,5 +182,5 @@ DATASET = Dataset(
     default_model="mlp",
     tasks=tasks,
     load=load,
-    missing=missing,
+    missing=root_missing(NAME, EXPECTED, SOURCE),
 )

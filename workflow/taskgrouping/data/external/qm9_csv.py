@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from taskgrouping.data.base import Dataset, Options
-from taskgrouping.data.external import data_root, max_samples, why_missing
+from taskgrouping.data.external import data_root, max_samples, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "qm9_csv"
@@ -113,10 +113,6 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def missing(options: Options) -> str | None:
-    return why_missing(lambda: data_root(options, NAME, EXPECTED, SOURCE))
-
-
 DATASET = Dataset(
     name=NAME,
     modality="tabular",
@@ -126,5 +122,5 @@ DATASET = Dataset(
     default_model="mlp",
     tasks=tasks,
     load=load,
-    missing=missing,
+    missing=root_missing(NAME, EXPECTED, SOURCE),
 )

@@ -41,7 +41,7 @@ from taskgrouping.data.external import (
     nearest,
     read_image,
     require_samples,
-    why_missing,
+    root_missing,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -147,10 +147,6 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def missing(options: Options) -> str | None:
-    return why_missing(lambda: data_root(options, NAME, EXPECTED, SOURCE))
-
-
 DATASET = Dataset(
     name=NAME,
     modality="dense",
@@ -160,5 +156,5 @@ DATASET = Dataset(
     default_model="dense_cnn",
     tasks=tasks,
     load=load,
-    missing=missing,
+    missing=root_missing(NAME, EXPECTED, SOURCE),
 )
