@@ -144,3 +144,19 @@ def test_dense_heads_general_path_equals_bruteforce() -> None:
     plan = _check(model.eval(), x, torch.cat([labels, depth, normals], dim=1), [], "l1",
                   chunk_size=4)
     assert not plan.fast
+
+
+@pytest.mark.parametrize(("model", "input_shape"), [
+    ({"type": "resnet18", "base_width": 2, "hidden": 5}, (3, 8, 8)),
+    ({"type": "tcn", "channels": [3, 4], "kernel": 2, "hidden": 5}, (2, 6)),
+])
+def test_resnet18_and_tcn_probing_equals_bruteforce(model, input_shape) -> None:
+    """Image and series encoders: convolutions on the general path, the last Linear fast."""
+    tasks = (make_task("b", "binary"), make_task("r", "regression"))
+    generator = torch.Generator().manual_seed(10)
+    x = torch.randn(12, *input_shape, generator=generator)
+    y = torch.stack([(torch.rand(12, generator=generator) > 0.5).float(),
+                     torch.randn(12, generator=generator)], dim=1)
+    built = build_model(input_shape, model, tasks, seed=3).eval()
+    plan = _check(built, x, y, [], "l1", chunk_size=5)
+    assert len(plan.fast) == 1 and plan.general
