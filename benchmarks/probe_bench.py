@@ -43,7 +43,7 @@ def yeast_case(n: int) -> tuple:
                                                          "test_fraction": 0.15}})
     x = np.concatenate([data.x_train, data.x_val, data.x_test])[:n]
     y = np.concatenate([data.y_train, data.y_val, data.y_test])[:n]
-    model = build_model(x.shape[1], [128, 64], data.tasks, seed=0)
+    model = build_model(x.shape[1:], {"type": "mlp", "hidden": [128, 64]}, data.tasks, seed=0)
     model.tie_heads_by_kind()
     return model.eval(), torch.from_numpy(x), torch.from_numpy(y)
 
@@ -53,7 +53,8 @@ def synthetic_case(n: int, tasks: int = 40, features: int = 256, width: int = 51
     x = torch.randn(n, features, generator=generator)
     y = (torch.rand(n, tasks, generator=generator) > 0.5).float()
     task_list = tuple(Task(f"t{j}", BINARY) for j in range(tasks))
-    return build_model(features, [width, width], task_list, seed=0).eval(), x, y
+    model = build_model((features,), {"type": "mlp", "hidden": [width, width]}, task_list, seed=0)
+    return model.eval(), x, y
 
 
 def limit(model, x, y) -> None:
