@@ -7,6 +7,7 @@ loopback (the cluster set-up): afterwards every run, metric and artifact is coun
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -124,3 +125,33 @@ def test_32_writers_to_one_mlflow_server(tmp_path, mlflow_server) -> None:
     assert read_json(parent)["tracking_uri"] == mlflow_server
     _run_workers(parent, tmp_path / "artifacts")
     _assert_every_record(parent)
+
+
+@pytest.mark.integration
+def test_workflow_logs_every_job_to_an_mlflow_server(tmp_path, mlflow_server) -> None:
+    """The whole pipeline against `mlflow server` (tracking_uri in the config): one child
+    run per Snakemake job under a FINISHED parent, artifacts stored by the server."""
+    import yaml
+    from conftest import REPO, small_config, workflow_env
+
+    config = yaml.safe_load(small_config(tmp_path, methods=["random"]).read_text())
+    config["mlflow"]["tracking_uri"] = mlflow_server
+    path = tmp_path / "server.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run(
+        ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--configfile",
+         str(path), "--cores", "2"], capture_output=True, text=True, timeout=900,
+        env=workflow_env(tmp_path))
+    assert result.returncode == 0, result.stderr[-4000:]
+    jobs = int(re.findall(r"(\d+) of (\d+) steps \(100%\) done", result.stderr)[-1][1])
+    parent = read_json(tmp_path / "results" / "yeast" / "mlflow_parent.json")
+    assert parent["tracking_uri"] == mlflow_server
+    client = MlflowClient(mlflow_server)
+    assert client.get_run(parent["run_id"]).info.status == "FINISHED"
+    children = client.search_runs([parent["experiment_id"]], max_results=1000,
+                                  filter_string=f"tags.mlflow.parentRunId = '{parent['run_id']}'")
+    assert len(children) == jobs - 1  # every job but the aggregate target `all`
+    assert all(run.info.status == "FINISHED" for run in children)
+    evaluate = next(run for run in children if run.data.tags["stage"] == "evaluate")
+    assert "summary.csv" in {a.path for a in client.list_artifacts(evaluate.info.run_id)}
+    assert not (tmp_path / "results" / "mlflow.db").exists()  # nothing went to sqlite
