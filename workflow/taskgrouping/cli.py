@@ -7,6 +7,7 @@ light stage (a pair distance) does not pay for importing torch.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Callable
@@ -173,4 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, FloatingPointError, TrackingError) as err:
         print(f"taskgrouping {verb}: error: {err}", file=sys.stderr)
         return 1
+    finally:
+        if argv is None:  # the process is about to end (not a test calling main)
+            # Python's last collection at exit walks MLflow's and torch's whole heap:
+            # 0.7 s per job; freezing it leaves that memory to the OS (atexit still runs)
+            gc.freeze()
     return 0

@@ -39,9 +39,42 @@ def resolve_tracking_uri(configured: str | None) -> str:
     prefix = "sqlite:///"
     if uri.startswith(prefix) and not uri[len(prefix) :].startswith("/"):
         db = Path(uri[len(prefix) :]).resolve()
-        db.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
         uri = f"{prefix}{db}"
     return uri
+
+
+def check_reachable(uri: str, attempts: int = 3, timeout: float = 10.0) -> None:
+    """Fail within seconds when nothing accepts connections at an http(s) store.
+
+    MLflow's client retries a refused connection with exponential backoff
+    (MLFLOW_HTTP_REQUEST_MAX_RETRIES, default 7): 4 minutes before a job would fail.
+    A restarting server gets `attempts` connection tries 1 and 2 s apart; requests
+    through a proxy are left to MLflow.
+    """
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return
+    if (urllib.request.getproxies().get(parts.scheme)
+            and not urllib.request.proxy_bypass(parts.hostname)):
+        return
+    address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    for attempt in range(attempts):
+        try:
+            socket.create_connection(address, timeout=timeout).close()
+            return
+        except OSError as err:
+            if attempt == attempts - 1:
+                raise TrackingError(f"MLflow store {uri} cannot be reached: nothing accepts "
+                                    f"connections at {address[0]}:{address[1]} ({err})") from err
+            time.sleep(2**attempt)
 
 
 def _is_transient(err: Exception) -> bool:
@@ -62,6 +95,7 @@ def with_retry(call: Callable[..., T], *args: Any, attempts: int = 8, **kwargs: 
 
 
 def _client(uri: str):
+    check_reachable(uri)
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=uri)
@@ -105,6 +139,8 @@ def init_pipeline(
                 tags=_tags("pipeline", dataset, config, {}),
             )
             _log_params(client, run.info.run_id, flatten(config))
+    except TrackingError:
+        raise
     except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
         raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
     record = {
@@ -167,6 +203,8 @@ def stage_run(
         tags["mlflow.parentRunId"] = parent["run_id"]
         run = with_retry(client.create_run, parent["experiment_id"], run_name=name, tags=tags)
         _log_params(client, run.info.run_id, flatten(settings))
+    except TrackingError:
+        raise
     except Exception as err:  # noqa: BLE001
         raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
     stage_record = StageRun(client, run.info.run_id)
@@ -196,5 +234,7 @@ def finish_pipeline(parent_file: str | Path, status: str) -> None:
     uri = parent["tracking_uri"]
     try:
         with_retry(_client(uri).set_terminated, parent["run_id"], status=status)
+    except TrackingError:
+        raise
     except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
         raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import lzma
+import zlib
+from typing import TYPE_CHECKING, Any
 
-from taskgrouping.data.base import Dataset, DataUnavailable, SplitData, split_and_standardise
-from taskgrouping.tasks import Task, target_columns
+import numpy as np
+
+if TYPE_CHECKING:  # base and tasks import torch: every stage's --settings parsing comes here
+    from taskgrouping.data.base import Dataset, SplitData
+    from taskgrouping.tasks import Task
 
 # name -> module holding its DATASET; imported on first use, so listing one is cheap.
 MODULES = {
@@ -54,6 +59,9 @@ def resolve_tasks(name: str, selected: list[str] | None,
 
 def load_split(name: str, data: dict[str, Any]) -> SplitData:
     """Load dataset `name` restricted to `data['tasks']` and split per `data['split']`."""
+    from taskgrouping.data.base import DataUnavailable, split_and_standardise
+    from taskgrouping.tasks import target_columns
+
     source = dataset(name)
     options = data.get("options") or {}
     why = source.missing(options)
@@ -62,9 +70,17 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
     tasks = all_tasks(name, options)
     names = [task.name for task in tasks]
     chosen = [names.index(task) for task in resolve_tasks(name, data.get("tasks"), options)]
-    x, y = source.load(options)
+    try:
+        x, y = source.load(options)
+    except (EOFError, zlib.error, lzma.LZMAError, OSError) as err:
+        if isinstance(err, FileNotFoundError):  # DataUnavailable and a missing file say which
+            raise
+        # A loader that does not catch its decompressor's errors: name what it read.
+        where = getattr(err, "filename", None) or source.source
+        raise ValueError(f"dataset {name}: data file {where} is unreadable, corrupt or "
+                         f"truncated ({type(err).__name__}: {err})") from err
     split = data["split"]
-    return split_and_standardise(
+    splits = split_and_standardise(
         x,
         y[:, target_columns(tasks, chosen)],
         tuple(tasks[j] for j in chosen),
@@ -72,3 +88,27 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
         val_fraction=split["val_fraction"],
         test_fraction=split["test_fraction"],
     )
+    check_labels_vary(name, splits)
+    return splits
+
+
+def check_labels_vary(name: str, data: SplitData) -> None:
+    """A binary or multiclass task needs two label values on the training split.
+
+    With one value (say every training label 0) the task cannot be learned, and its
+    affinity with any other task is an artefact: an error naming the task. Regression
+    targets are not checked. The probe set, a few hundred training rows, may still see
+    one value of a rare label: that is allowed, since a loss towards one label (BCE
+    towards 0, cross-entropy towards one class) has non-zero gradients all the same.
+    """
+    from taskgrouping.tasks import split_targets
+
+    for task, labels in zip(data.tasks, split_targets(data.tasks, data.y_train), strict=True):
+        if task.kind.name not in ("binary", "multiclass"):
+            continue
+        values = np.unique(labels[~np.isnan(labels)])
+        if len(values) < 2:
+            seen = f"all {values[0]:g}" if len(values) else "no label present"
+            raise ValueError(f"task {task.name}: labels are constant on the training split "
+                             f"({seen}); drop it from datasets.{name}.tasks")
+

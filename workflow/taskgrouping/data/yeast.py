@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +24,18 @@ def csv_path() -> Path:
 def load_arrays() -> tuple[np.ndarray, np.ndarray]:
     """Features (2417 x 103) and labels (2417 x 14, in TASK_NAMES order)."""
     path = csv_path()
-    with gzip.open(path, "rt") as handle:
-        header = handle.readline().strip().split(",")
-        expected = [f"Att{i}" for i in range(1, N_FEATURES + 1)] + list(TASK_NAMES)
-        if header != expected:
-            raise ValueError(f"{path}: unexpected columns; expected Att1..Att103, Class1..Class14")
-        try:
+    try:
+        with gzip.open(path, "rt") as handle:
+            header = handle.readline().strip().split(",")
+            expected = [f"Att{i}" for i in range(1, N_FEATURES + 1)] + list(TASK_NAMES)
+            if header != expected:
+                raise ValueError(f"{path}: unexpected columns; expected Att1..Att103, "
+                                 "Class1..Class14")
             table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
-        except ValueError as err:
-            raise ValueError(f"{path}: corrupt or truncated data ({err})") from err
+    except (ValueError, OSError, EOFError, zlib.error) as err:
+        if str(path) in str(err):
+            raise
+        raise ValueError(f"{path}: corrupt or truncated data ({err})") from err
     if table.ndim != 2 or table.shape[1] != len(expected):
         raise ValueError(f"{path}: corrupt or truncated data (shape {table.shape})")
     return table[:, :N_FEATURES], table[:, N_FEATURES:]

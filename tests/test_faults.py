@@ -1,0 +1,485 @@
+"""Faults a run meets, each provoked for real: a killed run, a one-off job failure, a
+non-finite loss, degenerate or corrupt data, and an MLflow store that cannot be used."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+from conftest import REPO, small_config, workflow_env
+
+from taskgrouping.cli import main
+from taskgrouping.data import yeast
+from taskgrouping.data.registry import load_split
+from taskgrouping.tracking import init_pipeline
+
+SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
+TRAIN = {"max_epochs": 2, "patience": 1, "batch_size": 64, "learning_rate": 0.01,
+         "weight_decay": 0.0}
+TABLE_TASKS = {"y_binary": "binary", "y_value": "regression",
+               "y_class": {"type": "multiclass", "classes": 3}}
+
+
+def snakemake_command(workdir: Path, config: Path, *extra: str) -> list[str]:
+    return ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+            "--configfile", str(config), "--cores", "2", *extra]
+
+
+def snakemake(workdir: Path, config: Path, *extra: str, env: dict | None = None,
+              timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(snakemake_command(workdir, config, *extra), capture_output=True,
+                          text=True, timeout=timeout, env=env or workflow_env(workdir))
+
+
+def train_output(subset: str) -> str:
+    return f"results/yeast/train/{subset}_seed0.json"
+
+
+def assert_complete_training(path: Path, tasks: list[str]) -> None:
+    """A train-group output that parses and scores each of its tasks."""
+    record = json.loads(path.read_text())
+    assert [score["task"] for score in record["scores"]] == tasks, path
+
+
+@pytest.fixture(scope="module")
+def parent(tmp_path_factory) -> Path:
+    """A pipeline parent run in a fresh sqlite store, for stages run directly."""
+    root = tmp_path_factory.mktemp("store")
+    parent_file = root / "results" / "t" / "mlflow_parent.json"
+    config = {"dataset": "t", "mlflow": {"tracking_uri": f"sqlite:///{root}/mlflow.db",
+                                         "experiment": None}}
+    init_pipeline(parent_file, "t", config)
+    return parent_file
+
+
+def write_table(path: Path, n: int = 300, **extra: np.ndarray) -> Path:
+    """A learnable table: x1..x3, y_binary, y_value, y_class, plus `extra` task columns."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 3))
+    frame = pd.DataFrame({
+        "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2],
+        "y_binary": (x[:, 0] + rng.normal(scale=0.5, size=n) > 0).astype(int),
+        "y_value": 2 * x[:, 1] + rng.normal(size=n),
+        "y_class": np.digitize(x[:, 2], [-0.5, 0.5]),
+        **extra,
+    })
+    if str(path).endswith(".gz"):
+        frame.to_csv(path, index=False, compression="gzip")
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def table_data(path: Path, tasks: dict | None = None, selected: list[str] | None = None
+               ) -> dict:
+    """The `data` settings of a table dataset over `path`."""
+    tasks = tasks or TABLE_TASKS
+    return {"tasks": selected or list(tasks), "split": SPLIT,
+            "options": {"path": str(path), "features": ["x1", "x2", "x3"], "tasks": tasks},
+            "model": {"type": "mlp", "hidden": [8]}, "train": TRAIN}
+
+
+def split_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(val + test rows, training rows) of an n-row file under SPLIT, as load_split cuts."""
+    order = np.random.default_rng(SPLIT["seed"]).permutation(n)
+    held = int(round(SPLIT["test_fraction"] * n)) + int(round(SPLIT["val_fraction"] * n))
+    return order[:held], order[held:]
+
+
+def train_group_args(data: dict, parent: Path, out: Path, tasks: list[str],
+                     dataset: str = "table") -> list[str]:
+    settings = json.dumps({"dataset": dataset, "data": data})
+    return ["train-group", "--settings", settings, "--parent", str(parent),
+            "--tasks", *tasks, "--seed", "0", "--out", str(out)]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# 1. A job killed mid-write leaves nothing that Snakemake takes as complete.
+
+KILLED_WRITER = """
+import os, signal, sys
+from taskgrouping.atomic import write_with
+
+def writer(tmp):
+    with open(tmp, "w") as handle:
+        handle.write('{"half": ')
+        handle.flush()
+        os.fsync(handle.fileno())
+        os.kill(os.getpid(), signal.SIGKILL)
+
+write_with(sys.argv[1], writer)
+"""
+
+
+@pytest.mark.parametrize("previous", [None, '{"complete": true}\n'])
+def test_writer_killed_mid_write_leaves_old_file_or_none(tmp_path, previous) -> None:
+    target = tmp_path / "out" / "result.json"
+    if previous is not None:
+        target.parent.mkdir()
+        target.write_text(previous)
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(target)])
+    assert done.returncode == -signal.SIGKILL
+    if previous is None:
+        assert not target.exists()
+    else:
+        assert target.read_text() == previous
+    # the half-written bytes are in a hidden temporary beside it, never at the output's name
+    leftovers = [p.name for p in target.parent.iterdir() if p.name != target.name]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".result.json.")
+
+
+def test_atomic_write_gives_the_mode_a_plain_write_gives(tmp_path) -> None:
+    from taskgrouping.atomic import write_json
+
+    write_json(tmp_path / "atomic.json", {"a": 1})
+    (tmp_path / "plain.json").write_text("{}")
+    mode = (tmp_path / "plain.json").stat().st_mode & 0o777
+    assert (tmp_path / "atomic.json").stat().st_mode & 0o777 == mode
+
+
+def job_outputs(log: str) -> dict[str, str]:
+    """jobid -> output of every job Snakemake started, from its log."""
+    jobs = {}
+    for block in log.split("\n\n"):
+        output, jobid = re.search(r"output: (\S+)", block), re.search(r"jobid: (\d+)", block)
+        if output and jobid:
+            jobs[jobid.group(1)] = output.group(1)
+    return jobs
+
+
+def finished_outputs(log: str) -> set[str]:
+    jobs = job_outputs(log)
+    return {jobs[i] for i in re.findall(r"Finished jobid: (\d+) \(Rule: train_group\)", log)}
+
+
+@pytest.mark.integration
+def test_killed_run_leaves_no_partial_output_and_rerun_does_only_the_rest(tmp_path) -> None:
+    """SIGKILL the whole run (Snakemake and its jobs) as a job writes its output."""
+    config = small_config(tmp_path, methods=["random"])
+    targets = [train_output(task) for task in ("Class1", "Class2", "Class3")]
+    train = tmp_path / "results" / "yeast" / "train"
+    log_file = tmp_path / "first.log"
+    with log_file.open("w") as log:
+        run = subprocess.Popen(snakemake_command(tmp_path, config, *targets), stdout=log,
+                               stderr=subprocess.STDOUT, env=workflow_env(tmp_path),
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 400
+        while not finished_outputs(log_file.read_text()):
+            assert run.poll() is None, log_file.read_text()[-3000:]
+            assert time.monotonic() < deadline, "no job finished"
+            time.sleep(0.05)
+        # kill when the next output appears: its temporary (mid-write), or the renamed
+        # file while the job still closes its MLflow run
+        before = set(os.listdir(train))
+        while not set(os.listdir(train)) - before and time.monotonic() < deadline:
+            assert run.poll() is None, log_file.read_text()[-3000:]
+            time.sleep(0.002)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    for _ in range(100):  # until no job of the group is left to write anything
+        try:
+            os.killpg(run.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    first_log = log_file.read_text()
+    finished = finished_outputs(first_log)
+    assert finished and set(finished) < set(targets)
+
+    # whatever the kill left under an output's name is complete
+    present = {f"results/yeast/train/{p.name}" for p in train.iterdir()
+               if not p.name.startswith(".")}
+    for output in present:
+        assert_complete_training(tmp_path / output, [Path(output).name.split("_seed")[0]])
+
+    # the plan: every missing output, every output of a job not recorded finished
+    # (--rerun-incomplete, from profiles/default), and nothing that finished
+    plan = snakemake(tmp_path, config, *targets, "-n")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    planned = set(re.findall(r"output: (results/yeast/train/\S+\.json)", plan.stdout))
+    assert set(targets) - present <= planned <= set(targets) - finished
+    assert present - finished <= planned
+
+    # a SIGKILLed Snakemake leaves its lock: --unlock, then the rerun does only the plan
+    assert snakemake(tmp_path, config, "--unlock").returncode == 0
+    rerun = snakemake(tmp_path, config, *targets)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert set(finished_outputs(rerun.stderr + rerun.stdout)) == planned
+    for output in targets:
+        assert_complete_training(tmp_path / output, [Path(output).name.split("_seed")[0]])
+
+
+# 2. A job that fails once is retried with --retries 1 and the run succeeds.
+
+@pytest.mark.integration
+def test_job_failing_once_succeeds_with_retries(tmp_path) -> None:
+    """A `taskgrouping` first on PATH fails the first train-group call, then execs the CLI."""
+    marker = tmp_path / "failed-once"
+    real = Path(sys.executable).parent / "taskgrouping"
+    wrapper = tmp_path / "bin" / "taskgrouping"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = train-group ] && mkdir "{marker}" 2>/dev/null; then\n'
+        '  echo "injected failure of taskgrouping $1" >&2; exit 1\n'
+        "fi\n"
+        f'exec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    env = workflow_env(tmp_path)
+    env["PATH"] = f"{wrapper.parent}{os.pathsep}{env['PATH']}"
+    config = small_config(tmp_path, methods=["random"])
+    target = train_output("Class1")
+    log = tmp_path / "results" / "yeast" / "logs" / "train" / "Class1_seed0.log"
+
+    without = snakemake(tmp_path, config, target, env=env)
+    assert without.returncode != 0
+    assert "injected failure of taskgrouping train-group" in log.read_text()
+    assert not (tmp_path / target).exists()
+
+    marker.rmdir()
+    retried = snakemake(tmp_path, config, target, "--retries", "1", env=env)
+    assert retried.returncode == 0, retried.stderr[-3000:]
+    assert marker.is_dir()  # the first attempt of this run did fail
+    assert "Trying to restart job" in retried.stdout + retried.stderr
+    assert_complete_training(tmp_path / target, ["Class1"])
+
+
+# 3. A non-finite loss fails the job with a message naming the task and the step.
+
+@pytest.mark.integration
+def test_nan_loss_fails_the_job_naming_task_and_step(tmp_path) -> None:
+    config = yaml.safe_load(small_config(tmp_path, methods=["random"]).read_text())
+    config["datasets"]["yeast"]["train"]["learning_rate"] = 1e30
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    target = train_output("Class1")
+    result = snakemake(tmp_path, path, target)
+    assert result.returncode != 0
+    log = (tmp_path / "results/yeast/logs/train/Class1_seed0.log").read_text()
+    line = ("taskgrouping train-group: error: non-finite training loss for task Class1 at "
+            "epoch 1, step 2 (group ['Class1'], seed 0)")
+    assert log.strip().splitlines()[-1] == line
+    assert line in result.stdout + result.stderr  # show-failed-logs, from profiles/default
+    assert not (tmp_path / target).exists()
+
+    from mlflow.tracking import MlflowClient
+
+    parent = json.loads((tmp_path / "results/yeast/mlflow_parent.json").read_text())
+    client = MlflowClient(parent["tracking_uri"])
+    runs = client.search_runs([parent["experiment_id"]], "tags.stage = 'train_group'")
+    assert [run.info.status for run in runs] == ["FAILED"]
+    assert client.get_run(parent["run_id"]).info.status == "FAILED"
+
+
+# 4. A classification task with one label value on the training split is refused;
+#    on the probe set it is allowed.
+
+def test_constant_training_labels_name_the_task(tmp_path) -> None:
+    n = 300
+    held, _ = split_rows(n)
+    rare = np.zeros(n, dtype=int)
+    rare[held[:3]] = 1  # positives in validation and test only
+    path = write_table(tmp_path / "t.csv", n, y_zero=np.zeros(n, dtype=int),
+                       y_two=np.full(n, 2), y_rare=rare)
+    for task, spec, seen in (("y_zero", "binary", "all 0"), ("y_rare", "binary", "all 0"),
+                             ("y_two", {"type": "multiclass", "classes": 3}, "all 2")):
+        data = table_data(path, TABLE_TASKS | {task: spec})
+        message = (f"task {task}: labels are constant on the training split ({seen}); "
+                   "drop it from datasets.table.tasks")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            load_split("table", data)
+        # leaving it out of the selected tasks is the fix
+        assert load_split("table", data | {"tasks": list(TABLE_TASKS)}).y_train.shape[1] == 3
+
+
+def test_constant_task_fails_its_stage_in_one_line(tmp_path, parent, capsys) -> None:
+    path = write_table(tmp_path / "t.csv", y_zero=np.zeros(300, dtype=int))
+    data = table_data(path, TABLE_TASKS | {"y_zero": "binary"})
+    out = tmp_path / "train.json"
+    assert main(train_group_args(data, parent, out, ["y_binary"])) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["taskgrouping train-group: error: task y_zero: labels are constant on the "
+                   "training split (all 0); drop it from datasets.table.tasks"]
+    assert not out.exists()
+
+
+def test_task_constant_on_the_probe_set_is_probed(tmp_path, parent) -> None:
+    """All probe labels 0 (positives elsewhere in training): BCE towards 0 has gradients."""
+    n, probe_samples = 300, 16
+    _, train_rows = split_rows(n)
+    probe_positions = np.random.default_rng(0).choice(len(train_rows), probe_samples,
+                                                      replace=False)
+    outside = np.setdiff1d(np.arange(len(train_rows)), probe_positions)[:5]
+    rare = np.zeros(n, dtype=int)
+    rare[train_rows[outside]] = 1
+    path = write_table(tmp_path / "t.csv", n, y_rare=rare)
+    data = table_data(path, TABLE_TASKS | {"y_rare": "binary"})
+    samplewise = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["samplewise"]
+    samplewise |= {"seed": 0, "probe_samples": probe_samples, "stratify": False}
+    settings = json.dumps({"dataset": "table", "data": data, "samplewise": samplewise})
+    shared, stats = tmp_path / "shared.pt", tmp_path / "stats.npz"
+    assert main(["probe-shared", "--settings", settings, "--parent", str(parent),
+                 "--out", str(shared), "--stats-out", str(stats)]) == 0
+    probe_rows = torch.load(shared, weights_only=True)["probe_indices"].numpy()
+    labels = load_split("table", data).y_train[probe_rows, 3]
+    assert len(probe_rows) == probe_samples and set(labels) == {0.0}
+    signals = tmp_path / "y_rare.npz"
+    assert main(["probe-task", "--settings", settings, "--parent", str(parent),
+                 "--task", "y_rare", "--shared", str(shared), "--out", str(signals)]) == 0
+    with np.load(signals) as saved:
+        assert np.isfinite(saved["signals"]).all() and np.abs(saved["signals"]).sum() > 0
+
+
+# 5. A corrupt or truncated data file is an error naming the file.
+
+def truncated_csv(tmp_path: Path) -> Path:
+    text = write_table(tmp_path / "full.csv").read_text()
+    cut = tmp_path / "cut.csv"
+    cut.write_text(text[: text.index("\n", len(text) // 2) - 12])  # mid-row, no newline
+    return cut
+
+
+def truncated_gzip(tmp_path: Path) -> Path:
+    data = write_table(tmp_path / "full.csv.gz").read_bytes()
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    return cut
+
+
+@pytest.mark.parametrize("make", [truncated_csv, truncated_gzip])
+def test_truncated_table_names_the_file(tmp_path, make) -> None:
+    path = make(tmp_path)
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        load_split("table", table_data(path))
+
+
+@pytest.mark.parametrize("cut", ["truncated", "not gzip"])
+def test_corrupt_yeast_file_names_the_file(tmp_path, monkeypatch, parent, capsys, cut) -> None:
+    real = yeast.csv_path().read_bytes()
+    copy = tmp_path / "yeast.csv.gz"
+    copy.write_bytes(real[: len(real) // 2] if cut == "truncated" else gzip.decompress(real))
+    monkeypatch.setattr(yeast, "csv_path", lambda: copy)
+    data = {"tasks": ["Class1", "Class2"], "split": SPLIT,
+            "model": {"type": "mlp", "hidden": [8]}, "train": TRAIN}
+    with pytest.raises(ValueError, match=re.escape(str(copy)) + ".* corrupt or truncated"):
+        load_split("yeast", data)
+    out = tmp_path / "train.json"
+    assert main(train_group_args(data, parent, out, ["Class1"], "yeast")) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("taskgrouping train-group: error:") and str(copy) in line
+    assert not out.exists()
+
+
+def test_cli_on_a_corrupt_table_exits_1_with_one_line(tmp_path, parent) -> None:
+    path = truncated_csv(tmp_path)
+    out = tmp_path / "train.json"
+    done = subprocess.run(
+        ["taskgrouping", *train_group_args(table_data(path), parent, out, ["y_binary"])],
+        capture_output=True, text=True, env=workflow_env(tmp_path), timeout=300)
+    assert done.returncode == 1, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("taskgrouping train-group: error:") and str(path) in line
+    assert not out.exists()
+
+
+# 6. An MLflow store that cannot be used fails the stage naming its URI, within seconds.
+
+def test_unreachable_server_fails_init_quickly_naming_the_uri(tmp_path, monkeypatch,
+                                                              capsys) -> None:
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    uri = f"http://127.0.0.1:{free_port()}"
+    settings = json.dumps({"dataset": "yeast", "mlflow": {"tracking_uri": uri,
+                                                          "experiment": None}})
+    out = tmp_path / "results" / "yeast" / "mlflow_parent.json"
+    started = time.monotonic()
+    assert main(["init-tracking", "--settings", settings, "--out", str(out)]) == 1
+    assert time.monotonic() - started < 30  # MLflow's own retries alone take 4 minutes
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"taskgrouping init-tracking: error: MLflow store {uri} ")
+    assert not out.exists()
+
+
+def test_unreachable_server_fails_a_stage_before_its_output(tmp_path, monkeypatch,
+                                                            capsys) -> None:
+    """No output without its record: the stage fails before it writes."""
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+    uri = f"http://127.0.0.1:{free_port()}"
+    parent_file = tmp_path / "mlflow_parent.json"
+    parent_file.write_text(json.dumps({"tracking_uri": uri, "experiment_id": "1",
+                                       "experiment_name": "x", "run_id": "0" * 32}))
+    out = tmp_path / "train.json"
+    data = {"tasks": ["Class1"], "split": SPLIT, "model": {"type": "mlp", "hidden": [8]},
+            "train": TRAIN}
+    started = time.monotonic()
+    assert main(train_group_args(data, parent_file, out, ["Class1"], "yeast")) == 1
+    assert time.monotonic() - started < 30
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert f"MLflow store {uri} cannot be reached" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative"])
+def test_sqlite_store_in_a_folder_that_cannot_exist(tmp_path, monkeypatch, capsys,
+                                                    where) -> None:
+    """The store's folder would sit under a regular file (uncreatable, even for root)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plainfile").write_text("")
+    db = f"{tmp_path}/plainfile/sub/mlflow.db" if where == "absolute" else "plainfile/mlflow.db"
+    uri = f"sqlite:///{db}"
+    settings = json.dumps({"dataset": "yeast", "mlflow": {"tracking_uri": uri,
+                                                          "experiment": None}})
+    out = tmp_path / "results" / "yeast" / "mlflow_parent.json"
+    assert main(["init-tracking", "--settings", settings, "--out", str(out)]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"taskgrouping init-tracking: error: MLflow store {uri} cannot be used")
+    assert not out.exists()
+
+
+@pytest.mark.integration
+def test_workflow_with_unreachable_store_stops_before_any_job(tmp_path) -> None:
+    uri = f"http://127.0.0.1:{free_port()}"
+    config = small_config(tmp_path, methods=["random"],
+                          mlflow={"tracking_uri": uri, "experiment": None})
+    env = workflow_env(tmp_path)
+    env.pop("MLFLOW_HTTP_REQUEST_MAX_RETRIES", None)
+    started = time.monotonic()
+    result = snakemake(tmp_path, config, env=env, timeout=300)
+    assert time.monotonic() - started < 120
+    assert result.returncode != 0
+    assert f"MLflow store {uri} cannot be reached" in result.stderr
+    results = tmp_path / "results" / "yeast"
+    assert sorted(p.name for p in results.iterdir()) == ["logs"]
+
+
+# 7. Per-job overhead (benchmarks/overhead.py): what every job pays before its work.
+
+def test_parsing_a_stages_settings_does_not_import_torch() -> None:
+    """cli.main parses --settings for every verb; the pair jobs must not pay torch's 1 s."""
+    code = ("import sys, taskgrouping.cli, taskgrouping.stages.pair\n"
+            "from taskgrouping.settings import parse_settings\n"
+            "parse_settings('{\"dataset\": \"yeast\"}')\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
