@@ -40,6 +40,16 @@ class Dataset:
     missing: Callable[[Options], str | None]
 
 
+def standardise_columns(values: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Each column scaled to mean 0, std 1 by `reference`'s statistics (default: its own).
+
+    A constant column keeps std 1 (centred, not divided by zero).
+    """
+    reference = values if reference is None else reference
+    std = reference.std(axis=0)
+    return (values - reference.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
 def require_files(root: Path, names: list[str], dataset: str, source: str) -> None:
     """Fail with one message naming every expected file missing under `root` and the source."""
     absent = [name for name in names if not (root / name).exists()]

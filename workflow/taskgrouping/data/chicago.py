@@ -27,6 +27,7 @@ from taskgrouping.data.base import (
     Options,
     package_data,
     read_pickled_frame,
+    standardise_columns,
     why_missing,
     with_defaults,
 )
@@ -108,8 +109,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     starts = np.arange(n)
     x = series[starts[:, None] + np.arange(window)[None, :]].transpose(0, 2, 1)
     ridership = series[:, : len(STATIONS)]
-    scaled = (ridership - ridership.mean(axis=0)) / ridership.std(axis=0)
-    y = scaled[starts + window - 1 + horizon]
+    y = standardise_columns(ridership)[starts + window - 1 + horizon]
     return np.ascontiguousarray(x, dtype=np.float32), y.astype(np.float32)
 
 

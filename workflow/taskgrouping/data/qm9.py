@@ -32,6 +32,7 @@ from taskgrouping.data.base import (
     check_max_samples,
     check_seed,
     package_data,
+    standardise_columns,
     why_missing,
     with_defaults,
 )
@@ -165,10 +166,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
             x[row, :MAX_ATOMS] = coulomb_eigenvalues(charges, coords)
             x[row, MAX_ATOMS:] = stoichiometry
             row += 1
-    std = y.std(axis=0)
-    std[std == 0] = 1.0
-    y = (y - y.mean(axis=0)) / std
-    return x.astype(np.float32), y.astype(np.float32)
+    return x.astype(np.float32), standardise_columns(y).astype(np.float32)
 
 
 DATASET = Dataset(

@@ -46,7 +46,12 @@ def all_tasks(name: str, options: dict[str, Any] | None) -> tuple[Task, ...]:
 def resolve_tasks(name: str, selected: list[str] | None,
                   options: dict[str, Any] | None = None) -> list[str]:
     """The tasks to use: all of the dataset's when `selected` is None, else checked names."""
-    known = [task.name for task in all_tasks(name, options)]
+    return select_tasks(name, all_tasks(name, options), selected)
+
+
+def select_tasks(name: str, tasks: tuple[Task, ...], selected: list[str] | None) -> list[str]:
+    """`selected` checked against the dataset's `tasks` (None: every one of them)."""
+    known = [task.name for task in tasks]
     if selected is None:
         return known
     unknown = [task for task in selected if task not in known]
@@ -69,7 +74,7 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
         raise DataUnavailable(why)
     tasks = all_tasks(name, options)
     names = [task.name for task in tasks]
-    chosen = [names.index(task) for task in resolve_tasks(name, data.get("tasks"), options)]
+    chosen = [names.index(task) for task in select_tasks(name, tasks, data.get("tasks"))]
     try:
         x, y = source.load(options)
     except (EOFError, zlib.error, lzma.LZMAError, OSError) as err:

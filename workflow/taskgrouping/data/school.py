@@ -30,6 +30,7 @@ from taskgrouping.data.base import (
     check_seed,
     package_data,
     read_pickled_frame,
+    standardise_columns,
     why_missing,
     with_defaults,
 )
@@ -128,7 +129,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
         rows["MEANSES"].to_numpy(np.float64),
     ], axis=1)
     score = rows["MathAch"].to_numpy(np.float64)
-    score = (score - score.mean()) / score.std()
+    score = standardise_columns(score)
     column = {school: j for j, school in enumerate(chosen)}
     y = np.full((len(rows), len(chosen)), np.nan)
     y[np.arange(len(rows)), [column[int(s)] for s in rows["School"]]] = score

@@ -25,7 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options, with_defaults
+from taskgrouping.data.base import (
+    Dataset,
+    DataUnavailable,
+    Options,
+    standardise_columns,
+    with_defaults,
+)
 from taskgrouping.tasks import Task, make_task
 
 TYPES = ("binary", "multiclass", "regression")
@@ -221,8 +227,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
         elif kind == "multiclass":
             _class_labels(values, column, classes, path)
         elif settings["standardise_targets"]:
-            std = values.std()
-            values = (values - values.mean()) / (std if std > 0 else 1.0)
+            values = standardise_columns(values)
         columns.append(values)
     return x.astype(np.float32), np.stack(columns, axis=1).astype(np.float32)
 

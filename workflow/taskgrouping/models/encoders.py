@@ -118,7 +118,7 @@ def dense_cnn(input_shape: tuple[int, ...], channels: list[int]) -> tuple[nn.Mod
 
 def build_encoder(input_shape: tuple[int, ...], model: dict[str, Any]) -> tuple[nn.Module, int]:
     """The encoder named by `model['type']`, with that type's options from `model`."""
-    kind = model.get("type", "mlp")
+    kind = model["type"]
     if kind == "mlp":
         return mlp(input_shape, model["hidden"])
     if len(input_shape) < 2:

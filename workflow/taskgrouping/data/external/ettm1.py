@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options
+from taskgrouping.data.base import Dataset, Options, standardise_columns
 from taskgrouping.data.external import data_root, int_option, max_samples, root_missing
 from taskgrouping.tasks import Task, make_task
 
@@ -58,9 +58,7 @@ def read_table(path: Path) -> np.ndarray:
 
 def standardised(table: np.ndarray) -> np.ndarray:
     """Each variable scaled by the mean and std of the first SCALING_ROWS rows."""
-    head = table[:SCALING_ROWS]
-    std = head.std(axis=0)
-    return (table - head.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    return standardise_columns(table, table[:SCALING_ROWS])
 
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:

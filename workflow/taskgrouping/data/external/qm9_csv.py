@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options
+from taskgrouping.data.base import Dataset, Options, standardise_columns
 from taskgrouping.data.external import data_root, max_samples, root_missing
 from taskgrouping.tasks import Task, make_task
 
@@ -108,9 +108,7 @@ def read_table(path: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
     x, y = read_table(root / FILE, max_samples(options, NAME))
-    std = y.std(axis=0)
-    y = (y - y.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    return x.astype(np.float32), y.astype(np.float32)
+    return x.astype(np.float32), standardise_columns(y).astype(np.float32)
 
 
 DATASET = Dataset(
