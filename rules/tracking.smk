@@ -1,5 +1,6 @@
 # One MLflow parent run per Snakemake invocation that runs jobs: created before the
-# first job, closed FINISHED or FAILED at the end. Hooks rather than a rule: a rule that
+# first job; at the end the jobs' records (results/<name>/mlflow_journal/) are published
+# as its child runs and it is closed FINISHED or FAILED. Hooks rather than a rule: a rule that
 # reruns when the config changes keeps every job downstream of it from rerunning in the
 # same invocation when they take its output as ancient (snakemake#4166), and without
 # ancient any new parent run would rerun every job.
@@ -16,9 +17,12 @@ def tracking(*arguments, check=True):
     with log_file.open("a") as log:
         command = [sys.executable, "-m", "taskgrouping", *arguments]
         done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
-    if check and done.returncode:
+    if done.returncode:
         last = log_file.read_text().strip().splitlines()[-1:]
-        raise WorkflowError(f"{' '.join(last)} (log: {log_file})")
+        message = f"{' '.join(last)} (log: {log_file})"
+        if check:
+            raise WorkflowError(message)
+        print(message, file=sys.stderr)
 
 
 onstart:

@@ -22,7 +22,7 @@ def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     rule_verbs = [first or second for first, second in rule_verbs]
     hooks = ["finish-tracking"]  # FINISHED on success, FAILED on error
     assert sorted(rule_verbs) == sorted([*set(rule_verbs), *hooks]), "a verb used twice"
-    user_verbs = {"datasets"}  # for people, not rules
+    user_verbs = {"datasets", "publish-tracking"}  # for people, not rules
     assert set(rule_verbs) == set(VERBS) - user_verbs
     for verb in VERBS:
         assert build_parser().parse_args([verb, *_minimal(verb)])

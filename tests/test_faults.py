@@ -24,6 +24,7 @@ from conftest import REPO, small_config, workflow_env
 from taskgrouping.cli import main
 from taskgrouping.data import yeast
 from taskgrouping.data.registry import load_split
+from taskgrouping.journal import pending_records
 from taskgrouping.tracking import init_pipeline
 
 SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
@@ -189,7 +190,7 @@ def test_killed_run_leaves_no_partial_output_and_rerun_does_only_the_rest(tmp_pa
             assert time.monotonic() < deadline, "no job finished"
             time.sleep(0.05)
         # kill when the next output appears: its temporary (mid-write), or the renamed
-        # file while the job still closes its MLflow run
+        # file while the job still writes its MLflow record
         before = set(os.listdir(train))
         while not set(os.listdir(train)) - before and time.monotonic() < deadline:
             assert run.poll() is None, log_file.read_text()[-3000:]
@@ -228,6 +229,8 @@ def test_killed_run_leaves_no_partial_output_and_rerun_does_only_the_rest(tmp_pa
     assert set(finished_outputs(rerun.stderr + rerun.stdout)) == planned
     for output in targets:
         assert_complete_training(tmp_path / output, [Path(output).name.split("_seed")[0]])
+    # the killed run's records waited in the journal; the rerun's end hook published them
+    assert pending_records(tmp_path / "results" / "yeast" / "mlflow_parent.json") == []
 
 
 # 2. A job that fails once is retried with --retries 1 and the run succeeds.
@@ -289,6 +292,7 @@ def test_nan_loss_fails_the_job_naming_task_and_step(tmp_path) -> None:
     client = MlflowClient(parent["tracking_uri"])
     runs = client.search_runs([parent["experiment_id"]], "tags.stage = 'train_group'")
     assert [run.info.status for run in runs] == ["FAILED"]
+    assert runs[0].data.tags["error"].startswith("FloatingPointError: non-finite training loss")
     assert client.get_run(parent["run_id"]).info.status == "FAILED"
 
 
@@ -403,7 +407,8 @@ def test_cli_on_a_corrupt_table_exits_1_with_one_line(tmp_path, parent) -> None:
     assert not out.exists()
 
 
-# 6. An MLflow store that cannot be used fails the stage naming its URI, within seconds.
+# 6. An MLflow store that cannot be used fails naming its URI, within seconds, and loses
+#    no record.
 
 def test_unreachable_server_fails_init_quickly_naming_the_uri(tmp_path, monkeypatch,
                                                               capsys) -> None:
@@ -420,9 +425,10 @@ def test_unreachable_server_fails_init_quickly_naming_the_uri(tmp_path, monkeypa
     assert not out.exists()
 
 
-def test_unreachable_server_fails_a_stage_before_its_output(tmp_path, monkeypatch,
-                                                            capsys) -> None:
-    """No output without its record: the stage fails before it writes."""
+def test_unreachable_server_keeps_the_records_and_names_the_uri(tmp_path, monkeypatch,
+                                                                capsys) -> None:
+    """Jobs do not touch the store; publishing their records fails in one line naming
+    the URI, within seconds, and keeps every record for the next publish."""
     monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
     uri = f"http://127.0.0.1:{free_port()}"
     parent_file = tmp_path / "mlflow_parent.json"
@@ -431,12 +437,17 @@ def test_unreachable_server_fails_a_stage_before_its_output(tmp_path, monkeypatc
     out = tmp_path / "train.json"
     data = {"tasks": ["Class1"], "split": SPLIT, "model": {"type": "mlp", "hidden": [8]},
             "train": TRAIN}
+    assert main(train_group_args(data, parent_file, out, ["Class1"], "yeast")) == 0
+    assert_complete_training(out, ["Class1"])
+    [record] = pending_records(parent_file)
     started = time.monotonic()
-    assert main(train_group_args(data, parent_file, out, ["Class1"], "yeast")) == 1
-    assert time.monotonic() - started < 30
+    assert main(["publish-tracking", "--parent", str(parent_file)]) == 1
+    assert time.monotonic() - started < 30  # MLflow's own retries alone take 4 minutes
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert f"MLflow store {uri} cannot be reached" in line
-    assert not out.exists()
+    assert line.startswith(f"taskgrouping publish-tracking: error: MLflow store {uri} cannot "
+                           "be reached")
+    assert f"1 records kept in {record.parent}" in line
+    assert pending_records(parent_file) == [record]
 
 
 @pytest.mark.parametrize("where", ["absolute", "relative"])

@@ -1,7 +1,10 @@
 """Many writers, one MLflow store: 32 processes, each a run with 50 metrics and an artifact.
 
-Against the sqlite store every job uses by default, and against `mlflow server` on
-loopback (the cluster set-up): afterwards every run, metric and artifact is counted.
+Each process is a job that leaves its record in its own pipeline's journal and then
+publishes it, so 32 publishers write to the store at once (32 pipelines sharing a
+cluster's server). Against the sqlite store a pipeline uses by default, and against
+`mlflow server` on loopback: afterwards every run, metric and artifact is counted. And
+32 jobs of one pipeline with 8 publishers racing over its journal: no run twice.
 """
 
 from __future__ import annotations
@@ -20,36 +23,55 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from taskgrouping.atomic import read_json
+from taskgrouping.journal import stage_run
 from taskgrouping.tracking import init_pipeline
 
 WORKERS = 32
 METRICS = 50
 WORKER = """
+import shutil
 import sys
 from pathlib import Path
-from taskgrouping.tracking import stage_run
+from taskgrouping.journal import stage_run
+from taskgrouping.tracking import publish
 
-parent, index, folder = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+parent, index, folder = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+own = folder / f"pipeline{index}" / "mlflow_parent.json"
+own.parent.mkdir(parents=True)
+shutil.copy(parent, own)
 artifact = folder / f"worker{index}.txt"
 artifact.write_text(f"worker {index}")
-with stage_run(parent, "load", {"dataset": "toy"}, {"worker": index}) as record:
+with stage_run(own, "load", {"dataset": "toy"}, {"worker": index}) as record:
     record.log_metrics({f"m{j}": index + j / 100 for j in range(int(sys.argv[4]))})
     record.log_artifact(artifact)
+assert publish(own) == 1
 """
+PUBLISHER = """
+import sys
+from taskgrouping.tracking import publish
+print(publish(sys.argv[1]))
+"""
+
+
+def _in_parallel(commands: list[list[str]]) -> list[str]:
+    """Start every command at once; their outputs, after asserting none failed."""
+    env = {**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "7"}
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  env=env) for command in commands]
+    outputs, failures = [], []
+    for process in processes:
+        output, _ = process.communicate(timeout=600)
+        outputs.append(output.decode())
+        if process.returncode:
+            failures.append(outputs[-1][-2000:])
+    assert not failures, failures[0]
+    return outputs
 
 
 def _run_workers(parent: Path, folder: Path) -> None:
     folder.mkdir()
-    env = {**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "7"}
-    workers = [subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(parent), str(i), str(folder), str(METRICS)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env) for i in range(WORKERS)]
-    failures = []
-    for worker in workers:
-        output, _ = worker.communicate(timeout=600)
-        if worker.returncode:
-            failures.append(output.decode()[-2000:])
-    assert not failures, failures[0]
+    _in_parallel([[sys.executable, "-c", WORKER, str(parent), str(i), str(folder), str(METRICS)]
+                  for i in range(WORKERS)])
 
 
 def _assert_every_record(parent_file: Path) -> None:
@@ -79,6 +101,23 @@ def test_32_writers_to_one_sqlite_store(tmp_path, monkeypatch) -> None:
     init_pipeline(parent, "toy", _config(None))
     _run_workers(parent, tmp_path / "artifacts")
     _assert_every_record(parent)
+
+
+def test_racing_publishers_log_each_record_once(tmp_path, monkeypatch) -> None:
+    """The end hook and a hand-run publish at once: the journal's lock lets one log."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    parent = tmp_path / "results" / "toy" / "mlflow_parent.json"
+    init_pipeline(parent, "toy", _config(None))
+    for index in range(WORKERS):
+        with stage_run(parent, "load", {"dataset": "toy"}, {"worker": index}) as record:
+            record.log_metrics({"m": index})
+    counts = _in_parallel([[sys.executable, "-c", PUBLISHER, str(parent)] for _ in range(8)])
+    assert sorted(int(count) for count in counts) == [0] * 7 + [WORKERS]
+    record = read_json(parent)
+    runs = MlflowClient(record["tracking_uri"]).search_runs(
+        [record["experiment_id"]], "tags.stage = 'load'", max_results=1000)
+    assert sorted(int(run.data.tags["worker"]) for run in runs) == list(range(WORKERS))
 
 
 def _free_port() -> int:

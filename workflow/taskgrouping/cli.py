@@ -32,9 +32,13 @@ def _init_tracking(p: argparse.ArgumentParser) -> None:
     _common(p, parent=False)
 
 
-def _finish_tracking(p: argparse.ArgumentParser) -> None:
+def _publish_tracking(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parent", required=True,
                    help="results/<name>/mlflow_parent.json of this pipeline run")
+
+
+def _finish_tracking(p: argparse.ArgumentParser) -> None:
+    _publish_tracking(p)
     p.add_argument("--status", required=True, choices=["FINISHED", "FAILED"])
 
 
@@ -132,8 +136,10 @@ def _evaluate(p: argparse.ArgumentParser) -> None:
 VERBS: dict[str, tuple[str, Configure, str]] = {
     "init-tracking": ("init_tracking", _init_tracking,
                       "create the MLflow experiment and this pipeline's parent run"),
+    "publish-tracking": ("publish_tracking", _publish_tracking,
+                         "log the jobs' records waiting in results/<name>/mlflow_journal/"),
     "finish-tracking": ("finish_tracking", _finish_tracking,
-                        "mark this pipeline's parent run FINISHED or FAILED"),
+                        "publish the jobs' records, then mark the parent run FINISHED or FAILED"),
     "datasets": ("list_datasets", _list_datasets,
                  "every dataset: tasks, size, modality, source, and whether it loads here"),
     "probe-shared": ("probe_shared", _probe_shared,
@@ -176,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         if argv is None:  # the process is about to end (not a test calling main)
-            # Python's last collection at exit walks MLflow's and torch's whole heap:
-            # 0.7 s per job; freezing it leaves that memory to the OS (atexit still runs)
+            # Python's last collection at exit walks torch's (and MLflow's) whole heap;
+            # freezing it leaves that memory to the OS (atexit handlers still run)
             gc.freeze()
     return 0

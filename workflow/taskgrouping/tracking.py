@@ -1,9 +1,11 @@
-"""MLflow, in one place: the pipeline's parent run and one child run per job.
+"""MLflow, in one place: the pipeline's parent run, and the jobs' records as its children.
 
 The parent run is created under a file lock by Snakemake's onstart hook, before the
-first job of an invocation; its ids go to `results/<name>/mlflow_parent.json`. Every
-job opens a child run of that parent through the client API, with the parent id passed
-explicitly (never MLFLOW_RUN_ID); the onsuccess/onerror hooks close the parent.
+first job of an invocation; its ids go to `results/<name>/mlflow_parent.json`. Jobs do
+not talk to the store: each leaves a record in the journal (`taskgrouping.journal`),
+and `publish` logs them as child runs of that parent, with the parent id set
+explicitly (never MLFLOW_RUN_ID). The onsuccess/onerror hooks publish, then close the
+parent; a store that fails then keeps the records for the next publish.
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from taskgrouping import __version__
 from taskgrouping.atomic import read_json, write_json
-from taskgrouping.provenance import flatten, git_sha, settings_hash
+from taskgrouping.journal import journal_dir, pending_records, provenance_tags
+from taskgrouping.provenance import flatten
 
 DEFAULT_TRACKING_URI = "sqlite:///results/mlflow.db"
+PUBLISH_THREADS = 8
 T = TypeVar("T")
 
 
@@ -101,14 +105,6 @@ def _client(uri: str):
     return MlflowClient(tracking_uri=uri)
 
 
-def _log_params(client, run_id: str, params: dict[str, str]) -> None:
-    from mlflow.entities import Param
-
-    items = [Param(key, value[:6000]) for key, value in sorted(params.items())]
-    for start in range(0, len(items), 100):
-        with_retry(client.log_batch, run_id, params=items[start : start + 100])
-
-
 def init_pipeline(
     parent_file: str | Path, dataset: str, config: dict[str, Any]
 ) -> dict[str, str]:
@@ -136,9 +132,10 @@ def init_pipeline(
                 client.create_run,
                 experiment_id,
                 run_name=f"pipeline {config.get('name') or dataset}",
-                tags=_tags("pipeline", dataset, config, {}),
+                tags=provenance_tags("pipeline", dataset, config, {}),
             )
-            _log_params(client, run.info.run_id, flatten(config))
+            _log_record(client, {"params": flatten(config), "metrics": [], "artifacts": []},
+                        run.info.run_id)
     except TrackingError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
@@ -153,79 +150,89 @@ def init_pipeline(
     return record
 
 
-def _tags(stage: str, dataset: str, settings: dict[str, Any], labels: dict[str, Any]) -> dict:
-    return {
-        "dataset": dataset,
-        "stage": stage,
-        "git_sha": git_sha(),
-        "config_hash": settings_hash(settings),
-        "taskgrouping_version": __version__,
-        **{key: str(value) for key, value in labels.items()},
-    }
+def _log_record(client, record: dict[str, Any], run_id: str) -> None:
+    """Params, metrics, tags and artifacts of one record onto `run_id`, in batches."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    params = [Param(key, value[:6000]) for key, value in sorted(record["params"].items())]
+    metrics = [Metric(key, value, stamp, step) for key, value, stamp, step in record["metrics"]]
+    missing = [path for path in record["artifacts"] if not Path(path).exists()]
+    tags = [RunTag("missing_artifacts", ", ".join(missing))] if missing else []
+    for start in range(0, max(len(params), len(metrics), 1), 100):
+        with_retry(client.log_batch, run_id, metrics=metrics[start : start + 100],
+                   params=params[start : start + 100], tags=tags if start == 0 else [])
+    for path in record["artifacts"]:
+        if path not in missing:
+            with_retry(client.log_artifact, run_id, path)
 
 
-class StageRun:
-    """A job's child run: metrics and artifacts go through here."""
+def _publish_record(client, path: Path) -> None:
+    """One record as a run, then the record removed.
 
-    def __init__(self, client, run_id: str) -> None:
-        self.client = client
-        self.run_id = run_id
-        self.started = time.perf_counter()
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds of the stage's own work: tracking set-up and imports are not counted."""
-        return time.perf_counter() - self.started
-
-    def log_metrics(self, metrics: dict[str, float], step: int = 0) -> None:
-        from mlflow.entities import Metric
-
-        stamp = int(time.time() * 1000)
-        items = [Metric(key, float(value), stamp, step) for key, value in sorted(metrics.items())]
-        for start in range(0, len(items), 1000):
-            with_retry(self.client.log_batch, self.run_id, metrics=items[start : start + 1000])
-
-    def log_artifact(self, path: str | Path) -> None:
-        with_retry(self.client.log_artifact, self.run_id, str(path))
-
-
-@contextmanager
-def stage_run(
-    parent_file: str | Path, stage: str, settings: dict[str, Any], labels: dict[str, Any]
-) -> Iterator[StageRun]:
-    """A child run of the pipeline's parent run, FINISHED on success and FAILED on error."""
-    parent = read_json(parent_file)
-    uri = parent["tracking_uri"]
-    name = " ".join([stage, *(f"{key}={value}" for key, value in labels.items())])
-    try:
-        client = _client(uri)
-        tags = _tags(stage, settings["dataset"], settings, labels)
-        tags["mlflow.parentRunId"] = parent["run_id"]
-        run = with_retry(client.create_run, parent["experiment_id"], run_name=name, tags=tags)
-        _log_params(client, run.info.run_id, flatten(settings))
-    except TrackingError:
-        raise
-    except Exception as err:  # noqa: BLE001
-        raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
-    stage_record = StageRun(client, run.info.run_id)
-    try:
-        yield stage_record
-    except BaseException:
-        with_retry(client.set_terminated, run.info.run_id, status="FAILED")
-        raise
-    stage_record.log_metrics({"stage_seconds": stage_record.elapsed})
-    with_retry(client.set_terminated, run.info.run_id, status="FINISHED")
+    A child run's id is written into the record as soon as the run exists, so a publish
+    interrupted half-way resumes on the same run instead of creating a second one.
+    """
+    record = read_json(path)
+    parent = record["parent"]
+    if record["target"] == "parent":
+        _log_record(client, record, parent["run_id"])
+    else:
+        run_id = record.get("run_id")
+        if run_id is None:
+            tags = record["tags"] | {"mlflow.parentRunId": parent["run_id"]}
+            run = with_retry(client.create_run, parent["experiment_id"],
+                             start_time=record["start_time"], tags=tags,
+                             run_name=record["run_name"])
+            run_id = run.info.run_id
+            write_json(path, record | {"run_id": run_id})
+        _log_record(client, record, run_id)
+        with_retry(client.set_terminated, run_id, status=record["status"],
+                   end_time=record["end_time"])
+    path.unlink()
 
 
-def log_to_pipeline(
-    parent_file: str | Path, metrics: dict[str, float], artifacts: list[str | Path]
-) -> None:
-    """Put the comparison on the parent run, where runs of several configs are compared."""
-    parent = read_json(parent_file)
-    record = StageRun(_client(parent["tracking_uri"]), parent["run_id"])
-    record.log_metrics(metrics)
-    for path in artifacts:
-        record.log_artifact(path)
+def publish(parent_file: str | Path) -> int:
+    """Log every pending journal record of this pipeline to its store; how many were.
+
+    One publisher at a time per journal (a file lock): the end hook and a
+    `taskgrouping publish-tracking` run by hand never log a record twice. On failure the
+    records not yet published stay in the journal, and the error says how to retry.
+    """
+    folder = journal_dir(parent_file)
+    if not pending_records(parent_file):
+        return 0
+    published = 0
+    with FileLock(folder / ".publish.lock", timeout=3600):
+        by_store: dict[str, list[Path]] = {}
+        for path in pending_records(parent_file):
+            by_store.setdefault(read_json(path)["parent"]["tracking_uri"], []).append(path)
+        for uri, paths in by_store.items():
+            try:
+                published += _publish_to(uri, paths)
+            except Exception as err:  # noqa: BLE001 - any failure of the store names its URI
+                reason = (str(err) if isinstance(err, TrackingError)
+                          else f"MLflow store {uri} cannot be used: {_first_line(err)}")
+                raise TrackingError(
+                    f"{reason}; {len(pending_records(parent_file))} records kept in {folder}:"
+                    f" `taskgrouping publish-tracking --parent {parent_file}` logs them"
+                    " once it can") from err
+    return published
+
+
+def _publish_to(uri: str, paths: list[Path]) -> int:
+    """Records to one store: a server takes them PUBLISH_THREADS at a time (each is three
+    or more requests), a sqlite or file store one by one (it has one writer anyway)."""
+    client = _client(uri)
+    threads = PUBLISH_THREADS if uri.startswith(("http://", "https://")) else 1
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(partial(_publish_record, client), paths):
+            pass
+    return len(paths)
+
+
+def _first_line(err: Exception) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def finish_pipeline(parent_file: str | Path, status: str) -> None:

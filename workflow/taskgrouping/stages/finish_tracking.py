@@ -1,10 +1,11 @@
-"""Stage: close this invocation's parent run, FINISHED or FAILED (Snakemake's end hooks)."""
+"""Stage: publish the jobs' records, then close this invocation's parent run (end hooks)."""
 
 from __future__ import annotations
 
-from taskgrouping.tracking import finish_pipeline
+from taskgrouping.tracking import finish_pipeline, publish
 
 
 def run(parent: str, status: str) -> None:
+    published = publish(parent)
     finish_pipeline(parent, status)
-    print(f"parent run in {parent} marked {status}")
+    print(f"{published} job records published; parent run in {parent} marked {status}")

@@ -11,9 +11,9 @@ import pandas as pd
 from taskgrouping.affinity import write_matrix
 from taskgrouping.atomic import write_json
 from taskgrouping.data.registry import load_split
+from taskgrouping.journal import stage_run
 from taskgrouping.lookahead import LookaheadAffinity
 from taskgrouping.plots import heatmap
-from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic, train_group
 
 

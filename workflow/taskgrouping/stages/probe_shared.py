@@ -9,10 +9,10 @@ import torch
 
 from taskgrouping.atomic import write_with
 from taskgrouping.data.registry import load_split
+from taskgrouping.journal import stage_run
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import input_statistics
 from taskgrouping.probing.start import probe_indices, start_point
-from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic
 
 

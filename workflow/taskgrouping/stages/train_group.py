@@ -6,8 +6,8 @@ from typing import Any
 
 from taskgrouping.atomic import write_json
 from taskgrouping.data.registry import load_split
+from taskgrouping.journal import stage_run
 from taskgrouping.subsets import canonical, subset_name
-from taskgrouping.tracking import stage_run
 from taskgrouping.training import make_deterministic, train_group
 
 
