@@ -102,7 +102,7 @@ def split_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def train_group_args(data: dict, parent: Path, out: Path, tasks: list[str],
                      dataset: str = "table") -> list[str]:
-    settings = json.dumps({"dataset": dataset, "data": data})
+    settings = json.dumps({"dataset": dataset, "data": data, "device": "cpu"})
     return ["train-group", "--settings", settings, "--parent", str(parent),
             "--tasks", *tasks, "--seed", "0", "--out", str(out)]
 

@@ -31,7 +31,9 @@ def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     assert set(stage_settings(config, "cluster", "exhaustive")) == {
         "dataset", "tasks", "exhaustive", "seeds"}
     assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
-    assert set(stage_settings(config, "joint")) == {"dataset", "data", "tag"}
+    assert set(stage_settings(config, "joint")) == {"dataset", "data", "tag", "device"}
+    assert stage_settings(config, "train")["device"] == "cpu"
+    assert "device" not in stage_settings(config, "probe")  # probing stays on the CPU
     with pytest.raises(ValueError, match="unknown method 'samplewise'"):
         stage_settings(config, "cluster", "samplewise")
     assert "mlflow" not in stage_settings(config, "train")

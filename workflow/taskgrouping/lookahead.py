@@ -81,9 +81,9 @@ def lookahead(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, learning_
             stepped = {name: start[name] - learning_rate * g.double()
                        for name, g in zip(shared, grads, strict=True)}
             after = _task_losses(model, stepped, x, y)
-            tag[i] = ((1.0 - after / before) / learning_rate).numpy()
+            tag[i] = ((1.0 - after / before) / learning_rate).cpu().numpy()
         flat = torch.stack([torch.cat([g.reshape(-1) for g in grads]) for grads in gradients])
         flat = flat.double()
         unit = flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-12)
-        cosine = (unit @ unit.T).numpy()
+        cosine = (unit @ unit.T).cpu().numpy()
     return tag, cosine

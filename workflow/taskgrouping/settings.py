@@ -41,13 +41,13 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
             data = {k: v for k, v in data.items() if k != "train"}
         return base | {"data": data, "samplewise": probe}
     if stage == "joint":
-        return base | {"data": data, "tag": config["tag"]}
+        return base | {"data": data, "tag": config["tag"], "device": config["device"]}
     if stage == "hoa":
         return base | {"tasks": data["tasks"], "seeds": config["seeds"]}
     if stage == "cluster":
         return base | {"tasks": data["tasks"]} | _method_settings(config, method)
     if stage == "train":
-        return base | {"data": data}
+        return base | {"data": data, "device": config["device"]}
     if stage == "evaluate":
         sections = {key: config[key] for key in ("methods", "budgets", "seeds")}
         kinds = {task.name: task.kind.name for task in all_tasks(base["dataset"],

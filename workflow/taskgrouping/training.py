@@ -50,13 +50,25 @@ def make_deterministic(seed: int, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+def training_device(requested: str) -> torch.device:
+    """The config's `device` as torch's: cpu, cuda (refused without one), or auto."""
+    if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ValueError(f"config key device: {requested!r}, but torch {torch.__version__} "
+                         "sees no CUDA device here; use device: cpu or auto")
+    return torch.device("cuda")
+
+
 EVAL_BATCH = 1024
 
 
 def predict(model: MultiTaskModel, x: np.ndarray) -> list[torch.Tensor]:
-    """Every head's outputs on `x`, in batches so image sets fit in memory."""
+    """Every head's outputs on `x` (on the CPU), in batches so image sets fit in memory."""
+    device = next(model.parameters()).device
     with torch.no_grad():
-        chunks = [model(torch.from_numpy(x[start:start + EVAL_BATCH]))
+        chunks = [[out.cpu() for out in model(torch.from_numpy(x[start:start + EVAL_BATCH])
+                                              .to(device))]
                   for start in range(0, len(x), EVAL_BATCH)]
     return [torch.cat(parts) for parts in zip(*chunks, strict=True)]
 
@@ -108,16 +120,19 @@ def train_group(
     data: SplitData, group: list[str], model_settings: dict[str, Any], train: dict[str, Any],
     seed: int,
     before_step: StepHook | None = None,
+    device: torch.device | None = None,
 ) -> TrainResult:
     """Train one hard-sharing model on `group`, stop early on the summed validation loss.
 
     `before_step(model, x, y, step)` sees every batch before its update: TAG's lookahead
-    measures affinity this way during the very training every other group gets.
+    measures affinity this way during the very training every other group gets. The data
+    stay in host memory; each batch moves to `device` (default: the CPU) on its own.
     """
     started = time.perf_counter()
     tasks = tuple(data.tasks[j] for j in data.task_index(group))
     columns = data.columns(group)
-    model = build_model(data.input_shape, model_settings, tasks, seed)
+    device = device or torch.device("cpu")
+    model = build_model(data.input_shape, model_settings, tasks, seed).to(device)
     optimiser = torch.optim.Adam(
         model.parameters(), lr=train["learning_rate"], weight_decay=train["weight_decay"]
     )
@@ -132,10 +147,11 @@ def train_group(
         for batch in torch.randperm(len(x_train), generator=shuffler).split(train["batch_size"]):
             step += 1
             where = f"epoch {epoch}, step {step} (group {list(group)}, seed {seed})"
+            x_batch, y_batch = x_train[batch].to(device), y_train[batch].to(device)
             if before_step is not None:
-                before_step(model, x_train[batch], y_train[batch], step)
+                before_step(model, x_batch, y_batch, step)
             optimiser.zero_grad()
-            joint_loss(model, tasks, x_train[batch], y_train[batch], where).backward()
+            joint_loss(model, tasks, x_batch, y_batch, where).backward()
             optimiser.step()
         model.eval()
         val_loss = sum(task_losses(model, data.x_val, y_val)[0])

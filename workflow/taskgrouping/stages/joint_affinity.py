@@ -14,7 +14,7 @@ from taskgrouping.data.registry import load_split
 from taskgrouping.journal import stage_run
 from taskgrouping.lookahead import LookaheadAffinity
 from taskgrouping.plots import heatmap
-from taskgrouping.training import make_deterministic, train_group
+from taskgrouping.training import make_deterministic, train_group, training_device
 
 
 def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatmap_out: str,
@@ -27,8 +27,8 @@ def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatma
         train = data_settings["train"]
         hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])
         started = time.perf_counter()
-        result = train_group(data, tasks, data_settings["model"], train,
-                             options["seed"], before_step=hook)
+        result = train_group(data, tasks, data_settings["model"], train, options["seed"],
+                             before_step=hook, device=training_device(settings["device"]))
         seconds = time.perf_counter() - started
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
         write_matrix(out, tag)

@@ -8,7 +8,7 @@ from taskgrouping.atomic import write_json
 from taskgrouping.data.registry import load_split
 from taskgrouping.journal import stage_run
 from taskgrouping.subsets import canonical, subset_name
-from taskgrouping.training import make_deterministic, train_group
+from taskgrouping.training import make_deterministic, train_group, training_device
 
 
 def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out: str,
@@ -18,9 +18,11 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
     make_deterministic(seed, threads)
     with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels) as record:
         data = load_split(settings["dataset"], settings["data"])
+        device = training_device(settings["device"])
         result = train_group(data, members, settings["data"]["model"],
-                             settings["data"]["train"], seed)
-        write_json(out, {"tasks": members, "seed": seed} | result.as_dict())
+                             settings["data"]["train"], seed, device=device)
+        write_json(out, {"tasks": members, "seed": seed, "device": str(device)}
+                   | result.as_dict())
         metrics = {"seconds": result.seconds, "best_epoch": result.best_epoch,
                    "epochs_run": result.epochs_run}
         for score in result.scores:
