@@ -77,6 +77,13 @@ def read_image(path: Path, mode: str | None = None,
         raise ValueError(f"{path}: corrupt or truncated image ({err})") from err
 
 
+def image_array(path: Path, size: int) -> np.ndarray:
+    """One RGB image as 3 x size x size floats in [0, 1], resized bilinearly."""
+    image = read_image(path, "RGB", draft=(size, size))
+    resized = image.resize((size, size), Image.Resampling.BILINEAR)
+    return np.asarray(resized, dtype=np.float32).transpose(2, 0, 1) / 255.0
+
+
 def nearest(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """`array` (H x W [x C]) resampled to `size` by nearest neighbour at pixel centres.
 

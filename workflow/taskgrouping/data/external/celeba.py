@@ -22,14 +22,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from taskgrouping.data.base import Dataset, Options
 from taskgrouping.data.external import (
     data_root,
+    image_array,
     int_option,
     max_samples,
-    read_image,
     require_samples,
     root_missing,
 )
@@ -110,13 +109,6 @@ def read_partition(path: Path, files: list[str]) -> np.ndarray:
         raise ValueError(f"{path}: truncated: no partition for {len(absent)} image(s), "
                          f"e.g. {absent[0]}")
     return np.array([partition[name] for name in files])
-
-
-def image_array(path: Path, size: int) -> np.ndarray:
-    """One image as 3 x size x size floats in [0, 1]."""
-    image = read_image(path, "RGB", draft=(size, size))
-    resized = image.resize((size, size), Image.Resampling.BILINEAR)
-    return np.asarray(resized, dtype=np.float32).transpose(2, 0, 1) / 255.0
 
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:

@@ -31,11 +31,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from taskgrouping.data.base import Dataset, DataUnavailable, Options
 from taskgrouping.data.external import (
     data_root,
+    image_array,
     int_option,
     max_samples,
     nearest,
@@ -141,8 +141,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     x = np.empty((len(chosen), 3, size, size), dtype=np.float32)
     y = np.empty((len(chosen), width), dtype=np.float32)
     for row, view in enumerate(chosen):
-        image = read_image(root / view, "RGB").resize((size, size), Image.Resampling.BILINEAR)
-        x[row] = np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255.0
+        x[row] = image_array(root / view, size)
         y[row] = targets(root, view, size)
     return x, y
 
