@@ -166,13 +166,12 @@ def _log_record(client, record: dict[str, Any], run_id: str) -> None:
             with_retry(client.log_artifact, run_id, path)
 
 
-def _publish_record(client, path: Path) -> None:
-    """One record as a run, then the record removed.
+def _publish_record(client, path: Path, record: dict[str, Any]) -> None:
+    """One record (read from `path`) as a run, then the file removed.
 
     A child run's id is written into the record as soon as the run exists, so a publish
     interrupted half-way resumes on the same run instead of creating a second one.
     """
-    record = read_json(path)
     parent = record["parent"]
     if record["target"] == "parent":
         _log_record(client, record, parent["run_id"])
@@ -203,12 +202,13 @@ def publish(parent_file: str | Path) -> int:
         return 0
     published = 0
     with FileLock(folder / ".publish.lock", timeout=3600):
-        by_store: dict[str, list[Path]] = {}
+        by_store: dict[str, dict[Path, dict[str, Any]]] = {}
         for path in pending_records(parent_file):
-            by_store.setdefault(read_json(path)["parent"]["tracking_uri"], []).append(path)
-        for uri, paths in by_store.items():
+            record = read_json(path)
+            by_store.setdefault(record["parent"]["tracking_uri"], {})[path] = record
+        for uri, records in by_store.items():
             try:
-                published += _publish_to(uri, paths)
+                published += _publish_to(uri, records)
             except Exception as err:  # noqa: BLE001 - any failure of the store names its URI
                 reason = (str(err) if isinstance(err, TrackingError)
                           else f"MLflow store {uri} cannot be used: {_first_line(err)}")
@@ -219,15 +219,15 @@ def publish(parent_file: str | Path) -> int:
     return published
 
 
-def _publish_to(uri: str, paths: list[Path]) -> int:
+def _publish_to(uri: str, records: dict[Path, dict[str, Any]]) -> int:
     """Records to one store: a server takes them PUBLISH_THREADS at a time (each is three
     or more requests), a sqlite or file store one by one (it has one writer anyway)."""
     client = _client(uri)
     threads = PUBLISH_THREADS if uri.startswith(("http://", "https://")) else 1
     with ThreadPoolExecutor(threads) as pool:
-        for _ in pool.map(partial(_publish_record, client), paths):
+        for _ in pool.map(partial(_publish_record, client), records, records.values()):
             pass
-    return len(paths)
+    return len(records)
 
 
 def _first_line(err: Exception) -> str:

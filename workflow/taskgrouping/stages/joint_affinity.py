@@ -23,12 +23,13 @@ def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatma
     tasks = data_settings["tasks"]
     make_deterministic(options["seed"], threads)
     with stage_run(parent, "joint_affinity", settings, {"affinity": "tag"}) as record:
+        device = training_device(settings["device"])  # before a load that may take minutes
         data = load_split(settings["dataset"], data_settings)
         train = data_settings["train"]
         hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])
         started = time.perf_counter()
         result = train_group(data, tasks, data_settings["model"], train, options["seed"],
-                             before_step=hook, device=training_device(settings["device"]))
+                             before_step=hook, device=device)
         seconds = time.perf_counter() - started
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
         write_matrix(out, tag)

@@ -17,8 +17,8 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
     labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}
     make_deterministic(seed, threads)
     with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels) as record:
+        device = training_device(settings["device"])  # before a load that may take minutes
         data = load_split(settings["dataset"], settings["data"])
-        device = training_device(settings["device"])
         result = train_group(data, members, settings["data"]["model"],
                              settings["data"]["train"], seed, device=device)
         write_json(out, {"tasks": members, "seed": seed, "device": str(device)}
