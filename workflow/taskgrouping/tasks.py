@@ -152,6 +152,11 @@ class Task:
         return self.kind.metric_name
 
     @property
+    def has_sample_label(self) -> bool:
+        """One class label per sample (binary, multiclass): stratifiable, must vary."""
+        return self.kind in (BINARY, MULTICLASS)
+
+    @property
     def head_width(self) -> int:
         """Outputs per sample (per pixel for dense tasks)."""
         if self.kind.name in CLASS_KINDS:

@@ -149,8 +149,7 @@ class SplitData:
     @property
     def class_labels(self) -> np.ndarray:
         """Training labels of the scalar class tasks: what the probe set is stratified over."""
-        chosen = [j for j, task in enumerate(self.tasks)
-                  if task.kind.name in ("binary", "multiclass")]
+        chosen = [j for j, task in enumerate(self.tasks) if task.has_sample_label]
         if not chosen:
             return np.zeros((len(self.y_train), 0), dtype=np.float32)
         return self.y_train[:, target_columns(self.tasks, chosen)]
