@@ -38,8 +38,8 @@ import sys
 import types
 
 from taskgrouping import cli
-from taskgrouping.atomic import write_json
-from taskgrouping.journal import stage_run
+from taskgrouping.fileio import write_json
+from taskgrouping.tracking.journal import stage_run
 
 
 def run(settings, parent, out, job):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from taskgrouping.affinity import distance_matrix, read_matrix, similarity_matrix
+from taskgrouping.affinity.matrix import distance_matrix, read_matrix, similarity_matrix
 
 
 def test_distance_matrix_is_symmetric_with_zero_diagonal() -> None:

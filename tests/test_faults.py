@@ -24,8 +24,8 @@ from conftest import REPO, small_config, workflow_env
 from taskgrouping.cli import main
 from taskgrouping.data import yeast
 from taskgrouping.data.registry import load_split
-from taskgrouping.journal import pending_records
-from taskgrouping.tracking import init_pipeline
+from taskgrouping.tracking.journal import pending_records
+from taskgrouping.tracking.store import init_pipeline
 
 SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
 TRAIN = {"max_epochs": 2, "patience": 1, "batch_size": 64, "learning_rate": 0.01,
@@ -118,7 +118,7 @@ def free_port() -> int:
 
 KILLED_WRITER = """
 import os, signal, sys
-from taskgrouping.atomic import write_with
+from taskgrouping.fileio import write_with
 
 def writer(tmp):
     with open(tmp, "w") as handle:
@@ -149,7 +149,7 @@ def test_writer_killed_mid_write_leaves_old_file_or_none(tmp_path, previous) -> 
 
 
 def test_atomic_write_gives_the_mode_a_plain_write_gives(tmp_path) -> None:
-    from taskgrouping.atomic import write_json
+    from taskgrouping.fileio import write_json
 
     write_json(tmp_path / "atomic.json", {"a": 1})
     (tmp_path / "plain.json").write_text("{}")

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from taskgrouping.lookahead import LookaheadAffinity, lookahead
+from taskgrouping.affinity.lookahead import LookaheadAffinity, lookahead
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.tasks import BINARY, Task
 

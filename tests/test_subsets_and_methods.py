@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from taskgrouping.affinity import clustering_similarity, selection_affinity
-from taskgrouping.affinity_quality import affinity_quality, true_pair_gains
+from taskgrouping.affinity.matrix import clustering_similarity, selection_affinity
+from taskgrouping.affinity.quality import affinity_quality, true_pair_gains
 from taskgrouping.methods import chooses_k, split_method
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
 

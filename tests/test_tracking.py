@@ -10,9 +10,9 @@ import sys
 import pytest
 from mlflow.tracking import MlflowClient
 
-from taskgrouping.atomic import read_json
-from taskgrouping.journal import log_to_pipeline, pending_records, stage_run
-from taskgrouping.tracking import (
+from taskgrouping.fileio import read_json
+from taskgrouping.tracking.journal import log_to_pipeline, pending_records, stage_run
+from taskgrouping.tracking.store import (
     TrackingError,
     finish_pipeline,
     init_pipeline,
@@ -125,7 +125,7 @@ def test_publish_to_an_unreachable_store_keeps_every_record(pipeline, monkeypatc
 
 def test_a_job_never_imports_mlflow(pipeline) -> None:
     """The point of the journal: a job's record costs no MLflow import (1.1 s)."""
-    code = ("import sys\nfrom taskgrouping.journal import stage_run\n"
+    code = ("import sys\nfrom taskgrouping.tracking.journal import stage_run\n"
             f"with stage_run({str(pipeline)!r}, 'pair', {{'dataset': 'toy'}}, {{}}) as r:\n"
             "    r.log_metrics({'x': 1.0})\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mlflow', 'torch')))")

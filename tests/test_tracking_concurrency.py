@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from taskgrouping.atomic import read_json
-from taskgrouping.journal import stage_run
-from taskgrouping.tracking import init_pipeline
+from taskgrouping.fileio import read_json
+from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.store import init_pipeline
 
 WORKERS = 32
 METRICS = 50
@@ -32,8 +32,8 @@ WORKER = """
 import shutil
 import sys
 from pathlib import Path
-from taskgrouping.journal import stage_run
-from taskgrouping.tracking import publish
+from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.store import publish
 
 parent, index, folder = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
 own = folder / f"pipeline{index}" / "mlflow_parent.json"
@@ -48,7 +48,7 @@ assert publish(own) == 1
 """
 PUBLISHER = """
 import sys
-from taskgrouping.tracking import publish
+from taskgrouping.tracking.store import publish
 print(publish(sys.argv[1]))
 """
 

@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     verb = args.pop("verb")
     module = importlib.import_module(f"taskgrouping.stages.{VERBS[verb][0]}")
     from taskgrouping.settings import parse_settings
-    from taskgrouping.tracking import TrackingError
+    from taskgrouping.tracking.store import TrackingError
 
     try:
         if "settings" in args:

@@ -13,7 +13,7 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from taskgrouping.atomic import write_with  # noqa: E402
+from taskgrouping.fileio import write_with  # noqa: E402
 
 
 def _save(fig: plt.Figure, path: str | Path) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from taskgrouping.affinity import distance_matrix, similarity_matrix, write_matrix
-from taskgrouping.atomic import read_json, write_json
-from taskgrouping.journal import stage_run
+from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, write_matrix
+from taskgrouping.fileio import read_json, write_json
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import normalise
 

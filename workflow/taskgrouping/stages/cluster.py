@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskgrouping.affinity import clustering_similarity, read_matrix, selection_affinity
-from taskgrouping.atomic import read_json, write_json
+from taskgrouping.affinity.matrix import clustering_similarity, read_matrix, selection_affinity
+from taskgrouping.fileio import read_json, write_json
 from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
 from taskgrouping.grouping.graph import nodes_only, task_graph
 from taskgrouping.grouping.registry import grouper
 from taskgrouping.grouping.standley import exhaustive_groups, mean_losses
-from taskgrouping.journal import stage_run
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.methods import SIGNED, split_method
 from taskgrouping.plots import task_graph_plot
 

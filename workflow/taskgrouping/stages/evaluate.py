@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from taskgrouping.affinity import read_matrix
-from taskgrouping.affinity_quality import affinity_quality, true_pair_gains
-from taskgrouping.atomic import read_json, write_with
+from taskgrouping.affinity.matrix import read_matrix
+from taskgrouping.affinity.quality import affinity_quality, true_pair_gains
+from taskgrouping.fileio import read_json, write_with
 from taskgrouping.evaluation import evaluation_table, method_records, summary_table
-from taskgrouping.journal import log_to_pipeline, stage_run
+from taskgrouping.tracking.journal import log_to_pipeline, stage_run
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taskgrouping.tracking import finish_pipeline, publish
+from taskgrouping.tracking.store import finish_pipeline, publish
 
 
 def run(parent: str, status: str) -> None:

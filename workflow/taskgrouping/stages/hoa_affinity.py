@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskgrouping.affinity import write_matrix
-from taskgrouping.atomic import read_json, write_json
+from taskgrouping.affinity.matrix import write_matrix
+from taskgrouping.fileio import read_json, write_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
-from taskgrouping.journal import stage_run
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.plots import heatmap
 
 

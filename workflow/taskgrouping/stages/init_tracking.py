@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskgrouping.tracking import init_pipeline
+from taskgrouping.tracking.store import init_pipeline
 
 
 def run(settings: dict[str, Any], out: str) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from taskgrouping.affinity import write_matrix
-from taskgrouping.atomic import write_json
+from taskgrouping.affinity.matrix import write_matrix
+from taskgrouping.fileio import write_json
 from taskgrouping.data.registry import load_split
-from taskgrouping.journal import stage_run
-from taskgrouping.lookahead import LookaheadAffinity
+from taskgrouping.tracking.journal import stage_run
+from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.plots import heatmap
 from taskgrouping.training import make_deterministic, train_group, training_device
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from taskgrouping.atomic import write_json
-from taskgrouping.journal import stage_run
+from taskgrouping.fileio import write_json
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights
 
 

@@ -3,8 +3,8 @@ after the store was down)."""
 
 from __future__ import annotations
 
-from taskgrouping.journal import journal_dir
-from taskgrouping.tracking import publish
+from taskgrouping.tracking.journal import journal_dir
+from taskgrouping.tracking.store import publish
 
 
 def run(parent: str) -> None:

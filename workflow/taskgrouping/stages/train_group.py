@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskgrouping.atomic import write_json
+from taskgrouping.fileio import write_json
 from taskgrouping.data.registry import load_split
-from taskgrouping.journal import stage_run
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.subsets import canonical, subset_name
 from taskgrouping.training import make_deterministic, train_group, training_device
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from taskgrouping import __version__
-from taskgrouping.atomic import read_json, write_json
-from taskgrouping.provenance import flatten, git_sha, settings_hash
+from taskgrouping.fileio import read_json, write_json
+from taskgrouping.tracking.provenance import flatten, git_sha, settings_hash
 
 PARENT_KEYS = ("tracking_uri", "experiment_id", "run_id")
 

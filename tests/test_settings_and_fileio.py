@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from taskgrouping.atomic import atomic_path, write_json
-from taskgrouping.provenance import flatten, settings_hash
+from taskgrouping.fileio import atomic_path, write_json
+from taskgrouping.tracking.provenance import flatten, settings_hash
 from taskgrouping.settings import parse_settings, stage_settings
 
 REPO = Path(__file__).resolve().parents[1]

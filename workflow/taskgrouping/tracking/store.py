@@ -2,7 +2,7 @@
 
 The parent run is created under a file lock by Snakemake's onstart hook, before the
 first job of an invocation; its ids go to `results/<name>/mlflow_parent.json`. Jobs do
-not talk to the store: each leaves a record in the journal (`taskgrouping.journal`),
+not talk to the store: each leaves a record in the journal (`taskgrouping.tracking.journal`),
 and `publish` logs them as child runs of that parent, with the parent id set
 explicitly (never MLFLOW_RUN_ID). The onsuccess/onerror hooks publish, then close the
 parent; a store that fails then keeps the records for the next publish.
@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from taskgrouping.atomic import read_json, write_json
-from taskgrouping.journal import journal_dir, pending_records, provenance_tags
-from taskgrouping.provenance import flatten
+from taskgrouping.fileio import read_json, write_json
+from taskgrouping.tracking.journal import journal_dir, pending_records, provenance_tags
+from taskgrouping.tracking.provenance import flatten
 
 DEFAULT_TRACKING_URI = "sqlite:///results/mlflow.db"
 PUBLISH_THREADS = 8

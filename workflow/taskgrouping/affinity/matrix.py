@@ -88,6 +88,6 @@ def selection_affinity(affinity: pd.DataFrame, signed: bool) -> pd.DataFrame:
 
 def write_matrix(path: str, matrix: pd.DataFrame) -> None:
     """The CSV `read_matrix` reads, written atomically."""
-    from taskgrouping.atomic import write_with
+    from taskgrouping.fileio import write_with
 
     write_with(path, lambda tmp: matrix.to_csv(tmp, float_format="%.8g"))
