@@ -28,11 +28,11 @@ import pandas as pd
 import torch
 import yaml
 
+from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import similarity_matrix
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import load_split
 from taskgrouping.grouping.registry import grouper
-from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.probing.engine import samplewise_distances
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.start import probe_indices, start_point

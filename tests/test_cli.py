@@ -84,10 +84,10 @@ def test_version(capsys) -> None:
 
 def test_datasets_verb_lists_every_dataset_with_availability(capsys) -> None:
     from taskgrouping.cli import main
-    from taskgrouping.data.registry import MODULES
+    from taskgrouping.registries import DATASETS
 
     assert main(["datasets", "--config-dir", str(REPO / "config"), "--json"]) == 0
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
-    assert set(rows) == set(MODULES)
+    assert set(rows) == set(DATASETS.names())
     assert rows["yeast"]["available"] and len(rows["yeast"]["tasks"]) == 14
     assert rows["yeast"]["tasks"][0] == "Class1:binary"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from taskgrouping.fileio import atomic_path, write_json
-from taskgrouping.tracking.provenance import flatten, settings_hash
 from taskgrouping.settings import parse_settings, stage_settings
+from taskgrouping.tracking.provenance import flatten, settings_hash
 
 REPO = Path(__file__).resolve().parents[1]
 

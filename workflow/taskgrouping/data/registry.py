@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import lzma
 import zlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from taskgrouping.registries import DATASETS
+
 if TYPE_CHECKING:  # base and tasks import torch: every stage's --settings parsing comes here
     from taskgrouping.data.base import Dataset, SplitData
     from taskgrouping.tasks import Task
 
-# name -> module holding its DATASET; imported on first use, so listing one is cheap.
-MODULES = {
-    "yeast": "taskgrouping.data.yeast",
-    "qm9": "taskgrouping.data.qm9",
-    "chicago": "taskgrouping.data.chicago",
-    "fashion": "taskgrouping.data.fashion",
-    "school": "taskgrouping.data.school",
-    "table": "taskgrouping.data.table",
-    "celeba": "taskgrouping.data.external.celeba",
-    "taskonomy": "taskgrouping.data.external.taskonomy",
-    "nyuv2": "taskgrouping.data.external.nyuv2",
-    "mimic3": "taskgrouping.data.external.mimic3",
-    "ettm1": "taskgrouping.data.external.ettm1",
-    "qm9_csv": "taskgrouping.data.external.qm9_csv",
-}
-
-
 def dataset(name: str) -> Dataset:
-    try:
-        module = MODULES[name]
-    except KeyError as err:
-        raise ValueError(f"unknown dataset {name!r}; known: {sorted(MODULES)}") from err
-    return importlib.import_module(module).DATASET
+    """The registered dataset `name` (see `taskgrouping.registries.DATASETS`)."""
+    return DATASETS.get(name)
 
 
 def all_tasks(name: str, options: dict[str, Any] | None) -> tuple[Task, ...]:

@@ -9,9 +9,9 @@ import numpy as np
 
 from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, write_matrix
 from taskgrouping.fileio import read_json, write_json
-from taskgrouping.tracking.journal import stage_run
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import normalise
+from taskgrouping.tracking.journal import stage_run
 
 
 def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],

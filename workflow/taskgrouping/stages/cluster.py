@@ -11,9 +11,9 @@ from taskgrouping.grouping.baselines import all_in_one, random_partition, single
 from taskgrouping.grouping.graph import nodes_only, task_graph
 from taskgrouping.grouping.registry import grouper
 from taskgrouping.grouping.standley import exhaustive_groups, mean_losses
-from taskgrouping.tracking.journal import stage_run
 from taskgrouping.methods import SIGNED, split_method
 from taskgrouping.plots import task_graph_plot
+from taskgrouping.tracking.journal import stage_run
 
 
 def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | None,

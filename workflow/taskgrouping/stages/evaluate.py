@@ -8,11 +8,11 @@ from typing import Any
 
 from taskgrouping.affinity.matrix import read_matrix
 from taskgrouping.affinity.quality import affinity_quality, true_pair_gains
-from taskgrouping.fileio import read_json, write_with
 from taskgrouping.evaluation import evaluation_table, method_records, summary_table
-from taskgrouping.tracking.journal import log_to_pipeline, stage_run
+from taskgrouping.fileio import read_json, write_with
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
+from taskgrouping.tracking.journal import log_to_pipeline, stage_run
 
 SUMMARY_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
                    "grouping_seconds", "trainings")

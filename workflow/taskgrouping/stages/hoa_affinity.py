@@ -8,8 +8,8 @@ from typing import Any
 from taskgrouping.affinity.matrix import write_matrix
 from taskgrouping.fileio import read_json, write_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
-from taskgrouping.tracking.journal import stage_run
 from taskgrouping.plots import heatmap
+from taskgrouping.tracking.journal import stage_run
 
 
 def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,

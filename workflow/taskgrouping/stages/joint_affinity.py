@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from taskgrouping.affinity.matrix import write_matrix
-from taskgrouping.fileio import write_json
-from taskgrouping.data.registry import load_split
-from taskgrouping.tracking.journal import stage_run
 from taskgrouping.affinity.lookahead import LookaheadAffinity
+from taskgrouping.affinity.matrix import write_matrix
+from taskgrouping.data.registry import load_split
+from taskgrouping.fileio import write_json
 from taskgrouping.plots import heatmap
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from taskgrouping.data.registry import MODULES, dataset
+from taskgrouping.data.registry import dataset
+from taskgrouping.registries import DATASETS
 
 
 def _options(config_dir: Path, name: str) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def describe(name: str, config_dir: Path) -> dict[str, Any]:
 
 
 def run(config_dir: str, as_json: bool) -> None:
-    rows = [describe(name, Path(config_dir)) for name in MODULES]
+    rows = [describe(name, Path(config_dir)) for name in DATASETS.names()]
     if as_json:
         print(json.dumps(rows, indent=2))
         return

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from taskgrouping.fileio import write_json
-from taskgrouping.tracking.journal import stage_run
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights
+from taskgrouping.tracking.journal import stage_run
 
 
 def run(settings: dict[str, Any], parent: str, tasks: list[str], signals: list[str],

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from taskgrouping.fileio import write_with
-from taskgrouping.tracking.journal import stage_run
 from taskgrouping.probing.general import general_pair_sums
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.start import load_probe_start
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
 

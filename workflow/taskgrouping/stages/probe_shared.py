@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from taskgrouping.fileio import write_with
 from taskgrouping.data.registry import load_split
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.fileio import write_with
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import input_statistics
 from taskgrouping.probing.start import probe_indices, start_point
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
 

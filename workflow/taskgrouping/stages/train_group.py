@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskgrouping.fileio import write_json
 from taskgrouping.data.registry import load_split
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.fileio import write_json
 from taskgrouping.subsets import canonical, subset_name
+from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 

@@ -1,0 +1,57 @@
+"""Every named family in one place: datasets, models, affinities and groupers.
+
+Each registry maps a name to the module attribute holding its entry
+("package.module:ATTRIBUTE"). An entry declares its options as JSON-schema properties
+(type, default, description) beside its implementation, so the config schema, the
+CLI's help and the stages all read names and options from here. Entries are imported
+on first use: listing names costs nothing, and a stage imports only what it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Names of one family (`kind`) and where each one's entry lives."""
+
+    kind: str
+    locations: dict[str, str]
+
+    def names(self) -> list[str]:
+        return list(self.locations)
+
+    def get(self, name: str) -> Any:
+        """The entry registered as `name`; an unknown name lists the known ones."""
+        if name not in self.locations:
+            raise ValueError(f"unknown {self.kind} {name!r}; known: {self.names()}")
+        return _load(self.locations[name])
+
+    def entries(self) -> dict[str, Any]:
+        return {name: self.get(name) for name in self.locations}
+
+
+@cache
+def _load(location: str) -> Any:
+    module, _, attribute = location.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+DATASETS = Registry("dataset", {
+    "yeast": "taskgrouping.data.yeast:DATASET",
+    "qm9": "taskgrouping.data.qm9:DATASET",
+    "chicago": "taskgrouping.data.chicago:DATASET",
+    "fashion": "taskgrouping.data.fashion:DATASET",
+    "school": "taskgrouping.data.school:DATASET",
+    "table": "taskgrouping.data.table:DATASET",
+    "celeba": "taskgrouping.data.external.celeba:DATASET",
+    "taskonomy": "taskgrouping.data.external.taskonomy:DATASET",
+    "nyuv2": "taskgrouping.data.external.nyuv2:DATASET",
+    "mimic3": "taskgrouping.data.external.mimic3:DATASET",
+    "ettm1": "taskgrouping.data.external.ettm1:DATASET",
+    "qm9_csv": "taskgrouping.data.external.qm9_csv:DATASET",
+})
