@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from taskgrouping.data import yeast
+from taskgrouping.data.base import split_and_standardise
 from taskgrouping.data.registry import load_split, resolve_tasks
+from taskgrouping.tasks import make_task
 
 SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
 
@@ -25,6 +27,18 @@ def test_split_is_seeded_disjoint_and_standardised() -> None:
     assert np.array_equal(data.x_test, again.x_test)
     other = load_split("yeast", {"tasks": None, "split": SPLIT | {"seed": 1}})
     assert not np.array_equal(data.x_test, other.x_test)
+    # row ids as targets (never standardised) show where every row of 2417 went
+    ids = np.arange(2417, dtype=np.float64)[:, None]
+    split = split_and_standardise(ids, ids, (make_task("id", "regression"),), **SPLIT)
+    parts = [split.y_train[:, 0].astype(int), split.y_val[:, 0].astype(int),
+             split.y_test[:, 0].astype(int)]
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(2417))  # each once
+    # yeast's parts are those raw rows, standardised by the training rows' statistics
+    raw, _ = yeast.load_arrays()
+    mean, std = raw[parts[0]].mean(axis=0), raw[parts[0]].std(axis=0)
+    for x, rows in zip((data.x_train, data.x_val, data.x_test), parts, strict=True):
+        np.testing.assert_allclose(x, (raw[rows] - mean) / np.where(std > 0, std, 1),
+                                   rtol=1e-5, atol=1e-5)
 
 
 def test_task_subset_keeps_order_and_labels() -> None:

@@ -102,7 +102,7 @@ def test_signals_are_n_by_widths_not_per_parameter() -> None:
 
 
 def test_identical_heads_give_label_distance_at_random_start() -> None:
-    """With tied heads, tasks with identical labels have distance zero (DESIGN.md §1)."""
+    """With tied heads, tasks with identical labels have distance zero (docs/method.md)."""
     model, x, y = _mlp("identical", [5])
     y[:, 1] = y[:, 0]
     plan = plan_layers(model, ["encoder.*"], [])

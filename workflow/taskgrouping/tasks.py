@@ -47,8 +47,9 @@ def _cross_entropy(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def _auroc(scores: np.ndarray, target: np.ndarray) -> float:
     """Area under the ROC curve as the Mann-Whitney U statistic, ties at average rank.
 
-    Equal to scikit-learn's roc_auc_score (tests/test_tasks.py) without its 1.3 s import
-    in every training job; NaN when the target has one class only.
+    Equal to scikit-learn's roc_auc_score (tests/test_tasks.py) without importing
+    scikit-learn, slow to import, in every training job; NaN when the target has one class
+    only.
     """
     scores = scores.reshape(len(target))
     positives = target == 1

@@ -29,7 +29,7 @@ def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: 
 def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
                          plan: ProbePlan, kind: str, step_size: float, chunk_size: int
                          ) -> np.ndarray:
-    """T x T sample-wise distance matrix (DESIGN.md section 1), exact."""
+    """T x T sample-wise distance matrix (docs/method.md), exact."""
     model.eval()
     weights = fast_weights(model, x, plan, kind)
     tasks = list(range(len(model.tasks)))

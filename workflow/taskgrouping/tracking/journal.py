@@ -1,7 +1,7 @@
 """A job's MLflow record, written as a file beside the results instead of to the store.
 
-A fresh process pays 1.1 s to import MLflow and 0.7 s more to open a sqlite store:
-more than most probe and pair jobs take. So a job writes what its child run should
+Importing MLflow and opening a sqlite store cost a fresh process more than most probe
+and pair jobs take (docs/performance.md). So a job writes what its child run should
 hold (tags, params, metrics with their times, artifact paths, start and end time,
 status) as one JSON file in `results/<name>/mlflow_journal/`, atomically, and never
 imports MLflow. `tracking.publish` turns pending records into runs in one process

@@ -55,7 +55,7 @@ def check_reachable(uri: str, attempts: int = 3, timeout: float = 10.0) -> None:
     """Fail within seconds when nothing accepts connections at an http(s) store.
 
     MLflow's client retries a refused connection with exponential backoff
-    (MLFLOW_HTTP_REQUEST_MAX_RETRIES, default 7): 4 minutes before a job would fail.
+    (MLFLOW_HTTP_REQUEST_MAX_RETRIES, default 7), for minutes before a job would fail.
     A restarting server gets `attempts` connection tries 1 and 2 s apart; requests
     through a proxy are left to MLflow.
     """
