@@ -22,10 +22,10 @@ check_data_available(config)
 
 include: "rules/common.smk"
 include: "rules/tracking.smk"
+include: "rules/training.smk"
 include: "rules/probing.smk"
 include: "rules/affinity.smk"
 include: "rules/grouping.smk"
-include: "rules/training.smk"
 include: "rules/evaluation.smk"
 
 

@@ -5,8 +5,8 @@ In one process, from the default config (config/config.yaml, Yeast, 14 tasks):
         grouped by the default GAT+GMM grouper
   TAG   its affinity stage: one joint training of every task with a lookahead every
         `tag.every` steps (Fifty et al. 2021), grouped by its network selection
-Each stage runs once untimed (torch's one-time start-up, about 0.7 s on the first
-backward pass, would otherwise land on whichever runs first), then `--repeats` timed
+Each stage runs once untimed (torch's one-time start-up on the first backward pass
+would otherwise land on whichever runs first), then `--repeats` timed
 runs; the median counts. Then every group either yields at k = 2, 3 is trained with
 the shared trainer for each seed, and scored by total test loss (each task's loss over
 its STL loss, summed).
@@ -32,10 +32,10 @@ from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import similarity_matrix
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import load_split
-from taskgrouping.grouping.registry import grouper
 from taskgrouping.probing.engine import samplewise_distances
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.start import probe_indices, start_point
+from taskgrouping.registries import GROUPERS
 from taskgrouping.settings import stage_settings
 from taskgrouping.training import make_deterministic, train_group
 
@@ -116,8 +116,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     config = load_config()
-    probe_settings = stage_settings(config, "probe")
-    data_settings = stage_settings(config, "train")["data"]
+    probe_settings = stage_settings(config, "probe_shared")
+    data_settings = stage_settings(config, "train_group")["data"]
     torch.set_num_threads(1)
     data = load_split("yeast", data_settings)
     ours, ours_seconds = timed(args.repeats, samplewise_affinity, data, probe_settings)
@@ -126,8 +126,9 @@ def main() -> None:
     rows = []
     for k in args.budgets:
         torch.manual_seed(config["grouping"]["seed"])
-        our_groups, _ = grouper("gat_gmm")(ours, k, config["grouping"]["seed"], config["gat_gmm"])
-        tag_groups, _ = grouper("select")(theirs, k, 0, config["select"])
+        our_groups, _ = GROUPERS.get("gat_gmm").group(ours, k, config["grouping"]["seed"],
+                                                      config["gat_gmm"])
+        tag_groups, _ = GROUPERS.get("select").group(theirs, k, 0, config["select"])
         for name, groups in (("samplewise+gat_gmm", our_groups), ("tag+select", tag_groups)):
             totals = [losses.total(groups, seed) for seed in args.seeds]
             rows.append({"method": name, "k": k, "groups": groups,

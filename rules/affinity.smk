@@ -1,52 +1,57 @@
+# Every affinity rule names its outputs <affinity> (the matrix) and <affinity>_meta (its
+# cost); taskgrouping.registries.AFFINITIES says which rule writes which affinity.
+
+
 # Every pair and the general path aggregated into the T x T sample-wise affinity matrix and its heatmap.
-rule affinity:
+rule samplewise_affinity:
     input:
         stats=rules.probe_shared.output.stats,
-        signals=expand(f"{RESULTS}/probe/task/{{task}}.npz", task=TASKS),
-        pairs=[f"{RESULTS}/probe/pair/{a}__{b}.json" for a, b in PAIRS],
+        signals=expand(rules.probe_task.output[0], task=TASKS),
+        pairs=expand(rules.pair.output[0], zip, first=PAIR_FIRST, second=PAIR_SECOND),
         general=rules.probe_general.output[0],
     output:
-        similarity=affinity_file("samplewise"),
+        samplewise=f"{RESULTS}/affinity/samplewise.csv",
+        samplewise_meta=f"{RESULTS}/affinity/samplewise.meta.json",
         distance=f"{RESULTS}/affinity/samplewise_distance.csv",
         heatmap=report(f"{RESULTS}/affinity/samplewise.png", category="Affinity"),
-        meta=f"{RESULTS}/affinity/samplewise.meta.json",
     log:
-        f"{RESULTS}/logs/affinity.log",
-    params:
-        parent=PARENT,
-        settings=settings("probe"),
+        f"{RESULTS}/logs/samplewise_affinity.log",
     conda:
         "../envs/taskgrouping.yaml"
+    params:
+        parent=PARENT,
+        settings=settings("samplewise_affinity"),
     shell:
-        "taskgrouping affinity --settings {params.settings:q} --parent {params.parent}"
+        "taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
         " --stats {input.stats} --signals {input.signals} --pairs {input.pairs}"
         " --general {input.general}"
-        " --out {output.similarity} --distance-out {output.distance}"
-        " --heatmap-out {output.heatmap} --meta-out {output.meta} > {log} 2>&1"
+        " --out {output.samplewise} --meta-out {output.samplewise_meta}"
+        " --distance-out {output.distance} --heatmap-out {output.heatmap} > {log} 2>&1"
 
 
 # TAG's lookahead affinity and the gradient cosine: one joint training of every task.
 rule joint_affinity:
-    input:
     output:
-        tag=affinity_file("tag"),
-        cosine=affinity_file("cosine"),
+        tag=f"{RESULTS}/affinity/tag.csv",
+        tag_meta=f"{RESULTS}/affinity/tag.meta.json",
+        cosine=f"{RESULTS}/affinity/cosine.csv",
+        cosine_meta=f"{RESULTS}/affinity/cosine.meta.json",
         tag_heatmap=report(f"{RESULTS}/affinity/tag.png", category="Affinity"),
         cosine_heatmap=report(f"{RESULTS}/affinity/cosine.png", category="Affinity"),
-        meta=f"{RESULTS}/affinity/tag.meta.json",
     log:
         f"{RESULTS}/logs/joint_affinity.log",
-    params:
-        parent=PARENT,
-        settings=settings("joint"),
-    threads: 1
     conda:
         "../envs/taskgrouping.yaml"
+    threads: 1
+    params:
+        parent=PARENT,
+        settings=settings("joint_affinity"),
     shell:
         "taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --threads {threads} --out {output.tag} --cosine-out {output.cosine}"
+        " --threads {threads} --out {output.tag} --meta-out {output.tag_meta}"
+        " --cosine-out {output.cosine} --cosine-meta-out {output.cosine_meta}"
         " --heatmap-out {output.tag_heatmap} --cosine-heatmap-out {output.cosine_heatmap}"
-        " --meta-out {output.meta} > {log} 2>&1"
+        " > {log} 2>&1"
 
 
 # HOA's pair gains from every pair and single-task training.
@@ -54,17 +59,39 @@ rule hoa_affinity:
     input:
         trainings=subset_trainings(all_subsets(TASKS, max_size=2)),
     output:
-        matrix=affinity_file("hoa"),
+        hoa=f"{RESULTS}/affinity/hoa.csv",
+        hoa_meta=f"{RESULTS}/affinity/hoa.meta.json",
         heatmap=report(f"{RESULTS}/affinity/hoa.png", category="Affinity"),
-        meta=f"{RESULTS}/affinity/hoa.meta.json",
     log:
         f"{RESULTS}/logs/hoa_affinity.log",
-    params:
-        parent=PARENT,
-        settings=settings("hoa"),
     conda:
         "../envs/taskgrouping.yaml"
+    params:
+        parent=PARENT,
+        settings=settings("hoa_affinity"),
     shell:
         "taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --trainings {input.trainings} --out {output.matrix}"
-        " --heatmap-out {output.heatmap} --meta-out {output.meta} > {log} 2>&1"
+        " --trainings {input.trainings} --out {output.hoa}"
+        " --meta-out {output.hoa_meta} --heatmap-out {output.heatmap} > {log} 2>&1"
+
+
+# An affinity computed in one process from the data (an entry with `compute`): one job each.
+rule compute_affinity:
+    output:
+        matrix=f"{RESULTS}/affinity/{{affinity}}.csv",
+        meta=f"{RESULTS}/affinity/{{affinity}}.meta.json",
+        heatmap=report(f"{RESULTS}/affinity/{{affinity}}.png", category="Affinity"),
+    log:
+        f"{RESULTS}/logs/compute_affinity/{{affinity}}.log",
+    wildcard_constraints:
+        affinity=COMPUTED_AFFINITIES,
+    conda:
+        "../envs/taskgrouping.yaml"
+    threads: 1
+    params:
+        parent=PARENT,
+        settings=lambda w: settings("compute_affinity", w.affinity),
+    shell:
+        "taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
+        " --affinity {wildcards.affinity} --threads {threads} --out {output.matrix}"
+        " --meta-out {output.meta} --heatmap-out {output.heatmap} > {log} 2>&1"

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from taskgrouping.methods import chooses_k, split_method
+from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import data_settings, settings_argument
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
 
@@ -13,6 +14,7 @@ TASKS = data_settings(config)["tasks"]
 RESULTS = f"results/{config['name'] or DATASET}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
 PAIRS = list(itertools.combinations(TASKS, 2))
+PAIR_FIRST, PAIR_SECOND = ([pair[i] for pair in PAIRS] for i in (0, 1))
 
 for _task in TASKS:
     if not re.fullmatch(r"[A-Za-z0-9](?:_?[A-Za-z0-9.-])*", _task):
@@ -30,7 +32,7 @@ for _budget in config["budgets"]:
 # (method, k) for every grouping compared; stl and all are the reference baselines.
 # k = 0: the grouper chooses k (only the GAT+GMM grouper can, by BIC).
 METHODS = config["methods"]
-AFFINITIES = sorted({split_method(m)[0] for m in METHODS if split_method(m)})
+USED_AFFINITIES = sorted({split_method(m)[0] for m in METHODS if split_method(m)})
 if 0 in config["budgets"] and not any(chooses_k(m) for m in METHODS):
     raise ValueError(
         "config key budgets: 0 (the grouper chooses k) needs a method <affinity>+gat_gmm"
@@ -45,13 +47,15 @@ for _method in METHODS:
         raise ValueError(
             f"config key budgets: method {_method} needs a budget k > 0 (0 is for gat_gmm)"
         )
-METHOD_BUDGETS = [(m, k) for m in METHODS for k in config["budgets"] if k > 0 or chooses_k(m)]
+METHOD_BUDGETS = [
+    (m, k) for m in METHODS for k in config["budgets"] if k > 0 or chooses_k(m)
+]
 METHOD_BUDGETS += [("stl", len(TASKS)), ("all", 1)]
 
 # Subsets trained whatever the groups: every subset for exhaustive, pairs and singles for HOA.
 if "exhaustive" in METHODS:
     PRESET_SUBSETS = all_subsets(TASKS)
-elif "hoa" in AFFINITIES:
+elif "hoa" in USED_AFFINITIES:
     PRESET_SUBSETS = all_subsets(TASKS, max_size=2)
 else:
     PRESET_SUBSETS = []
@@ -67,23 +71,22 @@ wildcard_constraints:
 
 
 def settings(stage, method=None):
-    """The stage's config slice as JSON; Snakemake reruns the stage when it changes."""
+    """The config slice of `stage` (a rule's name) as JSON; a change reruns the stage."""
     return settings_argument(config, stage, method)
 
 
 def start_checkpoint(wildcards):
     """The theta0 state dict, when the config starts from one: edits to it rerun probing."""
     probe = config["samplewise"]
-    return {"checkpoint": probe["checkpoint"]} if probe["theta0"] == "checkpoint" else {}
+    return (
+        {"checkpoint": probe["checkpoint"]} if probe["theta0"] == "checkpoint" else {}
+    )
 
 
 def subset_trainings(subsets):
     """The train_group outputs of `subsets` for every seed."""
-    return [
-        f"{RESULTS}/train/{subset_name(members, TASKS)}_seed{seed}.json"
-        for members in subsets
-        for seed in config["seeds"]
-    ]
+    names = [subset_name(members, TASKS) for members in subsets]
+    return expand(rules.train_group.output[0], subset=names, seed=config["seeds"])
 
 
 def method_groups(method, k):
@@ -100,6 +103,21 @@ def training_results(wildcards):
     return subset_trainings(subsets.values())
 
 
-def affinity_file(name):
-    """Where the affinity `name` is written (TAG and cosine share one joint training)."""
-    return f"{RESULTS}/affinity/{name}.csv"
+# Affinities run by the generic compute_affinity rule, as its wildcard's pattern.
+COMPUTED_AFFINITIES = (
+    "|".join(
+        re.escape(name) for name, entry in AFFINITIES.entries().items() if entry.compute
+    )
+    or "(?!)"
+)
+
+
+def affinity_outputs(name):
+    """The matrix and meta of affinity `name`, as the rule its registry entry names wrote them."""
+    rule_name = AFFINITIES.get(name).rule
+    output = getattr(rules, rule_name).output
+    if rule_name == "compute_affinity":
+        return {
+            key: expand(output[key], affinity=name)[0] for key in ("matrix", "meta")
+        }
+    return {"matrix": output[name], "meta": output[f"{name}_meta"]}

@@ -2,8 +2,13 @@
 rule evaluate:
     input:
         trainings=training_results,
-        group_meta=[f"{RESULTS}/groups/meta/{m}_k{k}.json" for m, k in METHOD_BUDGETS],
-        affinities=[affinity_file(name) for name in AFFINITIES],
+        group_meta=expand(
+            rules.cluster.output.meta,
+            zip,
+            method=[method for method, _ in METHOD_BUDGETS],
+            k=[k for _, k in METHOD_BUDGETS],
+        ),
+        affinities=[affinity_outputs(name)["matrix"] for name in USED_AFFINITIES],
     output:
         evaluation=f"{RESULTS}/evaluation.csv",
         summary=report(f"{RESULTS}/summary.csv", category="Evaluation"),
@@ -13,11 +18,11 @@ rule evaluate:
         affinity_plot=report(f"{RESULTS}/affinities.png", category="Affinity"),
     log:
         f"{RESULTS}/logs/evaluate.log",
+    conda:
+        "../envs/taskgrouping.yaml"
     params:
         parent=PARENT,
         settings=settings("evaluate"),
-    conda:
-        "../envs/taskgrouping.yaml"
     shell:
         "taskgrouping evaluate --settings {params.settings:q} --parent {params.parent}"
         " --trainings {input.trainings} --group-meta {input.group_meta}"
@@ -25,4 +30,3 @@ rule evaluate:
         " --summary-out {output.summary} --quality-out {output.quality}"
         " --plot-out {output.plot} --cost-plot-out {output.cost_plot}"
         " --affinity-plot-out {output.affinity_plot} > {log} 2>&1"
-

@@ -1,11 +1,3 @@
-AFFINITY_META = {
-    "samplewise": f"{RESULTS}/affinity/samplewise.meta.json",
-    "tag": f"{RESULTS}/affinity/tag.meta.json",
-    "cosine": f"{RESULTS}/affinity/tag.meta.json",
-    "hoa": f"{RESULTS}/affinity/hoa.meta.json",
-}
-
-
 def grouping_inputs(wildcards):
     """An affinity method reads its matrix; exhaustive reads every subset's training."""
     if wildcards.method == "exhaustive":
@@ -13,13 +5,13 @@ def grouping_inputs(wildcards):
     parts = split_method(wildcards.method)
     if parts is None:
         return {}
-    return {"affinity": affinity_file(parts[0]), "meta": AFFINITY_META[parts[0]]}
+    return affinity_outputs(parts[0])
 
 
 def grouping_arguments(wildcards, input):
     keys = input.keys()
-    if "affinity" in keys:
-        return f"--affinity {input.affinity} --affinity-meta {input.meta}"
+    if "matrix" in keys:
+        return f"--affinity {input.matrix} --affinity-meta {input.meta}"
     if "trainings" in keys:
         return "--trainings " + " ".join(input.trainings)
     return ""
@@ -36,13 +28,13 @@ checkpoint cluster:
         graph=report(f"{RESULTS}/groups/{{method}}_k{{k}}.png", category="Groups"),
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
+    conda:
+        "../envs/taskgrouping.yaml"
+    threads: 1
     params:
         parent=PARENT,
         settings=lambda w: settings("cluster", w.method),
         inputs=grouping_arguments,
-    threads: 1
-    conda:
-        "../envs/taskgrouping.yaml"
     shell:
         "taskgrouping cluster --settings {params.settings:q} --parent {params.parent}"
         " --method {wildcards.method:q} --k {wildcards.k} {params.inputs} --threads {threads}"

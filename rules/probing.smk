@@ -7,12 +7,12 @@ rule probe_shared:
         stats=f"{RESULTS}/probe/shared_stats.npz",
     log:
         f"{RESULTS}/logs/probe_shared.log",
-    params:
-        parent=PARENT,
-        settings=settings("probe"),
-    threads: 1
     conda:
         "../envs/taskgrouping.yaml"
+    threads: 1
+    params:
+        parent=PARENT,
+        settings=settings("probe_shared"),
     shell:
         "taskgrouping probe-shared --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.start} --stats-out {output.stats} > {log} 2>&1"
@@ -26,12 +26,12 @@ rule probe_task:
         f"{RESULTS}/probe/task/{{task}}.npz",
     log:
         f"{RESULTS}/logs/probe_task/{{task}}.log",
-    params:
-        parent=PARENT,
-        settings=settings("probe"),
-    threads: 1
     conda:
         "../envs/taskgrouping.yaml"
+    threads: 1
+    params:
+        parent=PARENT,
+        settings=settings("probe_task"),
     shell:
         "taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
         " --task {wildcards.task:q} --shared {input.shared} --threads {threads}"
@@ -46,12 +46,12 @@ rule probe_general:
         f"{RESULTS}/probe/general.npz",
     log:
         f"{RESULTS}/logs/probe_general.log",
-    params:
-        parent=PARENT,
-        settings=settings("probe"),
-    threads: 1
     conda:
         "../envs/taskgrouping.yaml"
+    threads: 1
+    params:
+        parent=PARENT,
+        settings=settings("probe_general"),
     shell:
         "taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
         " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"
@@ -61,20 +61,20 @@ rule probe_general:
 rule pair:
     input:
         stats=rules.probe_shared.output.stats,
-        first=f"{RESULTS}/probe/task/{{first}}.npz",
-        second=f"{RESULTS}/probe/task/{{second}}.npz",
+        first=lambda w: expand(rules.probe_task.output[0], task=w.first),
+        second=lambda w: expand(rules.probe_task.output[0], task=w.second),
     output:
         f"{RESULTS}/probe/pair/{{first}}__{{second}}.json",
     log:
         f"{RESULTS}/logs/pair/{{first}}__{{second}}.log",
-    params:
-        parent=PARENT,
-        settings=settings("probe"),
     wildcard_constraints:
         first=r"[^/]+?",
         second=r"[^/]+?",
     conda:
         "../envs/taskgrouping.yaml"
+    params:
+        parent=PARENT,
+        settings=settings("pair"),
     shell:
         "taskgrouping pair --settings {params.settings:q} --parent {params.parent}"
         " --tasks {wildcards.first:q} {wildcards.second:q} --stats {input.stats}"

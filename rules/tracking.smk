@@ -26,7 +26,13 @@ def tracking(*arguments, check=True):
 
 
 onstart:
-    tracking("init-tracking", "--settings", json.dumps(config, sort_keys=True), "--out", PARENT)
+    tracking(
+        "init-tracking",
+        "--settings",
+        json.dumps(config, sort_keys=True),
+        "--out",
+        PARENT,
+    )
 
 
 onsuccess:

@@ -17,15 +17,37 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     rule_verbs = [verb for path in sorted((REPO / "rules").glob("*.smk"))
-                  for verb in re.findall(r'"taskgrouping ([a-z-]+) |tracking\("([a-z-]+)", ',
+                  for verb in re.findall(r'"taskgrouping ([a-z-]+) |tracking\(\s*"([a-z-]+)",\s',
                                          path.read_text())]
     rule_verbs = [first or second for first, second in rule_verbs]
     hooks = ["finish-tracking"]  # FINISHED on success, FAILED on error
     assert sorted(rule_verbs) == sorted([*set(rule_verbs), *hooks]), "a verb used twice"
-    user_verbs = {"datasets", "publish-tracking"}  # for people, not rules
+    user_verbs = {"datasets", "publish-tracking", "schema"}  # for people, not rules
     assert set(rule_verbs) == set(VERBS) - user_verbs
     for verb in VERBS:
-        assert build_parser().parse_args([verb, *_minimal(verb)])
+        args = build_parser().parse_args([verb, *_minimal(verb)])
+        assert args.verb == verb
+
+
+def _rules() -> dict[str, str]:
+    """Each rule's (or checkpoint's) name and body, from every rules/*.smk."""
+    text = "\n".join(path.read_text() for path in sorted((REPO / "rules").glob("*.smk")))
+    parts = re.split(r"^(?:rule|checkpoint) (\w+):$", text, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_a_stage_has_one_name_across_rule_verb_settings_module_and_mlflow_tag() -> None:
+    """rule X calls verb x-y (module stages/X.py), reads settings("X") and tags stage X."""
+    stages = {name: body for name, body in _rules().items() if "taskgrouping " in body}
+    assert len(stages) == 11
+    for name, body in stages.items():
+        verb = name.replace("_", "-")
+        assert f'"taskgrouping {verb} ' in body, name
+        assert re.search(rf'settings\("{name}"', body), name
+        module, _, _ = VERBS[verb]
+        assert module == name
+        source = (REPO / "workflow" / "taskgrouping" / "stages" / f"{name}.py").read_text()
+        assert re.search(rf'stage_run\(parent, "{name}",', source), name
 
 
 def _minimal(verb: str) -> list[str]:
@@ -70,7 +92,7 @@ def test_bad_settings_json(capsys) -> None:
 
 
 def test_pair_stage_does_not_import_torch() -> None:
-    """91 pair jobs on Yeast: importing torch would cost each about 2 s."""
+    """Pair jobs are the most numerous: importing torch would dominate each one."""
     code = "import sys, taskgrouping.cli, taskgrouping.stages.pair; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -91,3 +113,11 @@ def test_datasets_verb_lists_every_dataset_with_availability(capsys) -> None:
     assert set(rows) == set(DATASETS.names())
     assert rows["yeast"]["available"] and len(rows["yeast"]["tasks"]) == 14
     assert rows["yeast"]["tasks"][0] == "Class1:binary"
+
+
+def test_the_slurm_profile_names_only_rules_that_exist() -> None:
+    import yaml
+
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    named = set(profile["set-resources"]) | set(profile.get("set-threads", {}))
+    assert named <= set(_rules()), named - set(_rules())

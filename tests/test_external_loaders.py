@@ -10,6 +10,7 @@ from PIL import Image
 
 from taskgrouping.data.base import DataUnavailable
 from taskgrouping.data.external import celeba, ettm1, mimic3, nyuv2, qm9_csv, taskonomy
+from taskgrouping.data.registry import dataset_options
 
 MODULES = (celeba, taskonomy, nyuv2, mimic3, ettm1, qm9_csv)
 
@@ -18,12 +19,18 @@ def options(root: Path, **extra) -> dict:
     return {"data_root": str(root), **extra}
 
 
+def filled(module, options: dict | None = None) -> dict:
+    """`options` as the registry hands them to the loader: checked, defaults filled in."""
+    return dataset_options(module.DATASET.name, options)
+
+
 def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
 
 
 def check_contract(module, opts: dict) -> tuple[np.ndarray, np.ndarray]:
     """Load, and check the shapes and dtypes every loader promises."""
+    opts = filled(module, opts)
     x, y = module.DATASET.load(opts)
     assert x.dtype == np.float32 and y.dtype == np.float32
     assert len(x) == len(y)
@@ -38,28 +45,28 @@ def test_metadata_follows_the_contract(module) -> None:
     assert dataset.name == module.NAME and not dataset.offline and dataset.samples
     assert dataset.modality in ("tabular", "image", "series", "dense")
     assert dataset.default_model in ("mlp", "cnn", "resnet18", "tcn", "dense_cnn")
-    names = [task.name for task in dataset.tasks({})]
+    names = [task.name for task in dataset.tasks(filled(module))]
     assert len(names) == len(set(names)) > 1
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.NAME)
 def test_empty_root_names_the_expected_files(module, tmp_path: Path) -> None:
-    message = module.DATASET.missing(options(tmp_path))
+    message = module.DATASET.missing(filled(module, options(tmp_path)))
     assert message and "\n" not in message and str(tmp_path) in message
     assert all(name in message for name in module.EXPECTED)
     assert "obtain them from" in message
     with pytest.raises(DataUnavailable) as err:
-        module.DATASET.load(options(tmp_path))
+        module.DATASET.load(filled(module, options(tmp_path)))
     assert str(err.value) == message
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.NAME)
 def test_unset_or_bad_data_root(module) -> None:
-    assert "data_root is not set" in module.DATASET.missing({})
+    assert "data_root is not set" in module.DATASET.missing(filled(module))
     with pytest.raises(DataUnavailable, match="data_root is not set"):
-        module.DATASET.load({})
+        module.DATASET.load(filled(module))
     with pytest.raises(ValueError, match=rf"datasets\.{module.NAME}\.options\.data_root"):
-        module.DATASET.load({"data_root": 3})
+        module.DATASET.load(filled(module, {"data_root": 3}))
 
 
 # CelebA ------------------------------------------------------------------------------------
@@ -100,7 +107,7 @@ def test_celeba_reads_images_labels_and_official_order(tmp_path: Path) -> None:
 def test_celeba_tag9_subset_and_max_samples(tmp_path: Path) -> None:
     write_celeba(tmp_path)
     opts = options(tmp_path, attributes="tag9", image_size=4, max_samples=2)
-    names = [task.name for task in celeba.DATASET.tasks(opts)]
+    names = [task.name for task in celeba.DATASET.tasks(filled(celeba, opts))]
     assert names == ["5_o_Clock_Shadow", "Black_Hair", "Blond_Hair", "Brown_Hair", "Goatee",
                      "Mustache", "No_Beard", "Rosy_Cheeks", "Wearing_Hat"]
     x, y = check_contract(celeba, opts)
@@ -112,25 +119,25 @@ def test_celeba_tag9_subset_and_max_samples(tmp_path: Path) -> None:
 def test_celeba_bad_options_name_their_key(tmp_path: Path) -> None:
     write_celeba(tmp_path)
     with pytest.raises(ValueError, match=r"datasets\.celeba\.options\.attributes.*'Bold'"):
-        celeba.DATASET.tasks(options(tmp_path, attributes=["Smiling", "Bold"]))
+        celeba.DATASET.tasks(filled(celeba, options(tmp_path, attributes=["Smiling", "Bold"])))
     with pytest.raises(ValueError, match=r"datasets\.celeba\.options\.image_size"):
-        celeba.DATASET.load(options(tmp_path, image_size=0))
+        celeba.DATASET.load(filled(celeba, options(tmp_path, image_size=0)))
     with pytest.raises(ValueError, match=r"datasets\.celeba\.options\.max_samples"):
-        celeba.DATASET.load(options(tmp_path, max_samples="all"))
+        celeba.DATASET.load(filled(celeba, options(tmp_path, max_samples="all")))
 
 
 def test_celeba_corrupt_or_incomplete_files(tmp_path: Path) -> None:
     write_celeba(tmp_path)
     truncate(tmp_path / "img_align_celeba" / "000003.jpg")
     with pytest.raises(ValueError, match=r"000003\.jpg: corrupt or truncated"):
-        celeba.DATASET.load(options(tmp_path))
+        celeba.DATASET.load(filled(celeba, options(tmp_path)))
     (tmp_path / "img_align_celeba" / "000005.jpg").unlink()
     with pytest.raises(DataUnavailable, match=r"lacks img_align_celeba/000005\.jpg"):
-        celeba.DATASET.load(options(tmp_path))
+        celeba.DATASET.load(filled(celeba, options(tmp_path)))
     attributes = tmp_path / "list_attr_celeba.txt"
     attributes.write_text("\n".join(attributes.read_text().splitlines()[:-1]))
     with pytest.raises(ValueError, match=r"list_attr_celeba\.txt: truncated"):
-        celeba.DATASET.load(options(tmp_path))
+        celeba.DATASET.load(filled(celeba, options(tmp_path)))
 
 
 # Taskonomy ---------------------------------------------------------------------------------
@@ -171,7 +178,7 @@ def write_taskonomy(root: Path) -> None:
 def test_taskonomy_reads_standley_layout(tmp_path: Path) -> None:
     write_taskonomy(tmp_path)
     opts = options(tmp_path, image_size=4)
-    assert [t.name for t in taskonomy.DATASET.tasks(opts)] == [
+    assert [t.name for t in taskonomy.DATASET.tasks(filled(taskonomy, opts))] == [
         "segment_semantic", "depth_zbuffer", "normal", "keypoints2d", "edge_texture"]
     x, y = check_contract(taskonomy, opts)
     assert x.shape == (3, 3, 4, 4) and y.shape == (3, 7 * 16)
@@ -196,9 +203,9 @@ def test_taskonomy_buildings_and_max_samples(tmp_path: Path) -> None:
     x, _ = check_contract(taskonomy, options(tmp_path, image_size=2, max_samples=2))
     assert len(x) == 2 and np.isclose(x[1, 0, 0, 0], 40 / 255)
     with pytest.raises(DataUnavailable, match="lacks rgb/office"):
-        taskonomy.DATASET.load(options(tmp_path, buildings=["office"]))
+        taskonomy.DATASET.load(filled(taskonomy, options(tmp_path, buildings=["office"])))
     with pytest.raises(ValueError, match=r"datasets\.taskonomy\.options\.buildings"):
-        taskonomy.DATASET.load(options(tmp_path, buildings="beach"))
+        taskonomy.DATASET.load(filled(taskonomy, options(tmp_path, buildings="beach")))
 
 
 def test_taskonomy_corrupt_or_incomplete_files(tmp_path: Path) -> None:
@@ -206,11 +213,11 @@ def test_taskonomy_corrupt_or_incomplete_files(tmp_path: Path) -> None:
     depth = tmp_path / "depth_zbuffer" / "beach" / "point_0_view_0_domain_depth_zbuffer.png"
     truncate(depth)
     with pytest.raises(ValueError, match=r"beach/point_0_view_0_domain_depth_zbuffer\.png"):
-        taskonomy.DATASET.load(options(tmp_path, image_size=4))
+        taskonomy.DATASET.load(filled(taskonomy, options(tmp_path, image_size=4)))
     (tmp_path / "normal" / "allensville" / "point_1_view_2_domain_normal.png").unlink()
     with pytest.raises(DataUnavailable,
                        match=r"lacks normal/allensville/point_1_view_2_domain_normal\.png"):
-        taskonomy.DATASET.load(options(tmp_path, image_size=4))
+        taskonomy.DATASET.load(filled(taskonomy, options(tmp_path, image_size=4)))
 
 
 # NYUv2 -------------------------------------------------------------------------------------
@@ -255,16 +262,16 @@ def test_nyuv2_reads_mtan_layout(tmp_path: Path) -> None:
 def test_nyuv2_bad_option_and_corrupt_files(tmp_path: Path) -> None:
     write_nyuv2(tmp_path)
     with pytest.raises(ValueError, match=r"datasets\.nyuv2\.options\.image_size"):
-        nyuv2.DATASET.tasks(options(tmp_path, image_size=64))
+        nyuv2.DATASET.tasks(filled(nyuv2, options(tmp_path, image_size=64)))
     truncate(tmp_path / "train" / "normal" / "1.npy")
     with pytest.raises(ValueError, match=r"train/normal/1\.npy: corrupt or truncated"):
-        nyuv2.DATASET.load(options(tmp_path))
+        nyuv2.DATASET.load(filled(nyuv2, options(tmp_path)))
     np.save(tmp_path / "train" / "label" / "0.npy", np.full((6, 8), 13.0, dtype=np.float32))
     with pytest.raises(ValueError, match=r"train/label/0\.npy: labels outside -1\.\.12"):
-        nyuv2.DATASET.load(options(tmp_path))
+        nyuv2.DATASET.load(filled(nyuv2, options(tmp_path)))
     (tmp_path / "val" / "depth" / "0.npy").unlink()
     with pytest.raises(DataUnavailable, match=r"lacks val/depth/0\.npy"):
-        nyuv2.DATASET.load(options(tmp_path))
+        nyuv2.DATASET.load(filled(nyuv2, options(tmp_path)))
 
 
 # MIMIC-III (mimic3-benchmarks) --------------------------------------------------------------
@@ -314,7 +321,7 @@ def block(x: np.ndarray, variable: str) -> np.ndarray:
 
 def test_mimic3_builds_27_tasks_and_summary_features(tmp_path: Path) -> None:
     write_mimic3(tmp_path)
-    names = [task.name for task in mimic3.DATASET.tasks({})]
+    names = [task.name for task in mimic3.DATASET.tasks(filled(mimic3))]
     assert len(names) == 27 and names[:3] == ["in_hospital_mortality", "long_los",
                                               "acute_and_unspecified_renal_failure"]
     assert "complications_of_surgical_medical_care" in names
@@ -334,14 +341,14 @@ def test_mimic3_corrupt_or_incomplete_files(tmp_path: Path) -> None:
     stay = tmp_path / "in-hospital-mortality" / "train" / "11_episode1_timeseries.csv"
     stay.write_text(timeseries([{"Hours": "2", "Heart Rate": "fast"}]))
     with pytest.raises(ValueError, match=r"11_episode1_timeseries\.csv: corrupt value 'fast'"):
-        mimic3.DATASET.load(options(tmp_path))
+        mimic3.DATASET.load(filled(mimic3, options(tmp_path)))
     stay.unlink()
     with pytest.raises(DataUnavailable, match=r"lacks in-hospital-mortality/train/11_episode1"):
-        mimic3.DATASET.load(options(tmp_path))
+        mimic3.DATASET.load(filled(mimic3, options(tmp_path)))
     listfile = tmp_path / "phenotyping" / "test" / "listfile.csv"
     listfile.write_text(listfile.read_text().splitlines()[0] + "\n")
     with pytest.raises(ValueError, match=r"phenotyping/test/listfile\.csv: truncated.*12_ep"):
-        mimic3.DATASET.load(options(tmp_path))
+        mimic3.DATASET.load(filled(mimic3, options(tmp_path)))
 
 
 # ETTm1 -------------------------------------------------------------------------------------
@@ -356,7 +363,7 @@ def write_ettm1(root: Path, rows: int = 20) -> None:
 
 def test_ettm1_windows_targets_and_scaling(tmp_path: Path) -> None:
     write_ettm1(tmp_path)
-    assert [t.name for t in ettm1.DATASET.tasks({})] == list(ettm1.VARIABLES)
+    assert [t.name for t in ettm1.DATASET.tasks(filled(ettm1))] == list(ettm1.VARIABLES)
     x, y = check_contract(ettm1, options(tmp_path, window=4, horizon=2, stride=3))
     assert x.shape == (5, 7, 4) and y.shape == (5, 7)  # starts 0, 3, 6, 9, 12
     t = np.arange(20)
@@ -371,15 +378,15 @@ def test_ettm1_windows_targets_and_scaling(tmp_path: Path) -> None:
 def test_ettm1_bad_options_and_corrupt_file(tmp_path: Path) -> None:
     write_ettm1(tmp_path)
     with pytest.raises(ValueError, match=r"datasets\.ettm1\.options\.window"):
-        ettm1.DATASET.load(options(tmp_path, window=0))
+        ettm1.DATASET.load(filled(ettm1, options(tmp_path, window=0)))
     with pytest.raises(ValueError, match=r"datasets\.ettm1\.options\.stride"):
-        ettm1.DATASET.load(options(tmp_path, stride="2"))
+        ettm1.DATASET.load(filled(ettm1, options(tmp_path, stride="2")))
     with pytest.raises(ValueError, match=r"ETTm1\.csv: 20 rows, fewer than window"):
-        ettm1.DATASET.load(options(tmp_path, window=19, horizon=2))
+        ettm1.DATASET.load(filled(ettm1, options(tmp_path, window=19, horizon=2)))
     path = tmp_path / "ETTm1.csv"
     path.write_text(path.read_text() + "2016-07-01 05:00:00,1.0,2.0\n")
     with pytest.raises(ValueError, match=r"ETTm1\.csv: truncated or corrupt line 22"):
-        ettm1.DATASET.load(options(tmp_path))
+        ettm1.DATASET.load(filled(ettm1, options(tmp_path)))
 
 
 # QM9 ---------------------------------------------------------------------------------------
@@ -397,7 +404,7 @@ def write_qm9(root: Path, molecules: list[str] = MOLECULES) -> None:
 
 def test_qm9_smiles_features_and_standardised_targets(tmp_path: Path) -> None:
     write_qm9(tmp_path)
-    assert [t.name for t in qm9_csv.DATASET.tasks({})] == list(qm9_csv.TARGETS)
+    assert [t.name for t in qm9_csv.DATASET.tasks(filled(qm9_csv))] == list(qm9_csv.TARGETS)
     x, y = check_contract(qm9_csv, options(tmp_path))
     assert x.shape == (5, len(qm9_csv.FEATURES)) and y.shape == (5, 12)
     #                  C  N  O  F  H  ar hv =  #  rg br ch @  len
@@ -414,12 +421,12 @@ def test_qm9_smiles_features_and_standardised_targets(tmp_path: Path) -> None:
 def test_qm9_corrupt_files(tmp_path: Path) -> None:
     write_qm9(tmp_path, ["C", "C?C"])
     with pytest.raises(ValueError, match=r"qm9\.csv: truncated or corrupt line 3.*'C\?C'"):
-        qm9_csv.DATASET.load(options(tmp_path))
+        qm9_csv.DATASET.load(filled(qm9_csv, options(tmp_path)))
     path = tmp_path / "qm9.csv"
     path.write_text(QM9_HEADER.replace(",gap", "") + "\ngdb_1,C,1\n")
     with pytest.raises(ValueError, match=r"qm9\.csv: corrupt.*\['gap'\]"):
-        qm9_csv.DATASET.load(options(tmp_path))
+        qm9_csv.DATASET.load(filled(qm9_csv, options(tmp_path)))
     write_qm9(tmp_path)
     truncate(path)
     with pytest.raises(ValueError, match=r"qm9\.csv: truncated or corrupt line"):
-        qm9_csv.DATASET.load(options(tmp_path))
+        qm9_csv.DATASET.load(filled(qm9_csv, options(tmp_path)))

@@ -77,7 +77,7 @@ def test_groupers_respect_the_budget(grouper) -> None:
 
 def test_spectral_with_k_at_least_tasks_is_single_task() -> None:
     similarity = pd.DataFrame(np.eye(3), index=["a", "b", "c"], columns=["a", "b", "c"])
-    assert spectral_groups(similarity, 3, seed=0)[0] == [["a"], ["b"], ["c"]]
+    assert spectral_groups(similarity, 3, 0, {})[0] == [["a"], ["b"], ["c"]]
 
 
 def test_task_graph_has_similarity_edges() -> None:

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from taskgrouping.grouping.selection import best_cover, select_groups, subset_scores
+from taskgrouping.grouping.selection import GROUPER, best_cover, select_groups, subset_scores
+from taskgrouping.registries import option_defaults
 
 CLUSTERS = ["A", "B", "C", "D"]
+DEFAULTS = option_defaults(GROUPER.options)
+BEAM = DEFAULTS | {"exact_max_tasks": 0}  # the beam search at any size
 
 
 def _brute_cover(costs: np.ndarray, k: int) -> float:
@@ -127,11 +130,11 @@ def _brute_selection(affinity: pd.DataFrame, k: int) -> float:
 @pytest.mark.parametrize("exact_max_tasks", [8, 0])
 def test_select_groups_finds_two_clusters(exact_max_tasks: int) -> None:
     options = {"exact_max_tasks": exact_max_tasks}
-    groups, info = select_groups(_two_clusters(), 2, 0, options)
+    groups, info = select_groups(_two_clusters(), 2, 0, DEFAULTS | options)
     assert groups == [["A", "B"], ["C", "D"]]
     assert info == {"selection_score": pytest.approx(0.9),
                     "selection_exact": float(exact_max_tasks > 0)}
-    assert select_groups(_two_clusters(), 1, 0, options)[0] == [CLUSTERS]
+    assert select_groups(_two_clusters(), 1, 0, DEFAULTS | options)[0] == [CLUSTERS]
 
 
 def test_select_groups_overlaps_when_a_task_helps_two_others() -> None:
@@ -139,7 +142,7 @@ def test_select_groups_overlaps_when_a_task_helps_two_others() -> None:
     values = np.array([[0.0, 1.0, -5.0], [1.0, 0.0, 1.0], [-5.0, 1.0, 0.0]])
     affinity = pd.DataFrame(values, index=list("ABC"), columns=list("ABC"))
     for options in ({}, {"exact_max_tasks": 0}):
-        groups, info = select_groups(affinity, 2, 0, options)
+        groups, info = select_groups(affinity, 2, 0, DEFAULTS | options)
         assert groups == [["A", "B"], ["B", "C"]] and info["selection_score"] == 1.0
 
 
@@ -149,7 +152,7 @@ def test_select_groups_drops_groups_others_match(exact_max_tasks: int) -> None:
     tasks = ["t0", "t1", "t2"]
     values = np.array([[1.0, 0.0, 1.0], [1.0, -1.0, -1.0], [-1.0, 0.0, -1.0]])
     affinity = pd.DataFrame(values, index=tasks, columns=tasks)
-    groups, info = select_groups(affinity, 3, 0, {"exact_max_tasks": exact_max_tasks})
+    groups, info = select_groups(affinity, 3, 0, DEFAULTS | {"exact_max_tasks": exact_max_tasks})
     assert info["selection_score"] == pytest.approx(_brute_selection(affinity, 3))
     _assert_no_idle_group(affinity, groups)
 
@@ -159,7 +162,7 @@ def test_select_groups_exact_equals_brute_force(n_tasks: int) -> None:
     rng = np.random.default_rng(n_tasks)
     for k in (1, 2, 3):
         affinity = _random_affinity(rng, n_tasks)
-        groups, info = select_groups(affinity, k, 0, {})
+        groups, info = select_groups(affinity, k, 0, DEFAULTS)
         assert info["selection_exact"] == 1.0 and len(groups) <= k
         assert info["selection_score"] == pytest.approx(_brute_selection(affinity, k))
         assert info["selection_score"] == pytest.approx(_score(affinity, groups))
@@ -173,7 +176,7 @@ def test_unbounded_beam_is_exhaustive() -> None:
         k, affinity = 1 + trial // 3, _random_affinity(rng, 3 + trial % 3)
         if trial % 2:
             affinity = affinity.round().clip(-1, 1)
-        beam = select_groups(affinity, k, 0, {"exact_max_tasks": 0, "beam_width": 10**6})[1]
+        beam = select_groups(affinity, k, 0, BEAM | {"beam_width": 10**6})[1]
         assert beam["selection_score"] == pytest.approx(_brute_selection(affinity, k))
 
 
@@ -181,21 +184,21 @@ def test_beam_returns_covers_no_better_than_exact() -> None:
     rng = np.random.default_rng(3)
     for trial in range(6):
         affinity, k = _random_affinity(rng, 6), 1 + trial % 3
-        groups, info = select_groups(affinity, k, 0, {"exact_max_tasks": 0, "beam_width": 4})
+        groups, info = select_groups(affinity, k, 0, BEAM | {"beam_width": 4})
         assert info["selection_exact"] == 0.0 and 1 <= len(groups) <= k
         assert sorted({t for g in groups for t in g}) == sorted(affinity.index)
         assert all(g == sorted(g, key=list(affinity.index).index) for g in groups)
         assert info["selection_score"] == pytest.approx(_score(affinity, groups))
         _assert_no_idle_group(affinity, groups)
-        exact = select_groups(affinity, k, 0, {})[1]["selection_score"]
+        exact = select_groups(affinity, k, 0, DEFAULTS)[1]["selection_score"]
         assert info["selection_score"] <= exact + 1e-12
-        assert select_groups(affinity, k, 1, {"exact_max_tasks": 0, "beam_width": 4})[0] == groups
+        assert select_groups(affinity, k, 1, BEAM | {"beam_width": 4})[0] == groups
 
 
 @pytest.mark.parametrize("exact_max_tasks", [8, 0])
 def test_select_groups_rejects_k_below_one(exact_max_tasks: int) -> None:
     with pytest.raises(ValueError, match="k=0"):
-        select_groups(_two_clusters(), 0, 0, {"exact_max_tasks": exact_max_tasks})
+        select_groups(_two_clusters(), 0, 0, DEFAULTS | {"exact_max_tasks": exact_max_tasks})
 
 
 def test_beam_stays_close_to_exact_beyond_its_threshold() -> None:
@@ -203,6 +206,6 @@ def test_beam_stays_close_to_exact_beyond_its_threshold() -> None:
     rng = np.random.default_rng(11)
     for trial in range(4):
         affinity, k = _random_affinity(rng, 9), 2 + trial % 2
-        beam = select_groups(affinity, k, 0, {"exact_max_tasks": 0, "beam_width": 32})[1]
-        exact = select_groups(affinity, k, 0, {"exact_max_tasks": 9})[1]
+        beam = select_groups(affinity, k, 0, BEAM | {"beam_width": 32})[1]
+        exact = select_groups(affinity, k, 0, DEFAULTS | {"exact_max_tasks": 9})[1]
         assert beam["selection_score"] >= 0.9 * exact["selection_score"]

@@ -19,36 +19,38 @@ def config(full_config) -> dict:
 
 
 def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
-    probe = stage_settings(config, "probe")
+    probe = stage_settings(config, "probe_task")
     assert set(probe) == {"dataset", "data", "samplewise"}
+    for stage in ("probe_shared", "probe_general", "pair", "samplewise_affinity"):
+        assert stage_settings(config, stage) == probe
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
     assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
-    assert set(stage_settings(config, "cluster", "samplewise+gat_gmm")) == {
-        "dataset", "tasks", "gat_gmm", "grouping"}
-    assert set(stage_settings(config, "cluster", "tag+spectral")) == {
-        "dataset", "tasks", "grouping"}
-    assert set(stage_settings(config, "cluster", "hoa+select")) == {"dataset", "tasks", "select"}
+    assert stage_settings(config, "cluster", "samplewise+gat_gmm")["grouper"] == {
+        "name": "gat_gmm", "options": config["gat_gmm"], "seed": config["grouping"]["seed"]}
+    assert stage_settings(config, "cluster", "tag+spectral")["grouper"]["options"] == {}
+    assert stage_settings(config, "cluster", "hoa+select")["grouper"]["options"] == config[
+        "select"]
     assert set(stage_settings(config, "cluster", "exhaustive")) == {
         "dataset", "tasks", "exhaustive", "seeds"}
     assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
-    assert set(stage_settings(config, "joint")) == {"dataset", "data", "tag", "device"}
-    assert stage_settings(config, "train")["device"] == "cpu"
-    assert "device" not in stage_settings(config, "probe")  # probing stays on the CPU
+    assert set(stage_settings(config, "joint_affinity")) == {"dataset", "data", "tag", "device"}
+    assert stage_settings(config, "train_group")["device"] == "cpu"
+    assert "device" not in stage_settings(config, "probe_shared")  # probing stays on the CPU
     with pytest.raises(ValueError, match="unknown method 'samplewise'"):
         stage_settings(config, "cluster", "samplewise")
-    assert "mlflow" not in stage_settings(config, "train")
+    assert "mlflow" not in stage_settings(config, "train_group")
 
 
 def test_a_slice_does_not_change_when_another_section_does(config) -> None:
     config["samplewise"]["theta0"] = "random"  # the training settings leave the slice
-    before = copy.deepcopy(stage_settings(config, "probe"))
+    before = copy.deepcopy(stage_settings(config, "probe_shared"))
     config["seeds"] = [5, 6, 7]
     config["gat_gmm"]["epochs"] = 7
     config["tag"]["every"] = 3
     config["datasets"]["yeast"]["train"]["max_epochs"] = 3
-    assert stage_settings(config, "probe") == before
+    assert stage_settings(config, "probe_shared") == before
     config["samplewise"]["theta0"] = "warmup"
-    assert stage_settings(config, "probe")["data"]["train"]["max_epochs"] == 3
+    assert stage_settings(config, "probe_shared")["data"]["train"]["max_epochs"] == 3
 
 
 def test_parse_settings_inline_and_file(tmp_path) -> None:

@@ -26,7 +26,7 @@ from slurm_cluster import PARTITION, SlurmCluster, SlurmUnavailable
 pytestmark = pytest.mark.slurm
 
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
-RUN_TIMEOUT = 900  # seconds; the run took 356-426 s on 2 cores
+RUN_TIMEOUT = 900  # seconds; about twice the run's time on 2 cores (docs/cluster.md)
 GRACE = 20  # seconds between SIGTERM and SIGKILL of the Snakemake process group
 TASKS = ["Class1", "Class2", "Class3", "Class12"]
 

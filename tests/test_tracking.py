@@ -124,7 +124,7 @@ def test_publish_to_an_unreachable_store_keeps_every_record(pipeline, monkeypatc
 
 
 def test_a_job_never_imports_mlflow(pipeline) -> None:
-    """The point of the journal: a job's record costs no MLflow import (1.1 s)."""
+    """The point of the journal: a job's record costs no MLflow import."""
     code = ("import sys\nfrom taskgrouping.tracking.journal import stage_run\n"
             f"with stage_run({str(pipeline)!r}, 'pair', {{'dataset': 'toy'}}, {{}}) as r:\n"
             "    r.log_metrics({'x': 1.0})\n"

@@ -25,8 +25,8 @@ def test_dry_run_plans_every_stage(tmp_path) -> None:
     result = snakemake(tmp_path, small_config(tmp_path), "-n")
     assert result.returncode == 0, result.stderr
     for rule in ("probe_shared", "probe_task", "probe_general", "pair",
-                 "affinity", "cluster", "evaluate"):
-        assert rule in result.stdout
+                 "samplewise_affinity", "cluster", "evaluate"):
+        assert re.search(rf"^{rule}\s+\d+$", result.stdout, re.MULTILINE), rule
     assert re.search(r"^pair\s+6$", result.stdout, re.MULTILINE), result.stdout
 
 
@@ -111,7 +111,27 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
     quality = pd.read_csv(results / "affinity_quality.csv").set_index("affinity")
     assert set(quality.index) == {"samplewise", "tag", "cosine", "hoa"}
-    assert quality["spearman"].between(-1, 1).all() and (quality["pairs"] == 12).all()
+    assert (quality["pairs"] == 12).all()
+    from scipy.stats import spearmanr
+
+    test_losses: dict[tuple[frozenset[str], str], list[float]] = {}  # over seeds
+    for path in (results / "train").glob("*.json"):
+        record = json.loads(path.read_text())
+        for score in record["scores"]:
+            key = (frozenset(record["tasks"]), score["task"])
+            test_losses.setdefault(key, []).append(score["test_loss"])
+
+    def loss(members: set[str], task: str) -> float:
+        return float(np.mean(test_losses[(frozenset(members), task)]))
+
+    pairs = [(i, j) for i in tasks for j in tasks if i != j]  # G[i, j]: j's gain beside i
+    truth = [1.0 - loss({i, j}, j) / loss({j}, j) for i, j in pairs]
+    written, expected = [], []
+    for name in quality.index:
+        matrix = pd.read_csv(results / "affinity" / f"{name}.csv", index_col=0)
+        written.append(quality.loc[name, "spearman"])
+        expected.append(spearmanr([matrix.loc[i, j] for i, j in pairs], truth).statistic)
+    np.testing.assert_allclose(written, expected, rtol=0, atol=1e-9)
     for plot in ("total_loss.png", "cost_quality.png", "affinities.png"):
         assert (results / plot).stat().st_size > 1000
 
@@ -129,7 +149,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert "spearman/hoa" in parent_run.data.metrics
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent["run_id"]]
     stages = {r.data.tags["stage"] for r in children}
-    assert stages == {"probe_shared", "probe_task", "probe_general", "pair", "affinity",
+    assert stages == {"probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity",
                       "joint_affinity", "hoa_affinity", "cluster", "train_group", "evaluate"}
     assert len(children) == len(runs) - 1
     assert sum(r.data.tags["stage"] == "pair" for r in children) == 6
@@ -154,7 +174,8 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
                            samplewise={**yaml.safe_load(config.read_text())["samplewise"],
                                        "probe_samples": 48})
     plan = snakemake(tmp_path, changed, "-n")
-    for rule in ("probe_shared", "probe_task", "pair", "affinity", "cluster", "evaluate"):
+    for rule in ("probe_shared", "probe_task", "pair", "samplewise_affinity", "cluster",
+                 "evaluate"):
         assert re.search(rf"^{rule}\s+\d+$", plan.stdout, re.MULTILINE), plan.stdout[-3000:]
     assert not re.search(r"^(train_group|joint_affinity)\s+\d+$", plan.stdout, re.MULTILINE)
 
@@ -220,10 +241,10 @@ OTHER_MODALITIES = {
 @pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(OTHER_MODALITIES))
 def test_other_task_types_and_models_run_end_to_end(tmp_path, name) -> None:
-    from taskgrouping.data.registry import all_tasks, dataset
+    from taskgrouping.data.registry import all_tasks, dataset, dataset_options
 
     options, model, metric = OTHER_MODALITIES[name]
-    why = dataset(name).missing(options)
+    why = dataset(name).missing(dataset_options(name, options))
     if why:
         pytest.skip(why)
     tasks = [task.name for task in all_tasks(name, options)][:3]
@@ -248,3 +269,34 @@ def test_other_task_types_and_models_run_end_to_end(tmp_path, name) -> None:
     assert {"samplewise+gat_gmm", "random", "stl", "all"} <= set(summary["method"])
     affinity = pd.read_csv(results / "affinity" / "samplewise.csv", index_col=0)
     assert list(affinity.index) == tasks and np.isfinite(affinity.to_numpy()).all()
+    assert_pipeline_matches_the_engine(tmp_path, name, config)
+
+
+def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -> None:
+    """The distances the jobs assembled (probe_task, pair, probe_general, affinity) equal
+    the in-process engine's on the same theta0 and probe set; both paths are used where
+    the encoder mixes convolutions (general) and Linear layers (fast)."""
+    import torch
+
+    from taskgrouping.data.registry import load_split
+    from taskgrouping.probing.engine import samplewise_distances
+    from taskgrouping.probing.layers import plan_layers
+    from taskgrouping.probing.start import initial_model
+
+    probe = config["samplewise"]
+    data_settings = config["datasets"][name]
+    settings = {"dataset": name, "data": data_settings, "samplewise": probe}
+    data = load_split(name, data_settings)
+    state = torch.load(workdir / f"results/{name}/probe/shared.pt", weights_only=True)
+    model = initial_model(data, settings)
+    model.load_state_dict(state["state_dict"])
+    rows = state["probe_indices"].numpy()
+    plan = plan_layers(model.eval(), probe["layers"], probe["general_layers"])
+    expected = samplewise_distances(model, torch.from_numpy(data.x_train[rows]),
+                                    torch.from_numpy(data.y_train[rows]), plan,
+                                    probe["distance"], probe["step_size"], probe["chunk_size"])
+    written = pd.read_csv(workdir / f"results/{name}/affinity/samplewise_distance.csv",
+                          index_col=0)
+    assert np.allclose(written.to_numpy(), expected, rtol=1e-5, atol=1e-12)
+    if data_settings["model"]["type"] != "mlp":
+        assert plan.fast and plan.general  # the mixed case: both paths in one matrix

@@ -73,7 +73,7 @@ def _pair(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
 
 
-def _affinity(p: argparse.ArgumentParser) -> None:
+def _samplewise_affinity(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
     p.add_argument("--signals", nargs="+", required=True)
@@ -86,7 +86,7 @@ def _affinity(p: argparse.ArgumentParser) -> None:
 
 def _cluster(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
-    p.add_argument("--method", required=True)
+    p.add_argument("--method", required=True, help=_methods_help())
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
     p.add_argument("--affinity-meta", help="the affinity stage's meta JSON (its cost)")
@@ -98,10 +98,18 @@ def _cluster(p: argparse.ArgumentParser) -> None:
 
 def _joint_affinity(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
+    p.add_argument("--meta-out", required=True, help="the TAG matrix's cost (JSON)")
     p.add_argument("--cosine-out", required=True, help="gradient cosine matrix (CSV)")
+    p.add_argument("--cosine-meta-out", required=True, help="the cosine matrix's cost (JSON)")
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--cosine-heatmap-out", required=True)
-    p.add_argument("--meta-out", required=True)
+
+
+def _compute_affinity(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+    p.add_argument("--affinity", required=True, help="a registered affinity with `compute`")
+    p.add_argument("--meta-out", required=True, help="its cost (JSON)")
+    p.add_argument("--heatmap-out", required=True)
 
 
 def _hoa_affinity(p: argparse.ArgumentParser) -> None:
@@ -110,6 +118,19 @@ def _hoa_affinity(p: argparse.ArgumentParser) -> None:
                    help="train-group outputs of every pair and single task")
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--meta-out", required=True)
+
+
+def _schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", dest="as_json", action="store_true", help="JSON, not YAML")
+
+
+def _methods_help() -> str:
+    """The method names the registries allow, for --help."""
+    from taskgrouping.methods import PLAIN
+    from taskgrouping.registries import AFFINITIES, GROUPERS
+
+    return (f"<affinity>+<grouper> with affinity in {{{', '.join(AFFINITIES.names())}}} and "
+            f"grouper in {{{', '.join(GROUPERS.names())}}}, or one of {{{', '.join(PLAIN)}}}")
 
 
 def _train_group(p: argparse.ArgumentParser) -> None:
@@ -142,15 +163,21 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                         "publish the jobs' records, then mark the parent run FINISHED or FAILED"),
     "datasets": ("list_datasets", _list_datasets,
                  "every dataset: tasks, size, modality, source, and whether it loads here"),
+    "schema": ("print_schema", _schema,
+               "the whole config schema, with every registered dataset, model, affinity and "
+               "grouper and their options"),
     "probe-shared": ("probe_shared", _probe_shared,
                      "theta0, the probe set and the shared layers' input norms"),
     "probe-task": ("probe_task", _probe_task, "one task's backprop signals over the probe set"),
     "probe-general": ("probe_general", _probe_general,
                       "every pair's distance over the non-factorising shared layers"),
     "pair": ("pair", _pair, "the sample-wise distance of one task pair"),
-    "affinity": ("affinity", _affinity, "aggregate pair distances into the affinity matrix"),
+    "samplewise-affinity": ("samplewise_affinity", _samplewise_affinity,
+                            "aggregate pair distances into the sample-wise affinity matrix"),
     "joint-affinity": ("joint_affinity", _joint_affinity,
                        "TAG lookahead and gradient cosine affinities from one joint training"),
+    "compute-affinity": ("compute_affinity", _compute_affinity,
+                         "an affinity computed in one process from the data"),
     "hoa-affinity": ("hoa_affinity", _hoa_affinity, "HOA pair gains from pair trainings"),
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
     "train-group": ("train_group", _train_group, "train and score one group for one seed"),

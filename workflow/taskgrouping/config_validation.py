@@ -1,30 +1,112 @@
 """Config validation with snakemake's `validate`, reported as one line per fault.
 
-snakemake's own message dumps the whole schema and config; a user needs the key.
+The schema is `schemas/config.schema.yaml` completed from the registries: the dataset
+list, the method pattern, the model types and every option block (samplewise, tag,
+each grouper's, each dataset's) come from the entries that own them, so a new entry is
+validated without editing the schema. snakemake's own message dumps the whole schema
+and config; a user needs the key.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import re
+import tempfile
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-SCHEMA = files("taskgrouping") / "schemas" / "config.schema.yaml"
+from taskgrouping.methods import PLAIN, method_error
+from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
+
+BASE_SCHEMA = files("taskgrouping") / "schemas" / "config.schema.yaml"
 
 
-def config_errors(config: dict[str, Any]) -> list[str]:
+def _section(description: str, options: dict[str, dict[str, Any]],
+             constraints: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An option block: unknown keys refused, every option's default filled."""
+    return {"description": description, "type": "object", "additionalProperties": False,
+            "default": {}, "properties": copy.deepcopy(options), **(constraints or {})}
+
+
+def method_pattern() -> str:
+    """'<affinity>+<grouper>' over the registered names, or a plain baseline."""
+    def alternatives(names: list[str]) -> str:
+        return "|".join(re.escape(name) for name in names)
+
+    plain = [name for name in PLAIN if name not in ("stl", "all")]
+    return (f"^(({alternatives(AFFINITIES.names())})\\+({alternatives(GROUPERS.names())})"
+            f"|{alternatives(plain)})$")
+
+
+def _model_schema(base: dict[str, Any]) -> dict[str, Any]:
+    """`model`: a registered type, then exactly that type's options."""
+    schema = {key: value for key, value in base.items() if key != "properties"}
+    schema["properties"] = {"type": {"type": "string", "enum": MODELS.names()}}
+    schema["required"] = ["type"]
+    schema["allOf"] = [
+        {"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+         "then": {"additionalProperties": False, "required": list(encoder.required),
+                  "properties": {"type": {}, **copy.deepcopy(encoder.options)}}}
+        for name, encoder in MODELS.entries().items()
+    ]
+    return schema
+
+
+SHARED_BLOCKS = ("split", "model", "train")  # one definition each in $defs
+
+
+def _dataset_schema(name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """One dataset's settings: the shared split/model/train blocks, its own options."""
+    schema = copy.deepcopy(settings)
+    for block in SHARED_BLOCKS:
+        schema["properties"][block] = {"$ref": f"#/$defs/{block}"}
+    options = copy.deepcopy(DATASETS.get(name).options_schema)
+    options["type"] = ["object", "null"]
+    options["description"] = f"Options of dataset {name} (taskgrouping datasets lists them)."
+    schema["properties"]["options"] = options
+    return schema
+
+
+def config_schema() -> dict[str, Any]:
+    """The whole config schema, registry-owned parts filled in."""
+    schema = yaml.safe_load(BASE_SCHEMA.read_text())
+    properties = schema["properties"]
+    properties["dataset"]["enum"] = DATASETS.names()
+    properties["methods"]["items"]["pattern"] = method_pattern()
+    properties["methods"]["description"] += (
+        f" Affinities: {AFFINITIES.names()}; groupers: {GROUPERS.names()}.")
+    for registry in (AFFINITIES, GROUPERS):
+        for name, entry in registry.entries().items():
+            if entry.options:
+                properties[name] = _section(entry.description, entry.options,
+                                            getattr(entry, "constraints", None))
+    settings = schema["$defs"].pop("dataset_settings")
+    settings["properties"]["model"] = _model_schema(settings["properties"]["model"])
+    schema["$defs"] = {block: settings["properties"][block] for block in SHARED_BLOCKS}
+    properties["datasets"]["properties"] = {name: _dataset_schema(name, settings)
+                                            for name in DATASETS.names()}
+    return schema
+
+
+def config_errors(config: dict[str, Any], schema: dict[str, Any] | None = None) -> list[str]:
     """Every schema violation as 'config key <dotted.path>: <what is wrong>'."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(yaml.safe_load(SCHEMA.read_text()))
+    validator = Draft202012Validator(schema or config_schema())
     lines = []
     for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path)):
-        prefix = "".join(f"{part}." for part in error.absolute_path)
+        path = [str(part) for part in error.absolute_path]
+        prefix = "".join(f"{part}." for part in path)
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             lines += [f"config key {prefix}{key}: unknown key; allowed here: {allowed}"
                       for key in sorted(set(error.instance) - set(allowed))]
+        elif error.validator == "pattern" and path[:1] == ["methods"]:
+            lines.append(f"config key {prefix.rstrip('.')}: {method_error(error.instance)}")
         else:
             lines.append(f"config key {prefix.rstrip('.') or '(top level)'}: {error.message}")
     return lines
@@ -39,11 +121,16 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
+    schema = config_schema()
     checked = config if with_datasets else {k: v for k, v in config.items() if k != "datasets"}
-    try:
-        validate(checked, str(SCHEMA))
-    except WorkflowError:
-        raise WorkflowError("invalid config:\n" + "\n".join(config_errors(checked))) from None
+    with tempfile.TemporaryDirectory() as folder:  # snakemake's validate reads a file
+        path = Path(folder) / "config.schema.json"
+        path.write_text(json.dumps(schema))
+        try:
+            validate(checked, str(path))
+        except WorkflowError:
+            lines = config_errors(checked, schema)
+            raise WorkflowError("invalid config:\n" + "\n".join(lines)) from None
     config.update(checked)
 
 
@@ -51,9 +138,13 @@ def check_data_available(config: dict[str, Any]) -> None:
     """Stop before any job when the dataset cannot load here, saying what to fetch."""
     from snakemake.exceptions import WorkflowError
 
-    from taskgrouping.data.registry import dataset
+    from taskgrouping.data.registry import dataset, dataset_options
 
     name = config["dataset"]
-    why = dataset(name).missing(config["datasets"][name].get("options") or {})
+    try:
+        options = dataset_options(name, config["datasets"][name].get("options"))
+        why = dataset(name).missing(options)
+    except ValueError as err:
+        raise WorkflowError(f"invalid config:\n{err}") from None
     if why:
         raise WorkflowError(f"dataset {name} is not available here: {why}")

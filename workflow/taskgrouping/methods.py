@@ -1,12 +1,17 @@
-"""Method names: "<affinity>+<grouper>", or a baseline that needs no affinity."""
+"""Method names: "<affinity>+<grouper>" over the registries, or a plain baseline."""
 
 from __future__ import annotations
 
-AFFINITIES = ("samplewise", "tag", "cosine", "hoa")
-SIGNED = ("tag", "cosine", "hoa")  # 0 means no gain; samplewise is a similarity in (0, 1]
-GROUPERS = ("gat_gmm", "spectral", "louvain", "select")
+from taskgrouping.registries import AFFINITIES, GROUPERS
+
 REFERENCES = ("stl", "all")
 PLAIN = ("random", "exhaustive", *REFERENCES)
+
+
+def method_error(method: str) -> str:
+    """Why `method` is not a method name, listing what is."""
+    return (f"unknown method {method!r}: use <affinity>+<grouper> with affinity in "
+            f"{AFFINITIES.names()} and grouper in {GROUPERS.names()}, or one of {list(PLAIN)}")
 
 
 def split_method(method: str) -> tuple[str, str] | None:
@@ -14,15 +19,12 @@ def split_method(method: str) -> tuple[str, str] | None:
     if method in PLAIN:
         return None
     affinity, _, grouper_name = method.partition("+")
-    if affinity not in AFFINITIES or grouper_name not in GROUPERS:
-        raise ValueError(
-            f"unknown method {method!r}: use <affinity>+<grouper> with affinity in"
-            f" {list(AFFINITIES)} and grouper in {list(GROUPERS)}, or one of {list(PLAIN)}"
-        )
+    if affinity not in AFFINITIES.names() or grouper_name not in GROUPERS.names():
+        raise ValueError(method_error(method))
     return affinity, grouper_name
 
 
 def chooses_k(method: str) -> bool:
-    """Budget 0 means 'the grouper chooses k': only GAT+GMM can (by BIC)."""
+    """Budget 0 means 'the grouper chooses k': only a grouper that declares it can."""
     parts = split_method(method)
-    return parts is not None and parts[1] == "gat_gmm"
+    return parts is not None and GROUPERS.get(parts[1]).chooses_k

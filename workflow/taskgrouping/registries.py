@@ -55,3 +55,30 @@ DATASETS = Registry("dataset", {
     "ettm1": "taskgrouping.data.external.ettm1:DATASET",
     "qm9_csv": "taskgrouping.data.external.qm9_csv:DATASET",
 })
+
+MODELS = Registry("model", {
+    "mlp": "taskgrouping.models.encoders:MLP",
+    "cnn": "taskgrouping.models.encoders:CNN",
+    "resnet18": "taskgrouping.models.encoders:RESNET18",
+    "tcn": "taskgrouping.models.encoders:TCN",
+    "dense_cnn": "taskgrouping.models.encoders:DENSE_CNN",
+})
+
+AFFINITIES = Registry("affinity", {
+    "samplewise": "taskgrouping.affinity.samplewise:AFFINITY",
+    "tag": "taskgrouping.affinity.tag:TAG",
+    "cosine": "taskgrouping.affinity.tag:COSINE",
+    "hoa": "taskgrouping.affinity.hoa:AFFINITY",
+})
+
+GROUPERS = Registry("grouper", {
+    "gat_gmm": "taskgrouping.grouping.gat_gmm:GROUPER",
+    "spectral": "taskgrouping.grouping.spectral:GROUPER",
+    "louvain": "taskgrouping.grouping.louvain:GROUPER",
+    "select": "taskgrouping.grouping.selection:GROUPER",
+})
+
+
+def option_defaults(options: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Every declared option's default (options without one are left out)."""
+    return {name: spec["default"] for name, spec in options.items() if "default" in spec}

@@ -14,6 +14,7 @@ import yaml
 
 from taskgrouping.data.registry import all_tasks, resolve_tasks
 from taskgrouping.methods import split_method
+from taskgrouping.registries import AFFINITIES, GROUPERS
 
 
 def data_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -29,24 +30,29 @@ def data_settings(config: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+PROBE_STAGES = ("probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity")
+
+
 def stage_settings(config: dict[str, Any], stage: str, method: str | None = None) -> dict[str, Any]:
-    """The part of `config` that `stage` (and, for clustering, `method`) depends on."""
+    """The part of `config` that `stage` (a rule's name) reads; `method` names the method
+    of a `cluster` job or the affinity of a `compute_affinity` job."""
     base: dict[str, Any] = {"dataset": config["dataset"]}
-    if stage == "tracking":
-        return base | {"mlflow": config["mlflow"]}
     data = data_settings(config)
-    if stage == "probe":
+    if stage in PROBE_STAGES:
         probe = dict(config["samplewise"])
         if probe["theta0"] != "warmup":
             data = {k: v for k, v in data.items() if k != "train"}
         return base | {"data": data, "samplewise": probe}
-    if stage == "joint":
+    if stage == "joint_affinity":
         return base | {"data": data, "tag": config["tag"], "device": config["device"]}
-    if stage == "hoa":
+    if stage == "compute_affinity":
+        options = config[method] if AFFINITIES.get(method).options else {}
+        return base | {"data": data, "affinity": method, "options": options}
+    if stage == "hoa_affinity":
         return base | {"tasks": data["tasks"], "seeds": config["seeds"]}
     if stage == "cluster":
         return base | {"tasks": data["tasks"]} | _method_settings(config, method)
-    if stage == "train":
+    if stage == "train_group":
         return base | {"data": data, "device": config["device"]}
     if stage == "evaluate":
         sections = {key: config[key] for key in ("methods", "budgets", "seeds")}
@@ -58,7 +64,7 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
 
 
 def _method_settings(config: dict[str, Any], method: str | None) -> dict[str, Any]:
-    """What a method's grouping depends on beyond the task list."""
+    """What a method's grouping depends on beyond the task list: its grouper's options."""
     if method == "random":
         return {"random": config["random"]}
     if method == "exhaustive":
@@ -67,10 +73,9 @@ def _method_settings(config: dict[str, Any], method: str | None) -> dict[str, An
     if parts is None:
         return {}
     grouper_name = parts[1]
-    if grouper_name == "select":
-        return {"select": config["select"]}
-    options = {"gat_gmm": config["gat_gmm"]} if grouper_name == "gat_gmm" else {}
-    return options | {"grouping": config["grouping"]}
+    options = config[grouper_name] if GROUPERS.get(grouper_name).options else {}
+    return {"grouper": {"name": grouper_name, "options": options,
+                        "seed": config["grouping"]["seed"]}}
 
 
 def settings_argument(config: dict[str, Any], stage: str, method: str | None = None) -> str:

@@ -32,6 +32,7 @@ class TrainResult:
     scores: list[TaskScore]
     best_epoch: int
     epochs_run: int
+    steps: int
     seconds: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def make_deterministic(seed: int, threads: int) -> None:
     """Same seed and thread count, same numbers on CPU.
 
     CPU kernels of the ops used here are deterministic, so `use_deterministic_algorithms`
-    (whose first call imports torch's compiler stack, about 2 s per job) is not needed;
-    `tests/test_training.py` checks reproducibility.
+    (whose first call imports torch's compiler stack, a cost every job would pay) is not
+    needed; `tests/test_training.py` checks reproducibility.
     """
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -164,6 +165,7 @@ def train_group(
         scores=score(model, data, columns),
         best_epoch=best_epoch,
         epochs_run=epoch,
+        steps=step,
         seconds=time.perf_counter() - started,
     )
 

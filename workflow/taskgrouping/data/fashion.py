@@ -32,9 +32,8 @@ from taskgrouping.data.base import (
     Dataset,
     DataUnavailable,
     Options,
-    check_max_samples,
-    check_seed,
-    with_defaults,
+    max_samples_option,
+    seed_option,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -45,28 +44,21 @@ FILES = tuple(f"{part}-{kind}-idx{dims}-ubyte.gz" for part in PARTS
               for kind, dims in (("images", 3), ("labels", 1)))
 SIDE = 28
 CANVAS = 36
-VARIANTS = ("one_vs_rest", "multi")
-DEFAULTS: Options = {"variant": "one_vs_rest", "max_samples": 6000, "seed": 0,
-                     "root": "/usr/share/datasets/fashion-mnist"}
+OPTIONS = {
+    "variant": {"type": "string", "enum": ["one_vs_rest", "multi"], "default": "one_vs_rest",
+                "description": "one_vs_rest: 10 binary class tasks; multi: two-item "
+                               "Multi-Fashion images, tasks left and right"},
+    "max_samples": max_samples_option(6000, "images drawn at random by `seed` (null: all "
+                                            "70,000)"),
+    "seed": seed_option("the draw of the images"),
+    "root": {"type": "string", "minLength": 1, "default": "/usr/share/datasets/fashion-mnist",
+             "description": "the folder of the four idx files"},
+}
 INSTALL = "apt-get install dataset-fashion-mnist"
 
 
-def parse_options(options: Options) -> dict:
-    """`options` over the defaults, checked; errors name datasets.fashion.options.<key>."""
-    merged = with_defaults(options, DEFAULTS, "fashion")
-    if merged["variant"] not in VARIANTS:
-        raise ValueError(f"datasets.fashion.options.variant: expected one of "
-                         f"{list(VARIANTS)}, got {merged['variant']!r}")
-    check_max_samples(merged, "fashion", "all 70,000")
-    check_seed(merged, "fashion")
-    if not isinstance(merged["root"], str | Path) or not str(merged["root"]):
-        raise ValueError(f"datasets.fashion.options.root: expected a directory path, got "
-                         f"{merged['root']!r}")
-    return merged
-
-
 def tasks(options: Options) -> tuple[Task, ...]:
-    if parse_options(options)["variant"] == "multi":
+    if options["variant"] == "multi":
         return (make_task("left", "multiclass", classes=10),
                 make_task("right", "multiclass", classes=10))
     return tuple(make_task(name, "binary") for name in CLASSES)
@@ -74,7 +66,7 @@ def tasks(options: Options) -> tuple[Task, ...]:
 
 def missing(options: Options) -> str | None:
     """Why Fashion-MNIST cannot load here (idx files absent), or None."""
-    root = Path(parse_options(options)["root"])
+    root = Path(options["root"])
     absent = [name for name in FILES if not (root / name).is_file()]
     if absent:
         return (f"Fashion-MNIST: {root} lacks {', '.join(absent)}; install the Debian "
@@ -124,17 +116,16 @@ def pooled(root: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """x (n x 1 x 28 x 28, or n x 1 x 36 x 36 for `multi`), y per the variant."""
-    settings = parse_options(options)
-    root = Path(settings["root"])
+    root = Path(options["root"])
     reason = missing(options)
     if reason:
         raise DataUnavailable(reason)
     images, labels = pooled(root)
     total = len(images)
-    limit = settings["max_samples"]
+    limit = options["max_samples"]
     n = total if limit is None else min(limit, total)
-    rng = np.random.default_rng(settings["seed"])
-    if settings["variant"] == "one_vs_rest":
+    rng = np.random.default_rng(options["seed"])
+    if options["variant"] == "one_vs_rest":
         chosen = np.sort(rng.choice(total, size=n, replace=False))
         x = images[chosen, None].astype(np.float32) / 255.0
         y = (labels[chosen, None] == np.arange(len(CLASSES))[None, :]).astype(np.float32)
@@ -160,4 +151,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    options=OPTIONS,
 )

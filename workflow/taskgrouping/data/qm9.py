@@ -29,12 +29,11 @@ import numpy as np
 from taskgrouping.data.base import (
     Dataset,
     Options,
-    check_max_samples,
-    check_seed,
+    max_samples_option,
     package_data,
+    seed_option,
     standardise_columns,
     why_missing,
-    with_defaults,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -61,7 +60,11 @@ TARGETS = {
 }
 TASK_NAMES = tuple(TARGETS)
 STRUCTURE = ("N_atoms", "Stoichiometry", "Elements", "XYZ_Ang")
-DEFAULTS: Options = {"max_samples": 5000, "seed": 0}
+OPTIONS = {
+    "max_samples": max_samples_option(5000, f"molecules drawn at random by `seed`, kept in "
+                                            f"file order (null: all {ROWS:,})"),
+    "seed": seed_option("the draw of the molecules"),
+}
 INSTALL = "pip install qm9pack"
 
 
@@ -71,22 +74,12 @@ def data_dir() -> Path:
     return paths[0].parent
 
 
-def parse_options(options: Options) -> dict:
-    """`options` over the defaults, checked; errors name datasets.qm9.options.<key>."""
-    merged = with_defaults(options, DEFAULTS, "qm9")
-    check_max_samples(merged, "qm9", f"all {ROWS}")
-    check_seed(merged, "qm9")
-    return merged
-
-
-def tasks(options: Options) -> tuple[Task, ...]:
-    parse_options(options)
+def tasks(_options: Options) -> tuple[Task, ...]:
     return tuple(make_task(name, "regression") for name in TASK_NAMES)
 
 
-def missing(options: Options) -> str | None:
+def missing(_options: Options) -> str | None:
     """Why QM9 cannot load here, or None."""
-    parse_options(options)
     return why_missing(data_dir)
 
 
@@ -141,17 +134,16 @@ def coulomb_eigenvalues(charges: np.ndarray, coords: np.ndarray) -> np.ndarray:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """x (n x 34: 29 Coulomb eigenvalues, 5 element counts), y (n x 12 standardised)."""
-    settings = parse_options(options)
     parts = _read_table(data_dir())
     total = sum(len(part) for _, part in parts)
     if total != ROWS:
         raise ValueError(f"{parts[-1][0].parent}: corrupt or truncated QM9 files ({total} "
                          f"molecules, expected {ROWS})")
-    limit = settings["max_samples"]
+    limit = options["max_samples"]
     if limit is None or limit >= total:
         chosen = np.arange(total)
     else:
-        rng = np.random.default_rng(settings["seed"])
+        rng = np.random.default_rng(options["seed"])
         chosen = np.sort(rng.choice(total, size=limit, replace=False))
     x = np.empty((len(chosen), MAX_ATOMS + len(ELEMENTS)), dtype=np.float64)
     y = np.empty((len(chosen), len(TARGETS)), dtype=np.float64)
@@ -180,4 +172,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    options=OPTIONS,
 )

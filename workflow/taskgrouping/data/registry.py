@@ -2,26 +2,74 @@
 
 from __future__ import annotations
 
+import copy
 import lzma
 import zlib
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from taskgrouping.registries import DATASETS
+from taskgrouping.registries import DATASETS, option_defaults
 
 if TYPE_CHECKING:  # base and tasks import torch: every stage's --settings parsing comes here
+    from jsonschema import ValidationError
+
     from taskgrouping.data.base import Dataset, SplitData
     from taskgrouping.tasks import Task
+
 
 def dataset(name: str) -> Dataset:
     """The registered dataset `name` (see `taskgrouping.registries.DATASETS`)."""
     return DATASETS.get(name)
 
 
+def dataset_options(name: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    """`options` (None: {}) checked against dataset `name`'s schema, defaults filled in.
+
+    The result is a copy, so the caller's config is left as it was. The first violation
+    is a ValueError of one line naming `datasets.<name>.options.<key>`. Integers are
+    strict: 2.0 is not one (JSON schema would take it, numpy and slicing would not).
+    """
+    from jsonschema.exceptions import best_match
+
+    source = dataset(name)
+    checked = copy.deepcopy(options or {})
+    error = best_match(_validator()(source.options_schema).iter_errors(checked))
+    if error is not None:
+        raise ValueError(_option_error(name, error))
+    return copy.deepcopy(option_defaults(source.options)) | checked
+
+
+@cache
+def _validator() -> type:
+    """Draft 2020-12 with strict integers: bool and integral floats are not integers."""
+    from jsonschema import Draft202012Validator, validators
+
+    def is_integer(_checker: object, value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    strict = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    return validators.extend(Draft202012Validator, type_checker=strict)
+
+
+def _option_error(name: str, error: ValidationError) -> str:
+    """One line: `datasets.<name>.options.<dotted.path>: <what is wrong>`."""
+    key = ".".join(["datasets", name, "options", *map(str, error.absolute_path)])
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known), key=str)[0]
+        what = "key" if error.absolute_path else "option"
+        return f"{key}.{unknown}: unknown {what}; known: {known}"
+    if error.validator == "required":
+        absent = next(field for field in error.validator_value if field not in error.instance)
+        return f"{key}.{absent}: required, but not given"
+    return f"{key}: {error.message}"
+
+
 def all_tasks(name: str, options: dict[str, Any] | None) -> tuple[Task, ...]:
     """Every task the dataset offers under `options`."""
-    return dataset(name).tasks(options or {})
+    return dataset(name).tasks(dataset_options(name, options))
 
 
 def resolve_tasks(name: str, selected: list[str] | None,
@@ -49,11 +97,11 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
     from taskgrouping.tasks import target_columns
 
     source = dataset(name)
-    options = data.get("options") or {}
+    options = dataset_options(name, data.get("options"))
     why = source.missing(options)
     if why:
         raise DataUnavailable(why)
-    tasks = all_tasks(name, options)
+    tasks = source.tasks(options)
     names = [task.name for task in tasks]
     chosen = [names.index(task) for task in select_tasks(name, tasks, data.get("tasks"))]
     try:

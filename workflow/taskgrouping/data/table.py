@@ -30,71 +30,58 @@ from taskgrouping.data.base import (
     DataUnavailable,
     Options,
     standardise_columns,
-    with_defaults,
 )
 from taskgrouping.tasks import Task, make_task
 
-TYPES = ("binary", "multiclass", "regression")
-# Every option and its default; path, features and tasks have none (None: required).
-DEFAULTS: Options = {"path": None, "features": None, "tasks": None,
-                     "standardise_targets": True}
+TYPES = ["binary", "multiclass", "regression"]
 PREFIX = "datasets.table.options"
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+TASK = {  # a type name, or {type, classes}; `classes` for multiclass only (checked in code)
+    "type": ["string", "object"],
+    "if": {"type": "string"},
+    "then": {"enum": TYPES},
+    "else": {"additionalProperties": False, "required": ["type"],
+             "properties": {"type": {"enum": TYPES},
+                            "classes": {"type": "integer", "minimum": 2}}},
+}
+OPTIONS = {
+    "path": {"type": "string", "minLength": 1,
+             "description": "the .csv, .csv.gz, .parquet or .pq file (relative to the working "
+                            "directory)"},
+    "features": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+                 "uniqueItems": True, "description": "the input columns, in order"},
+    "tasks": {"type": "object", "minProperties": 1, "additionalProperties": TASK,
+              "description": "task column -> binary | regression | multiclass, or "
+                             "{type: multiclass, classes: K}; tasks in this order"},
+    "standardise_targets": {"type": "boolean", "default": True,
+                            "description": "standardise regression targets over the file"},
+}
 
 
-def parse_options(options: Options) -> dict:
-    """Checked options: path, features, tasks as {column: (type, classes or None)}."""
-    options = with_defaults(options, DEFAULTS, "table")
-    for key in ("path", "features", "tasks"):
-        if options.get(key) is None:
-            raise ValueError(f"{PREFIX}.{key}: required")
-    path = options["path"]
-    if not isinstance(path, str | Path) or not str(path):
-        raise ValueError(f"{PREFIX}.path: expected a file path, got {path!r}")
-    path = Path(path)
+def data_file(options: Options) -> Path:
+    """The `path` option, which must name a CSV or Parquet file."""
+    path = Path(options["path"])
     if not str(path).lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES):
         raise ValueError(f"{PREFIX}.path: {path} is neither CSV ({', '.join(CSV_SUFFIXES)}) "
                          f"nor Parquet ({', '.join(PARQUET_SUFFIXES)})")
-    features = options["features"]
-    if (not isinstance(features, list) or not features
-            or not all(isinstance(name, str) and name for name in features)):
-        raise ValueError(f"{PREFIX}.features: expected a non-empty list of column names, "
-                         f"got {features!r}")
-    if len(set(features)) != len(features):
-        raise ValueError(f"{PREFIX}.features: duplicate column names in {features}")
-    raw_tasks = options["tasks"]
-    if not isinstance(raw_tasks, dict) or not raw_tasks:
-        raise ValueError(f"{PREFIX}.tasks: expected a non-empty mapping column -> type, got "
-                         f"{raw_tasks!r}")
-    task_types = {}
-    for column, spec in raw_tasks.items():
-        key = f"{PREFIX}.tasks.{column}"
-        classes = None
-        if isinstance(spec, dict):
-            extra = sorted(set(spec) - {"type", "classes"})
-            if extra:
-                raise ValueError(f"{key}: unknown key {extra[0]!r}; expected type, classes")
-            kind, classes = spec.get("type"), spec.get("classes")
-        else:
-            kind = spec
-        if kind not in TYPES:
-            raise ValueError(f"{key}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+    return path
+
+
+def task_types(options: Options) -> dict[str, tuple[str, int | None]]:
+    """`tasks` as {column: (type, classes or None)}, with the checks across keys."""
+    types = {}
+    for column, spec in options["tasks"].items():
+        spec = spec if isinstance(spec, dict) else {"type": spec}
+        kind, classes = spec["type"], spec.get("classes")
         if classes is not None and kind != "multiclass":
-            raise ValueError(f"{key}: `classes` is for multiclass tasks only, not {kind}")
-        if classes is not None and (isinstance(classes, bool) or not isinstance(classes, int)
-                                    or classes < 2):
-            raise ValueError(f"{key}.classes: expected an integer >= 2, got {classes!r}")
-        task_types[str(column)] = (kind, classes)
-    overlap = [name for name in features if name in task_types]
+            raise ValueError(f"{PREFIX}.tasks.{column}: `classes` is for multiclass tasks "
+                             f"only, not {kind}")
+        types[str(column)] = (kind, classes)
+    overlap = [name for name in options["features"] if name in types]
     if overlap:
         raise ValueError(f"{PREFIX}.tasks: column(s) {overlap} are also features")
-    standardise = options["standardise_targets"]
-    if not isinstance(standardise, bool):
-        raise ValueError(f"{PREFIX}.standardise_targets: expected true or false, got "
-                         f"{standardise!r}")
-    return {"path": path, "features": list(features), "tasks": task_types,
-            "standardise_targets": standardise}
+    return types
 
 
 def _is_parquet(path: Path) -> bool:
@@ -112,8 +99,12 @@ def _unavailable(path: Path) -> str | None:
 
 
 def missing(options: Options) -> str | None:
-    """Why the table cannot load here (no file, no Parquet engine), or None."""
-    return _unavailable(parse_options(options)["path"])
+    """Why the table cannot load here (no file, no Parquet engine), or None.
+
+    Tasks that clash with the features are a config error, raised here as at load.
+    """
+    task_types(options)
+    return _unavailable(data_file(options))
 
 
 def _header(path: Path) -> list[str]:
@@ -197,9 +188,8 @@ def _class_labels(values: np.ndarray, column: str, classes: int | None, path: Pa
 
 def tasks(options: Options) -> tuple[Task, ...]:
     """Tasks by column; reads the file only for multiclass tasks without `classes`."""
-    settings = parse_options(options)
-    path, out = settings["path"], []
-    for column, (kind, classes) in settings["tasks"].items():
+    path, out = data_file(options), []
+    for column, (kind, classes) in task_types(options).items():
         if kind == "multiclass" and classes is None:
             frame = read_columns(path, [], [column])
             values = _numeric(frame, column, f"{PREFIX}.tasks.{column}", path)
@@ -210,13 +200,12 @@ def tasks(options: Options) -> tuple[Task, ...]:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """x (n x features), y (n x tasks: 0/1, class indices, or (standardised) values)."""
-    settings = parse_options(options)
-    path, features, task_types = settings["path"], settings["features"], settings["tasks"]
-    frame = read_columns(path, features, list(task_types))
+    path, features, types = data_file(options), options["features"], task_types(options)
+    frame = read_columns(path, features, list(types))
     x = np.stack([_numeric(frame, name, f"{PREFIX}.features", path) for name in features],
                  axis=1)
     columns = []
-    for column, (kind, classes) in task_types.items():
+    for column, (kind, classes) in types.items():
         key = f"{PREFIX}.tasks.{column}"
         values = _numeric(frame, column, key, path)
         if kind == "binary":
@@ -226,7 +215,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
                                  f"other than 0/1 (data row {bad[0] + 1}: {values[bad[0]]:g})")
         elif kind == "multiclass":
             _class_labels(values, column, classes, path)
-        elif settings["standardise_targets"]:
+        elif options["standardise_targets"]:
             values = standardise_columns(values)
         columns.append(values)
     return x.astype(np.float32), np.stack(columns, axis=1).astype(np.float32)
@@ -242,4 +231,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    options=OPTIONS,
+    required_options=("path", "features", "tasks"),
 )

@@ -60,4 +60,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=lambda _options: load_arrays(),
     missing=missing,
+    options={},
 )

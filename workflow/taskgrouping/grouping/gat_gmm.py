@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from taskgrouping.grouping.baselines import groups_from_labels
+from taskgrouping.grouping.grouper import Grouper
 
 
 class DenseGATLayer(nn.Module):
@@ -111,3 +112,35 @@ def gat_gmm_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict[st
     components = min(k or chosen, len(tasks))
     labels = _mixture(points, components, options, seed).predict(points)
     return groups_from_labels(tasks, labels), {"bic_k": float(chosen)}
+
+
+GROUPER = Grouper(
+    description="the paper's graph-attention auto-encoder over the task graph, then a "
+                "Gaussian mixture on the node embeddings",
+    group=gat_gmm_groups,
+    chooses_k=True,
+    options={
+        "hidden": {"type": "integer", "minimum": 1, "default": 16,
+                   "description": "Width of each attention head of the first GAT layer."},
+        "heads": {"type": "integer", "minimum": 1, "default": 4,
+                  "description": "Attention heads of the first GAT layer."},
+        "embedding": {"type": "integer", "minimum": 1, "default": 8,
+                      "description": "Node embedding width."},
+        "epochs": {"type": "integer", "minimum": 1, "default": 300,
+                   "description": "Auto-encoder training epochs."},
+        "learning_rate": {"type": "number", "exclusiveMinimum": 0, "default": 0.01,
+                          "description": "Adam learning rate of the auto-encoder."},
+        "covariance": {"type": "string", "enum": ["spherical", "diag", "tied", "full"],
+                       "default": "spherical",
+                       "description": "GaussianMixture covariance type."},
+        "reg_covar": {"type": "number", "exclusiveMinimum": 0, "default": 0.1,
+                      "description": "GaussianMixture variance floor on the standardised "
+                                     "embeddings."},
+        "bic_k_min": {"type": "integer", "minimum": 1, "default": 2,
+                      "description": "Smallest k of the BIC choice (metric bic_k; the k of "
+                                     "budget 0)."},
+        "bic_k_max": {"type": "integer", "minimum": 1, "default": 8,
+                      "description": "Largest k of the BIC choice (metric bic_k; the k of "
+                                     "budget 0)."},
+    },
+)

@@ -9,6 +9,7 @@ import pandas as pd
 from networkx.algorithms.community import louvain_communities
 
 from taskgrouping.grouping.graph import task_graph
+from taskgrouping.grouping.grouper import Grouper
 
 
 def louvain_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict[str, Any]
@@ -34,3 +35,7 @@ def louvain_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict[st
     if best is None:
         return [list(tasks)], {}
     return best[2], {}
+
+
+GROUPER = Grouper(description="Louvain communities of the task graph (networkx), steered to k",
+                  group=louvain_groups)

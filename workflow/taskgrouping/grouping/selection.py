@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from taskgrouping.grouping.grouper import Grouper
+
 
 def best_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
     """The at most k rows covering every task whose per-task minimum has the least sum.
@@ -48,8 +50,9 @@ def _no_cover(n_tasks: int, k: int, n_rows: int) -> ValueError:
 def _search_order(costs: np.ndarray) -> np.ndarray:
     """Rows by their cheapest entry, so the suffix minima (and the bound) rise fastest.
 
-    On T=8 with all 255 subsets this ordering is ~10-40x faster than one by task count or
-    mean cost. Stable, so equal rows keep their input order: the search is deterministic.
+    Ordering by task count or by mean cost tightens the bound later and searches far
+    longer (docs/performance.md). Stable, so equal rows keep their input order: the
+    search is deterministic.
     """
     return np.argsort(costs.min(axis=1), kind="stable")
 
@@ -146,10 +149,10 @@ def select_groups(affinity: pd.DataFrame, k: int, seed: int, options: dict[str, 
     """TAG's network selection: at most k groups, overlapping if that helps, covering every
     task, that maximise the mean over tasks of each task's best score among its groups.
 
-    Exact (best_cover over all nonempty subsets) up to options["exact_max_tasks"] tasks
-    (default 8), else a beam search of options["beam_width"] states (default 32; see
-    _beam_search). The diagonal of affinity is ignored. seed is unused, kept for the common
-    grouper signature: the result is deterministic.
+    Exact (best_cover over all nonempty subsets) up to options["exact_max_tasks"] tasks,
+    else a beam search of options["beam_width"] states (see _beam_search). The diagonal
+    of affinity is ignored. seed is unused, kept for the common grouper signature: the
+    result is deterministic.
     """
     tasks = list(affinity.index)
     if list(affinity.columns) != tasks:
@@ -159,12 +162,12 @@ def select_groups(affinity: pd.DataFrame, k: int, seed: int, options: dict[str, 
     values = affinity.to_numpy(dtype=float)
     if not np.isfinite(values[~np.eye(len(tasks), dtype=bool)]).all():
         raise ValueError("affinity must be finite off the diagonal")
-    exact = len(tasks) <= options.get("exact_max_tasks", 8)
+    exact = len(tasks) <= options["exact_max_tasks"]
     if exact:
         members = _exact_selection(values, k)
     else:
         # More than T groups never help: each task takes its score from one.
-        members = _beam_search(values, min(k, len(tasks)), options.get("beam_width", 32))
+        members = _beam_search(values, min(k, len(tasks)), options["beam_width"])
     groups = _used_groups(values, sorted(tuple(sorted(group)) for group in members))
     score = _objective(values, groups)
     return ([[tasks[i] for i in group] for group in groups],
@@ -238,3 +241,19 @@ def _children(state: tuple[tuple[int, ...], ...], task: int, k: int
             for opened in range(int(size == 0), min(2, k - len(state)) + 1):
                 children.append((*joined, *[(task,)] * opened))
     return children
+
+
+GROUPER = Grouper(
+    description="TAG's network selection: at most k possibly overlapping groups maximising "
+                "each task's best affinity score",
+    group=select_groups,
+    reads="gain",
+    overlapping=True,
+    options={
+        "exact_max_tasks": {"type": "integer", "minimum": 0, "maximum": 10, "default": 8,
+                            "description": "Exact branch-and-bound up to this many tasks; a "
+                                           "beam search beyond."},
+        "beam_width": {"type": "integer", "minimum": 1, "default": 32,
+                       "description": "States kept by the beam search."},
+    },
+)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from taskgrouping.grouping.baselines import groups_from_labels
+from taskgrouping.grouping.grouper import Grouper
 
 
-def spectral_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict | None = None
+def spectral_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict
                     ) -> tuple[list[list[str]], dict[str, float]]:
     """k groups of tasks that are similar to each other, deterministic by seed."""
     from sklearn.cluster import SpectralClustering
@@ -25,3 +26,7 @@ def spectral_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict |
     if len(groups) != k:
         raise ValueError(f"spectral clustering returned {len(groups)} groups, asked for {k}")
     return groups, {}
+
+
+GROUPER = Grouper(description="spectral clustering of the similarity matrix (scikit-learn)",
+                  group=spectral_groups)

@@ -9,6 +9,8 @@ CPU torch 2.13.0, so `resnet18` is the same BasicBlock layout written out here.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -116,20 +118,55 @@ def dense_cnn(input_shape: tuple[int, ...], channels: list[int]) -> tuple[nn.Mod
     return nn.Sequential(*layers), width
 
 
+@dataclass(frozen=True)
+class Encoder:
+    """A shared encoder as the registry knows it: `build(input_shape, **options)`.
+
+    `options` are its `model` config keys (JSON-schema properties; those without a
+    default are `required`). `grid`: it needs image or series inputs, not feature vectors.
+    """
+
+    description: str
+    build: Callable[..., tuple[nn.Module, int]]
+    options: dict[str, dict[str, Any]]
+    required: tuple[str, ...]
+    grid: bool = True
+
+
+WIDTHS = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}
+CHANNELS = WIDTHS | {"description": "Output channels of the convolution blocks."}
+HIDDEN = {"type": "integer", "minimum": 1, "description": "Width of the final shared Linear layer."}
+
+MLP = Encoder("Linear + ReLU blocks (tabular inputs)", mlp,
+              {"hidden": WIDTHS | {"description": "Widths of the hidden layers."}},
+              required=("hidden",), grid=False)
+CNN = Encoder("Conv + BatchNorm + ReLU + pooling blocks, then Linear (images)", cnn,
+              {"channels": CHANNELS, "hidden": HIDDEN}, required=("channels", "hidden"))
+RESNET18 = Encoder("ResNet-18 trunk, pooled, then Linear (images)", resnet18,
+                   {"base_width": {"type": "integer", "minimum": 1, "default": 16,
+                                   "description": "Width of the first stage (64 in the "
+                                                  "original)."},
+                    "hidden": HIDDEN}, required=("hidden",))
+TCN = Encoder("causal dilated temporal convolution, last step, then Linear (series)", tcn,
+              {"channels": CHANNELS,
+               "kernel": {"type": "integer", "minimum": 2, "default": 3,
+                          "description": "Temporal kernel size."},
+               "hidden": HIDDEN}, required=("channels", "hidden"))
+DENSE_CNN = Encoder("strided conv blocks: a feature map for per-pixel heads", dense_cnn,
+                    {"channels": CHANNELS}, required=("channels",))
+
+
 def build_encoder(input_shape: tuple[int, ...], model: dict[str, Any]) -> tuple[nn.Module, int]:
-    """The encoder named by `model['type']`, with that type's options from `model`."""
+    """The encoder named by `model['type']`, with that type's options from `model`.
+
+    Options left out take their registered defaults.
+    """
+    from taskgrouping.registries import MODELS, option_defaults
+
     kind = model["type"]
-    if kind == "mlp":
-        return mlp(input_shape, model["hidden"])
-    if len(input_shape) < 2:
+    encoder = MODELS.get(kind)
+    if encoder.grid and len(input_shape) < 2:
         raise ValueError(f"model type {kind!r} needs image or series inputs, got features of "
                          f"shape {input_shape}")
-    if kind == "cnn":
-        return cnn(input_shape, model["channels"], model["hidden"])
-    if kind == "resnet18":
-        return resnet18(input_shape, model.get("base_width", 16), model["hidden"])
-    if kind == "tcn":
-        return tcn(input_shape, model["channels"], model.get("kernel", 3), model["hidden"])
-    if kind == "dense_cnn":
-        return dense_cnn(input_shape, model["channels"])
-    raise ValueError(f"unknown model type {kind!r}")
+    options = option_defaults(encoder.options) | {k: v for k, v in model.items() if k != "type"}
+    return encoder.build(input_shape, **options)

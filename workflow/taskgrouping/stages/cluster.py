@@ -5,15 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from taskgrouping.affinity.contract import AffinityMeta
 from taskgrouping.affinity.matrix import clustering_similarity, read_matrix, selection_affinity
 from taskgrouping.fileio import read_json, write_json
 from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
 from taskgrouping.grouping.graph import nodes_only, task_graph
-from taskgrouping.grouping.registry import grouper
 from taskgrouping.grouping.standley import exhaustive_groups, mean_losses
-from taskgrouping.methods import SIGNED, split_method
+from taskgrouping.methods import split_method
 from taskgrouping.plots import task_graph_plot
+from taskgrouping.registries import AFFINITIES, GROUPERS
+from taskgrouping.subsets import canonical
 from taskgrouping.tracking.journal import stage_run
+
+
+def grouper_input(method: str, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The affinity in the form the method's grouper reads (similarity or gain)."""
+    affinity_name, grouper_name = split_method(method)
+    signed = AFFINITIES.get(affinity_name).signed
+    if GROUPERS.get(grouper_name).reads == "gain":
+        return selection_affinity(matrix, signed)
+    return clustering_similarity(matrix, signed)
 
 
 def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | None,
@@ -30,48 +43,66 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
         if not trainings:
             raise ValueError("method exhaustive needs --trainings of every subset")
         return exhaustive_groups(mean_losses(trainings), tasks, k)
-    affinity_name, grouper_name = split_method(method)
+    grouper_name = split_method(method)[1]
     if affinity is None:
         raise ValueError(f"method {method} needs --affinity")
-    if k == 0 and grouper_name != "gat_gmm":
-        raise ValueError(f"budget 0 (choose k) needs grouper gat_gmm, not {grouper_name}")
+    grouper = GROUPERS.get(grouper_name)
+    if k == 0 and not grouper.chooses_k:
+        raise ValueError(f"budget 0 (choose k) needs a grouper that chooses k, not "
+                         f"{grouper_name}")
     matrix = read_matrix(affinity)
     if list(matrix.index) != tasks:
         raise ValueError(f"{affinity}: its tasks {list(matrix.index)} are not the config's {tasks}")
-    signed = affinity_name in SIGNED
-    if grouper_name == "select":
-        return grouper("select")(selection_affinity(matrix, signed), k, 0, settings["select"])
-    seed = settings["grouping"]["seed"]
-    return grouper(grouper_name)(clustering_similarity(matrix, signed), k, seed,
-                                 settings.get(grouper_name, {}))
+    options = settings["grouper"]
+    groups, info = grouper.group(grouper_input(method, matrix), k, options["seed"],
+                                 options["options"])
+    return canonical_groups(groups, tasks, method), info
 
 
-def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]) -> tuple[float, int]:
-    """Seconds and trainings spent before grouping: the affinity stage's, or the subsets'."""
+def canonical_groups(groups: list[list[str]], tasks: list[str], method: str
+                     ) -> list[list[str]]:
+    """Each group in dataset order, groups by their first task: one name per subset.
+
+    A grouper's groups must cover every task (they may overlap, never repeat a group).
+    """
+    ordered = sorted((canonical(group, tasks) for group in groups),
+                     key=lambda group: [tasks.index(task) for task in group])
+    uncovered = sorted(set(tasks) - {task for group in ordered for task in group})
+    if uncovered or len({tuple(group) for group in ordered}) != len(ordered):
+        raise ValueError(f"method {method}: groups {groups} must cover every task "
+                         f"(uncovered: {uncovered}) and not repeat a group")
+    return ordered
+
+
+def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]
+                ) -> tuple[float, int, int]:
+    """Seconds, trainings and gradient passes spent before grouping: the affinity's
+    (its meta), or the subsets' (their training records)."""
     if affinity_meta:
-        meta = read_json(affinity_meta)
-        return meta["seconds"], meta.get("trainings", 0)
-    return sum(record["seconds"] for record in trainings), len(trainings)
+        meta = AffinityMeta.read(affinity_meta)
+        return meta.seconds, meta.trainings, meta.passes
+    return (sum(record["seconds"] for record in trainings), len(trainings),
+            sum(record["steps"] for record in trainings))
 
 
 def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: str | None,
         affinity_meta: str | None, trainings: list[str] | None, out: str, meta_out: str,
         graph_out: str, threads: int) -> None:
-    if "gat_gmm" in settings:  # the learned grouper: fix torch's seed and threads
+    if "grouper" in settings:  # a learned grouper may use torch: fix its seed and threads
         from taskgrouping.training import make_deterministic
 
-        make_deterministic(settings["grouping"]["seed"], threads)
+        make_deterministic(settings["grouper"]["seed"], threads)
     with stage_run(parent, "cluster", settings, {"method": method, "k": k}) as record:
         records = [read_json(path) for path in trainings or []]
         groups, info = make_groups(settings, method, k, affinity, records)
-        before_seconds, before_trainings = _stage_cost(affinity_meta, records)
+        before_seconds, before_trainings, passes = _stage_cost(affinity_meta, records)
         cost = {"grouping_seconds": before_seconds + record.elapsed,
-                "trainings": before_trainings}
+                "trainings": before_trainings, "passes": passes}
         write_json(out, groups)
         write_json(meta_out, {"method": method, "k": k, "n_groups": len(groups),
                               "groups": groups} | cost | info)
         if affinity:
-            signed = split_method(method)[0] in SIGNED
+            signed = AFFINITIES.get(split_method(method)[0]).signed
             graph = task_graph(clustering_similarity(read_matrix(affinity), signed))
         else:
             graph = nodes_only(settings["tasks"])

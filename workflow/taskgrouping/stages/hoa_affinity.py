@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskgrouping.affinity.matrix import write_matrix
-from taskgrouping.fileio import read_json, write_json
+from taskgrouping.affinity.contract import AffinityMeta, write_affinity
+from taskgrouping.fileio import read_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
 from taskgrouping.plots import heatmap
 from taskgrouping.tracking.journal import stage_run
@@ -18,12 +18,12 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
     with stage_run(parent, "hoa_affinity", settings, {"affinity": "hoa"}) as record:
         records = [read_json(path) for path in trainings]
         gains = pair_gains(mean_losses(records), tasks)
-        write_matrix(out, gains)
+        seconds = sum(rec["seconds"] for rec in records) + record.elapsed
+        passes = sum(rec["steps"] for rec in records)
+        write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes),
+                       out, meta_out)
         heatmap(gains, f"{settings['dataset']}: HOA pair gain (row onto column, val loss)",
                 heatmap_out)
-        seconds = sum(rec["seconds"] for rec in records) + record.elapsed
-        write_json(meta_out, {"affinity": "hoa", "seconds": seconds,
-                              "trainings": len(records), "tasks": tasks})
-        record.log_metrics({"seconds": seconds, "trainings": len(records)})
+        record.log_metrics({"seconds": seconds, "trainings": len(records), "passes": passes})
         record.log_artifact(Path(out))
         record.log_artifact(Path(heatmap_out))

@@ -8,17 +8,17 @@ from typing import Any
 
 import pandas as pd
 
+from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.affinity.lookahead import LookaheadAffinity
-from taskgrouping.affinity.matrix import write_matrix
 from taskgrouping.data.registry import load_split
-from taskgrouping.fileio import write_json
 from taskgrouping.plots import heatmap
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 
-def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatmap_out: str,
-        cosine_heatmap_out: str, meta_out: str, threads: int) -> None:
+def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_out: str,
+        cosine_meta_out: str, heatmap_out: str, cosine_heatmap_out: str,
+        threads: int) -> None:
     data_settings, options = settings["data"], settings["tag"]
     tasks = data_settings["tasks"]
     make_deterministic(options["seed"], threads)
@@ -31,16 +31,17 @@ def run(settings: dict[str, Any], parent: str, out: str, cosine_out: str, heatma
         result = train_group(data, tasks, data_settings["model"], train, options["seed"],
                              before_step=hook, device=device)
         seconds = time.perf_counter() - started
+        passes = result.steps + hook.count * len(tasks)  # each lookahead: one grad per task
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
-        write_matrix(out, tag)
-        write_matrix(cosine_out, cosine)
+        for name, matrix, matrix_out, meta_file in (("tag", tag, out, meta_out),
+                                                    ("cosine", cosine, cosine_out,
+                                                     cosine_meta_out)):
+            write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes),
+                           matrix_out, meta_file)
         heatmap(tag, f"{settings['dataset']}: TAG lookahead affinity (row onto column)",
                 heatmap_out)
         heatmap(cosine, f"{settings['dataset']}: gradient cosine similarity", cosine_heatmap_out)
-        meta = {"affinity": "tag", "seconds": seconds, "trainings": 1, "tasks": tasks,
-                "lookaheads": hook.count, "epochs_run": result.epochs_run}
-        write_json(meta_out, meta)
-        record.log_metrics({"seconds": seconds, "lookaheads": hook.count,
+        record.log_metrics({"seconds": seconds, "passes": passes, "lookaheads": hook.count,
                             "epochs_run": result.epochs_run})
         for path in (out, cosine_out, heatmap_out, cosine_heatmap_out):
             record.log_artifact(Path(path))

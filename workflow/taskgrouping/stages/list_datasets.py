@@ -1,19 +1,24 @@
-"""Verb `datasets`: every registered dataset, its tasks, and whether it loads here.
+"""Verb `datasets`: every registered dataset, its options, tasks, and whether it loads here.
 
 Options (data_root, subset sizes) come from config/datasets/<name>.yaml, as in a run,
-so "available" answers for the configuration a user would run.
+checked and completed by the dataset's schema, so "available" answers for the
+configuration a user would run. Each dataset's declared options are listed with their
+defaults (`--json`: the JSON schema of its `options` section).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from taskgrouping.data.registry import dataset
+from taskgrouping.data.registry import dataset, dataset_options
 from taskgrouping.registries import DATASETS
+
+if TYPE_CHECKING:
+    from taskgrouping.data.base import Dataset
 
 
 def _options(config_dir: Path, name: str) -> dict[str, Any]:
@@ -25,18 +30,34 @@ def _options(config_dir: Path, name: str) -> dict[str, Any]:
 
 
 def describe(name: str, config_dir: Path) -> dict[str, Any]:
-    """One dataset's row: tasks, size, modality, source, default model, availability."""
+    """One dataset's row: options, tasks, size, modality, source, model, availability."""
     source = dataset(name)
-    options = _options(config_dir, name)
-    try:
-        tasks = [f"{task.name}:{task.kind.name}" for task in source.tasks(options)]
-    except (ValueError, FileNotFoundError) as err:
-        tasks = [f"(from its options: {err})"]
-    why = source.missing(options)
+    tasks, why = _tasks_and_why_not(source, _options(config_dir, name))
     return {"name": name, "modality": source.modality, "tasks": tasks,
             "samples": source.samples, "default_model": source.default_model,
             "offline": source.offline, "source": source.source,
-            "available": why is None, "why_not": why}
+            "options": source.options_schema, "available": why is None, "why_not": why}
+
+
+def _tasks_and_why_not(source: Dataset, options: dict[str, Any]) -> tuple[list[str], str | None]:
+    """Its tasks as name:kind, and why it cannot load here (None: it can); bad options say so."""
+    try:
+        checked = dataset_options(source.name, options)
+        why = source.missing(checked)
+    except ValueError as err:  # the config file's options are wrong: nothing loads
+        return [f"(from its options: {err})"], str(err)
+    try:
+        return [f"{task.name}:{task.kind.name}" for task in source.tasks(checked)], why
+    except (ValueError, FileNotFoundError) as err:
+        return [f"(from its options: {err})"], why
+
+
+def option_summary(schema: dict[str, Any]) -> str:
+    """`key=default` per option as in a config (`key (required)` without one)."""
+    required = schema.get("required", [])
+    return ", ".join(f"{key} (required)" if key in required
+                     else f"{key}={json.dumps(spec['default'])}"
+                     for key, spec in schema["properties"].items()) or "none"
 
 
 def run(config_dir: str, as_json: bool) -> None:
@@ -50,4 +71,5 @@ def run(config_dir: str, as_json: bool) -> None:
               f"model {row['default_model']}, {'offline' if row['offline'] else 'download'}): "
               f"{status}")
         print(f"    source: {row['source']}")
+        print(f"    options (defaults): {option_summary(row['options'])}")
         print(f"    tasks: {', '.join(row['tasks'])}")

@@ -22,5 +22,7 @@ def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: i
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
         sums = general_pair_sums(model, x, y, plan, probe["distance"], probe["chunk_size"])
         seconds = record.elapsed
-        write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds))
+        chunks = -(-len(x) // probe["chunk_size"]) if plan.general else 0
+        passes = len(model.tasks) * chunks  # one vmap(grad) per task and chunk
+        write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds, passes=passes))
         record.log_metrics({"seconds": seconds, "general_layers": len(plan.general)})

@@ -25,5 +25,6 @@ def run(settings: dict[str, Any], parent: str, task: str, shared: str, out: str,
         [signals] = backprop_signals(model, x, y, plan, [column])
         signals = signals.numpy()
         seconds = record.elapsed
-        write_with(out, lambda tmp: np.savez(tmp, signals=signals, seconds=seconds))
+        write_with(out, lambda tmp: np.savez(tmp, signals=signals, seconds=seconds,
+                                             passes=int(bool(plan.fast))))
         record.log_metrics({"seconds": seconds, "signal_width": signals.shape[1]})

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, write_matrix
-from taskgrouping.fileio import read_json, write_json
+from taskgrouping.fileio import read_json
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import normalise
 from taskgrouping.tracking.journal import stage_run
@@ -19,24 +20,25 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
         meta_out: str) -> None:
     tasks = settings["data"]["tasks"]
     probe = settings["samplewise"]
-    with stage_run(parent, "affinity", settings, {"affinity": "samplewise"}) as record:
+    with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"}) as record:
         pair_records = [read_json(path) for path in pairs]
         sums = distance_matrix(tasks, {tuple(rec["tasks"]): rec["sum"] for rec in pair_records})
         with np.load(stats) as shared, np.load(general) as general_part:
             sums += general_part["sums"]
             n, parameters = int(shared["n"]), int(shared["parameters"])
-            probe_seconds = float(shared["seconds"]) + float(general_part["seconds"])
+            seconds = float(shared["seconds"]) + float(general_part["seconds"])
+            passes = int(shared["passes"]) + int(general_part["passes"])
         distance = normalise(sums, probe["distance"], n, parameters, probe["step_size"])
         similarity = similarity_matrix(distance, probe["transform"])
-        write_matrix(out, similarity)
-        write_matrix(distance_out, distance)
-        heatmap(similarity, f"{settings['dataset']}: sample-wise task similarity", heatmap_out)
         for path in signals:
             with np.load(path) as task_probe:
-                probe_seconds += float(task_probe["seconds"])
-        probe_seconds += sum(rec["seconds"] for rec in pair_records)
-        seconds = probe_seconds + record.elapsed
-        write_json(meta_out, {"affinity": "samplewise", "seconds": seconds, "tasks": tasks})
-        record.log_metrics({"seconds": seconds, "tasks": len(tasks)})
+                seconds += float(task_probe["seconds"])
+                passes += int(task_probe["passes"])
+        seconds += sum(rec["seconds"] for rec in pair_records) + record.elapsed
+        meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes)
+        write_affinity(similarity, meta, out, meta_out)
+        write_matrix(distance_out, distance)
+        heatmap(similarity, f"{settings['dataset']}: sample-wise task similarity", heatmap_out)
+        record.log_metrics({"seconds": seconds, "passes": passes, "tasks": len(tasks)})
         for path in (out, distance_out, heatmap_out):
             record.log_artifact(Path(path))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -12,17 +12,20 @@ from PIL import Image
 from taskgrouping.data.base import DataUnavailable, Options, require_files, why_missing
 
 
+def data_root_option(expected: list[str]) -> dict[str, Any]:
+    """The `data_root` option: the folder the user downloaded `expected` into."""
+    return {"type": ["string", "null"], "minLength": 1, "default": None,
+            "description": f"the folder holding {', '.join(expected)} (null: not set, so "
+                           "the data are unavailable)"}
+
+
 def data_root(options: Options, dataset: str, expected: list[str], source: str) -> Path:
     """The data root holding `expected`; unset or incomplete is DataUnavailable naming them."""
-    value = options.get("data_root")
-    if value is None:
+    if options["data_root"] is None:
         raise DataUnavailable(
             f"{dataset}: datasets.{dataset}.options.data_root is not set; expected "
             f"{', '.join(expected)} under it; obtain them from {source}")
-    if not isinstance(value, str | os.PathLike):
-        raise ValueError(f"datasets.{dataset}.options.data_root must be a path string, "
-                         f"got {value!r}")
-    root = Path(value)
+    root = Path(options["data_root"])
     require_files(root, expected, dataset, source)
     return root
 
@@ -34,23 +37,6 @@ def require_samples(root: Path, names: Sequence[str], dataset: str, source: str)
         more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
         raise DataUnavailable(f"{dataset}: data root {root} is incomplete: it lacks "
                               f"{', '.join(absent[:5])}{more}; obtain them from {source}")
-
-
-def int_option(options: Options, dataset: str, key: str, default: int | None,
-               minimum: int = 1) -> int:
-    """An integer option of at least `minimum`; anything else names its config key."""
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"datasets.{dataset}.options.{key} must be an integer >= {minimum}, "
-                         f"got {value!r}")
-    return value
-
-
-def max_samples(options: Options, dataset: str) -> int | None:
-    """How many samples to keep (the first ones in the loader's documented order); None: all."""
-    if options.get("max_samples") is None:
-        return None
-    return int_option(options, dataset, "max_samples", None)
 
 
 def root_missing(dataset: str, expected: list[str],

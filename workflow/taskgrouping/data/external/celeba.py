@@ -23,12 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options
+from taskgrouping.data.base import Dataset, Options, max_samples_option
 from taskgrouping.data.external import (
     data_root,
+    data_root_option,
     image_array,
-    int_option,
-    max_samples,
     require_samples,
     root_missing,
 )
@@ -52,24 +51,34 @@ ATTRIBUTES = (
 )
 TAG9 = ("5_o_Clock_Shadow", "Black_Hair", "Blond_Hair", "Brown_Hair", "Goatee", "Mustache",
         "No_Beard", "Rosy_Cheeks", "Wearing_Hat")
+OPTIONS = {
+    "data_root": data_root_option(EXPECTED),
+    "attributes": {  # null, "tag9" or a list; the names are checked in `attributes`
+        "type": ["null", "string", "array"],
+        "if": {"type": "string"}, "then": {"enum": ["tag9"]},
+        "else": {"items": {"type": "string"}, "minItems": 1},
+        "default": None,
+        "description": "the attribute tasks: null (all 40), tag9 (the 9 of TAG) or a list "
+                       "of attribute names"},
+    "image_size": {"type": "integer", "minimum": 1, "default": 64,
+                   "description": "side S of the square S x S inputs (64: TAG's)"},
+    "max_samples": max_samples_option(None, "the first N images in the official order "
+                                            "(null: all 202,599)"),
+}
 
 
 def attributes(options: Options) -> tuple[str, ...]:
-    """The attributes chosen by the `attributes` option, checked."""
-    chosen = options.get("attributes")
+    """The attributes chosen by the `attributes` option; each name known, and named once."""
+    chosen = options["attributes"]
     if chosen is None:
         return ATTRIBUTES
     if chosen == "tag9":
         return TAG9
-    key = f"datasets.{NAME}.options.attributes"
-    if not isinstance(chosen, list) or not chosen or not all(isinstance(a, str) for a in chosen):
-        raise ValueError(f"{key} must be null, 'tag9' or a list of attribute names, "
-                         f"got {chosen!r}")
     unknown = [name for name in chosen if name not in ATTRIBUTES]
     repeated = sorted({name for name in chosen if chosen.count(name) > 1})
     if unknown or repeated:
-        raise ValueError(f"{key}: unknown attribute(s) {unknown}, repeated {repeated}; "
-                         f"known: {list(ATTRIBUTES)}")
+        raise ValueError(f"datasets.{NAME}.options.attributes: unknown attribute(s) "
+                         f"{unknown}, repeated {repeated}; known: {list(ATTRIBUTES)}")
     return tuple(chosen)
 
 
@@ -114,10 +123,10 @@ def read_partition(path: Path, files: list[str]) -> np.ndarray:
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
     chosen = [ATTRIBUTES.index(name) for name in attributes(options)]
-    size = int_option(options, NAME, "image_size", 64)
+    size = options["image_size"]
     files, labels = read_attributes(root / ATTRIBUTE_FILE)
     order = np.argsort(read_partition(root / PARTITION_FILE, files), kind="stable")
-    order = order[:max_samples(options, NAME)]
+    order = order[:options["max_samples"]]
     paths = [f"{IMAGES}/{files[i]}" for i in order]
     require_samples(root, paths, NAME, SOURCE)
     x = np.empty((len(order), 3, size, size), dtype=np.float32)
@@ -137,4 +146,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    options=OPTIONS,
 )

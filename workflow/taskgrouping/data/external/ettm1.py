@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options, standardise_columns
-from taskgrouping.data.external import data_root, int_option, max_samples, root_missing
+from taskgrouping.data.base import Dataset, Options, max_samples_option, standardise_columns
+from taskgrouping.data.external import data_root, data_root_option, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "ettm1"
@@ -33,6 +33,16 @@ FILE = "ETTm1.csv"
 EXPECTED = [FILE]
 VARIABLES = ("HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT")
 SCALING_ROWS = 12 * 30 * 24 * 4
+OPTIONS = {
+    "data_root": data_root_option(EXPECTED),
+    "window": {"type": "integer", "minimum": 1, "default": 96,
+               "description": "15-minute steps in each input (96: one day)"},
+    "horizon": {"type": "integer", "minimum": 1, "default": 4,
+                "description": "steps ahead to forecast (4: one hour)"},
+    "stride": {"type": "integer", "minimum": 1, "default": 4,
+               "description": "steps between neighbouring windows (1: every window)"},
+    "max_samples": max_samples_option(None, "the first N windows (null: all)"),
+}
 
 
 def tasks(_options: Options) -> tuple[Task, ...]:
@@ -63,16 +73,13 @@ def standardised(table: np.ndarray) -> np.ndarray:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
-    window = int_option(options, NAME, "window", 96)
-    horizon = int_option(options, NAME, "horizon", 4)
-    stride = int_option(options, NAME, "stride", 4)
-    limit = max_samples(options, NAME)
+    window, horizon, stride = options["window"], options["horizon"], options["stride"]
     table = read_table(root / FILE)
     if len(table) < window + horizon:
         raise ValueError(f"{root / FILE}: {len(table)} rows, fewer than window + horizon "
                          f"({window} + {horizon})")
     values = standardised(table).astype(np.float32)
-    starts = np.arange(0, len(values) - window - horizon + 1, stride)[:limit]
+    starts = np.arange(0, len(values) - window - horizon + 1, stride)[:options["max_samples"]]
     x = np.stack([values[start:start + window].T for start in starts])
     y = values[starts + window - 1 + horizon]
     return x, y
@@ -88,4 +95,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    options=OPTIONS,
 )

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options
-from taskgrouping.data.external import data_root, max_samples, require_samples, root_missing
+from taskgrouping.data.base import Dataset, Options, max_samples_option
+from taskgrouping.data.external import data_root, data_root_option, require_samples, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "mimic3"
@@ -79,6 +79,10 @@ GCS_WORDS = {
     "confused": 4, "oriented": 5,
 }
 LEADING_SCORE = re.compile(r"(\d+(?:\.\d+)?)\s")
+OPTIONS = {
+    "data_root": data_root_option(EXPECTED),
+    "max_samples": max_samples_option(None, "the first N stays, train then test (null: all)"),
+}
 
 
 def snake(name: str) -> str:
@@ -165,7 +169,7 @@ def split_rows(root: Path, split: str) -> list[tuple[str, list[float]]]:
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
     rows = [row for split in SPLITS for row in split_rows(root, split)]
-    rows = rows[:max_samples(options, NAME)]
+    rows = rows[:options["max_samples"]]
     require_samples(root, [path for path, _ in rows], NAME, SOURCE)
     x = np.array([summary(root / path) for path, _ in rows], dtype=np.float32)
     y = np.array([labels for _, labels in rows], dtype=np.float32)
@@ -183,4 +187,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    options=OPTIONS,
 )

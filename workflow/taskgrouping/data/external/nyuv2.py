@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import Dataset, DataUnavailable, Options, max_samples_option
 from taskgrouping.data.external import (
     data_root,
-    max_samples,
+    data_root_option,
     nearest,
     require_samples,
     root_missing,
@@ -42,16 +42,21 @@ SPLITS = ("train", "val")
 FOLDERS = ("image", "label", "depth", "normal")
 EXPECTED = [f"{split}/{folder}" for split in SPLITS for folder in FOLDERS]
 CLASSES = 13
+OPTIONS = {
+    "data_root": data_root_option(EXPECTED),
+    "image_size": {"type": "array", "items": {"type": "integer", "minimum": 1},
+                   "minItems": 2, "maxItems": 2, "default": [48, 64],
+                   "description": "[height, width] of inputs and targets ([48, 64]: a sixth "
+                                  "of the side)"},
+    "max_samples": max_samples_option(None, "the first N samples, train then val (null: "
+                                            "all)"),
+}
 
 
 def image_size(options: Options) -> tuple[int, int]:
     """The `image_size` option as (height, width)."""
-    value = options.get("image_size", [48, 64])
-    if (not isinstance(value, list | tuple) or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)):
-        raise ValueError(f"datasets.{NAME}.options.image_size must be [height, width] of "
-                         f"positive integers, got {value!r}")
-    return value[0], value[1]
+    height, width = options["image_size"]
+    return height, width
 
 
 def tasks(options: Options) -> tuple[Task, ...]:
@@ -110,7 +115,7 @@ def sample(root: Path, name: str, size: tuple[int, int]) -> tuple[np.ndarray, np
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
     size = image_size(options)
-    names = samples(root, max_samples(options, NAME))
+    names = samples(root, options["max_samples"])
     require_samples(root, [name.format(folder) for name in names for folder in FOLDERS],
                     NAME, SOURCE)
     x = np.empty((len(names), 3, *size), dtype=np.float32)
@@ -131,4 +136,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    options=OPTIONS,
 )

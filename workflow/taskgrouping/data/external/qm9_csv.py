@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options, standardise_columns
-from taskgrouping.data.external import data_root, max_samples, root_missing
+from taskgrouping.data.base import Dataset, Options, max_samples_option, standardise_columns
+from taskgrouping.data.external import data_root, data_root_option, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "qm9_csv"
@@ -38,6 +38,10 @@ FEATURES = ("C", "N", "O", "F", "explicit_H", "aromatic_atoms", "heavy_atoms",
             "chirality_marks", "length")
 TOKEN = re.compile(r"\[[^\]]+\]|Cl|Br|[BCNOPSFI]|[bcnops]|%\d\d|\d|[-=#$:/\\.()]")
 BRACKET = re.compile(r"\[\d*([A-Z][a-z]?|[a-z][a-z]?)(@*)(H\d*)?([+-]+\d*)?(?::\d+)?\]")
+OPTIONS = {
+    "data_root": data_root_option(EXPECTED),
+    "max_samples": max_samples_option(None, "the first N molecules of the file (null: all)"),
+}
 
 
 def tasks(_options: Options) -> tuple[Task, ...]:
@@ -107,7 +111,7 @@ def read_table(path: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
-    x, y = read_table(root / FILE, max_samples(options, NAME))
+    x, y = read_table(root / FILE, options["max_samples"])
     return x.astype(np.float32), standardise_columns(y).astype(np.float32)
 
 
@@ -121,4 +125,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    options=OPTIONS,
 )

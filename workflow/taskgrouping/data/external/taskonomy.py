@@ -32,12 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, DataUnavailable, Options
+from taskgrouping.data.base import Dataset, DataUnavailable, Options, max_samples_option
 from taskgrouping.data.external import (
     data_root,
+    data_root_option,
     image_array,
-    int_option,
-    max_samples,
     nearest,
     read_image,
     require_samples,
@@ -53,14 +52,20 @@ LABELS = ("segment_semantic", "depth_zbuffer", "normal", "keypoints2d", "edge_te
 EXPECTED = ["rgb", *LABELS]
 SEGMENT_CLASSES = 18
 MAX_DEPTH = 2**13
-
-
-def image_size(options: Options) -> int:
-    return int_option(options, NAME, "image_size", 64)
+OPTIONS = {
+    "data_root": data_root_option(EXPECTED),
+    "image_size": {"type": "integer", "minimum": 1, "default": 64,
+                   "description": "side S of the square S x S inputs and targets"},
+    "buildings": {"type": ["null", "array"], "items": {"type": "string"}, "minItems": 1,
+                  "default": None,
+                  "description": "the buildings to read (null: every folder under rgb/)"},
+    "max_samples": max_samples_option(None, "the first N views by building, then file "
+                                            "(null: all)"),
+}
 
 
 def tasks(options: Options) -> tuple[Task, ...]:
-    size = image_size(options)
+    size = options["image_size"]
     square = (size, size)
     return (
         make_task("segment_semantic", "segmentation", classes=SEGMENT_CLASSES, shape=square),
@@ -73,12 +78,9 @@ def tasks(options: Options) -> tuple[Task, ...]:
 
 def buildings(options: Options, root: Path) -> list[str]:
     """The chosen buildings: the option's list, or every folder under rgb/."""
-    chosen = options.get("buildings")
+    chosen = options["buildings"]
     if chosen is None:
         return sorted(path.name for path in (root / "rgb").iterdir() if path.is_dir())
-    if not isinstance(chosen, list) or not chosen or not all(isinstance(b, str) for b in chosen):
-        raise ValueError(f"datasets.{NAME}.options.buildings must be null or a list of "
-                         f"building names, got {chosen!r}")
     require_samples(root, [f"rgb/{name}" for name in chosen], NAME, SOURCE)
     return sorted(chosen)
 
@@ -90,7 +92,7 @@ def views(options: Options, root: Path) -> list[str]:
     if not found:
         raise DataUnavailable(f"{NAME}: data root {root} has no rgb/<building>/*.png views; "
                               f"obtain them from {SOURCE}")
-    return found[:max_samples(options, NAME)]
+    return found[:options["max_samples"]]
 
 
 def label_path(root: Path, view: str, task: str) -> str:
@@ -133,7 +135,7 @@ def targets(root: Path, view: str, size: int) -> np.ndarray:
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     root = data_root(options, NAME, EXPECTED, SOURCE)
-    size = image_size(options)
+    size = options["image_size"]
     chosen = views(options, root)
     require_samples(root, [label_path(root, view, task) for view in chosen for task in LABELS],
                     NAME, SOURCE)
@@ -156,4 +158,5 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    options=OPTIONS,
 )

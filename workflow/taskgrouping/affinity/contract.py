@@ -1,0 +1,75 @@
+"""One contract for every affinity: a T x T matrix plus what it cost, written the same way.
+
+Each affinity is a registry entry (`Affinity`) naming the rule that writes it. That
+rule's outputs are named `<affinity>` (the matrix CSV: task names as header and index,
+row = source task, column = target) and `<affinity>_meta` (an `AffinityMeta` JSON), so
+the rules downstream read them as `rules.<rule>.output[...]` and the cluster stage
+reads every affinity's cost alike. An affinity computed in one process from the data
+needs no rule of its own: its entry's `compute` runs in the generic rule
+`compute_affinity` (outputs `matrix` and `meta`, one job per such affinity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from taskgrouping.data.base import SplitData
+
+from taskgrouping.affinity.matrix import write_matrix
+from taskgrouping.fileio import read_json, write_json
+
+
+@dataclass(frozen=True)
+class Affinity:
+    """An affinity as the registry knows it.
+
+    `signed`: 0 means "no gain" and the matrix may be directed (TAG, cosine, HOA);
+    otherwise a symmetric similarity in (0, 1] (sample-wise). `options` are the
+    JSON-schema properties of its config section (named like the affinity), each with
+    a default; `constraints` are schema keywords on that whole section (if/then).
+    `compute(data, options)` -> (T x T matrix over `data.tasks`, gradient passes) is the
+    whole affinity for one that runs in the generic `compute_affinity` rule (torch and
+    numpy seeded by its `seed` option if it declares one, else 0).
+    """
+
+    description: str
+    signed: bool
+    cost: str
+    rule: str = "compute_affinity"
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    constraints: dict[str, Any] = field(default_factory=dict)
+    compute: Callable[[SplitData, dict[str, Any]], tuple[pd.DataFrame, int]] | None = None
+
+
+@dataclass(frozen=True)
+class AffinityMeta:
+    """What an affinity cost: seconds of compute, trainings, and gradient passes.
+
+    A pass is one backward pass over a training batch or over the probe set.
+    """
+
+    affinity: str
+    tasks: list[str]
+    seconds: float
+    trainings: int
+    passes: int
+
+    @classmethod
+    def read(cls, path: str | Path) -> AffinityMeta:
+        return cls(**read_json(path))
+
+
+def write_affinity(matrix: pd.DataFrame, meta: AffinityMeta, matrix_out: str,
+                   meta_out: str) -> None:
+    """The matrix and its meta, each atomically; their tasks must agree."""
+    if list(matrix.index) != meta.tasks or list(matrix.columns) != meta.tasks:
+        raise ValueError(f"affinity {meta.affinity}: matrix tasks {list(matrix.index)} are "
+                         f"not its meta's {meta.tasks}")
+    write_matrix(matrix_out, matrix)
+    write_json(meta_out, asdict(meta))

@@ -1,0 +1,62 @@
+"""The sample-wise affinity (ours): distances between the tasks' one-step sample-wise optima.
+
+The probing stages (`taskgrouping.probing`) compute the pair sums; the options below
+are the `samplewise` config section, which every probing stage reads.
+"""
+
+from __future__ import annotations
+
+from taskgrouping.affinity.contract import Affinity
+
+AFFINITY = Affinity(
+    description="mean L1 distance of the tasks' sample-wise one-step optima, as a similarity",
+    rule="samplewise_affinity",
+    signed=False,
+    cost="no training: a probe of the shared layers",
+    options={
+        "seed": {"type": "integer", "minimum": 0, "default": 0,
+                 "description": "Seed of theta0, the warm-up and the probe-set draw."},
+        "theta0": {"type": "string", "enum": ["random", "warmup", "checkpoint"],
+                   "default": "warmup",
+                   "description": "Start point: the seeded random init, a short joint warm-up "
+                                  "of warmup_steps, or the state dict at checkpoint."},
+        "warmup_steps": {"type": "integer", "minimum": 1, "default": 40,
+                         "description": "Joint training steps of the warm-up start point."},
+        "checkpoint": {"type": ["string", "null"], "default": None,
+                       "description": "State dict file (torch.save(model.state_dict())) for "
+                                      "theta0: checkpoint."},
+        "heads": {"type": "string", "enum": ["identical", "independent"],
+                  "default": "independent",
+                  "description": "Whether the task heads start identical (per task type) or "
+                                 "independently initialised."},
+        "probe_samples": {"type": "integer", "minimum": 2, "default": 512,
+                          "description": "Number of training samples in the probe set."},
+        "stratify": {"type": "boolean", "default": True,
+                     "description": "Stratify the probe set over label combinations "
+                                    "(classification tasks)."},
+        "step_size": {"type": "number", "exclusiveMinimum": 0, "default": 1.0,
+                      "description": "Step size eta of the one-step sample-wise optimum."},
+        "distance": {"type": "string", "enum": ["l1", "sign"], "default": "l1",
+                     "description": "l1: mean L1 distance of the sample-wise optima; sign: mean "
+                                    "fraction of parameters whose gradient signs disagree "
+                                    "(GradSign-style)."},
+        "transform": {"type": "string", "enum": ["exp_median", "inverse"],
+                      "default": "exp_median",
+                      "description": "Distance-to-similarity transform: exp(-d / median d), "
+                                     "or 1 / (1 + d / median d)."},
+        "layers": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                   "default": ["encoder.*"],
+                   "description": "Shell-style patterns of the shared layers to probe, e.g. "
+                                  "encoder.* or encoder.0."},
+        "general_layers": {"type": "array", "items": {"type": "string"}, "default": [],
+                           "description": "Patterns of Linear layers to probe on the general "
+                                          "(chunked per-sample gradient) path anyway."},
+        "chunk_size": {"type": "integer", "minimum": 1, "default": 256,
+                       "description": "Probe samples per chunk on the general path (bounds "
+                                      "its memory)."},
+    },
+    constraints={"if": {"properties": {"theta0": {"const": "checkpoint"}},
+                        "required": ["theta0"]},
+                 "then": {"required": ["checkpoint"],
+                          "properties": {"checkpoint": {"type": "string"}}}},
+)
