@@ -29,6 +29,8 @@ DEFAULTS = {
     "mimic3": {"data_root": None, "max_samples": None},
     "ettm1": {"data_root": None, "window": 96, "horizon": 4, "stride": 4, "max_samples": None},
     "qm9_csv": {"data_root": None, "max_samples": None},
+    "synthetic": {"n_tasks": 40, "groups": 4, "samples": 4000, "features": 20, "noise": 0.5,
+                  "label_noise": 0.05, "base_rate_spread": 0.0, "seed": 0},
 }
 REQUIRED = {"table": {"path": "t.csv", "features": ["a"], "tasks": {"y": "binary"}}}
 NAMES = DATASETS.names()

@@ -54,6 +54,7 @@ DATASETS = Registry("dataset", {
     "mimic3": "taskgrouping.data.external.mimic3:DATASET",
     "ettm1": "taskgrouping.data.external.ettm1:DATASET",
     "qm9_csv": "taskgrouping.data.external.qm9_csv:DATASET",
+    "synthetic": "taskgrouping.data.synthetic:DATASET",
 })
 
 MODELS = Registry("model", {
