@@ -6,7 +6,7 @@ from pathlib import Path
 
 from taskgrouping.methods import chooses_k, split_method
 from taskgrouping.registries import AFFINITIES
-from taskgrouping.settings import data_settings, settings_argument
+from taskgrouping.settings import data_settings, settings_file, write_settings_files
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
 
 DATASET = config["dataset"]
@@ -70,9 +70,19 @@ wildcard_constraints:
     subset=r"[^/]+?",
 
 
+# Every settings file the DAG's jobs read: written by the onstart hook, before any job
+# (a dry run writes nothing), and at once for a job planned after it.
+SETTINGS_FILES = {}
+SETTINGS_WRITTEN = []
+
+
 def settings(stage, method=None):
-    """The config slice of `stage` (a rule's name) as JSON; a change reruns the stage."""
-    return settings_argument(config, stage, method)
+    """`@file` of the config slice of `stage` (a rule's name); a changed slice is a new file."""
+    path, text = settings_file(config, stage, f"{RESULTS}/settings", method)
+    SETTINGS_FILES[path] = text
+    if SETTINGS_WRITTEN:
+        write_settings_files({path: text})
+    return f"@{path}"
 
 
 def start_checkpoint(wildcards):

@@ -26,6 +26,8 @@ def tracking(*arguments, check=True):
 
 
 onstart:
+    write_settings_files(SETTINGS_FILES)
+    SETTINGS_WRITTEN.append(True)
     tracking(
         "init-tracking",
         "--settings",

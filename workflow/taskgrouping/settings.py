@@ -1,11 +1,13 @@
 """Config slices handed to each stage, so a stage reruns only when its own slice changes.
 
-Snakemake passes a stage its slice as JSON (`--settings`); the stage logs it to MLflow
-as params and hashes it into the `config_hash` tag.
+Snakemake passes a stage its slice as a file (`--settings @results/<name>/settings/...`,
+named by its content, written before the first job) so job commands stay short; the
+stage logs it to MLflow as params and hashes it into the `config_hash` tag.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -78,9 +80,23 @@ def _method_settings(config: dict[str, Any], method: str | None) -> dict[str, An
                         "seed": config["grouping"]["seed"]}}
 
 
-def settings_argument(config: dict[str, Any], stage: str, method: str | None = None) -> str:
-    """`stage_settings` as the JSON text of a `--settings` argument."""
-    return json.dumps(stage_settings(config, stage, method), sort_keys=True)
+def settings_file(config: dict[str, Any], stage: str, folder: str,
+                  method: str | None = None) -> tuple[Path, str]:
+    """Where the slice of `stage` goes (`folder`/<stage>[-<method>]-<digest>.json) and its
+    text: named by its content, so a changed slice is a new path and reruns the stage."""
+    text = json.dumps(stage_settings(config, stage, method), sort_keys=True, indent=1) + "\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    label = stage if method is None else f"{stage}-{method}"
+    return Path(folder) / f"{label}-{digest}.json", text
+
+
+def write_settings_files(files: dict[Path, str]) -> None:
+    """Write every slice file not yet there, atomically (jobs read them with @path)."""
+    from taskgrouping.fileio import write_with
+
+    for path, text in files.items():
+        if not path.is_file() or path.read_text() != text:
+            write_with(path, lambda tmp, text=text: tmp.write_text(text))
 
 
 def parse_settings(text: str) -> dict[str, Any]:
