@@ -6,8 +6,13 @@
 rule samplewise_affinity:
     input:
         stats=rules.probe_shared.output.stats,
-        signals=expand(rules.probe_task.output[0], task=TASKS),
-        pairs=expand(rules.pair.output[0], zip, first=PAIR_FIRST, second=PAIR_SECOND),
+        signals=expand(rules.probe_task.output[0], block=BLOCKS),
+        pairs=expand(
+            rules.pair.output[0],
+            zip,
+            first=[first for first, _ in TILES],
+            second=[second for _, second in TILES],
+        ),
         general=rules.probe_general.output[0],
     output:
         samplewise=f"{RESULTS}/affinity/samplewise.csv",

@@ -1,6 +1,6 @@
 # Shared names and input functions; the config is already validated by the Snakefile.
-import itertools
 import json
+import math
 import re
 from pathlib import Path
 
@@ -13,8 +13,19 @@ DATASET = config["dataset"]
 TASKS = data_settings(config)["tasks"]
 RESULTS = f"results/{config['name'] or DATASET}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
-PAIRS = list(itertools.combinations(TASKS, 2))
-PAIR_FIRST, PAIR_SECOND = ([pair[i] for pair in PAIRS] for i in (0, 1))
+# Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair
+# matrix (a block against a block, one pair job each), not by task and pair.
+TILE = config["samplewise"]["tile_tasks"] or math.ceil(len(TASKS) / 8)
+BLOCKS = {
+    f"b{index:03d}": TASKS[start : start + TILE]
+    for index, start in enumerate(range(0, len(TASKS), TILE))
+}
+TILES = [
+    (first, second)
+    for i, first in enumerate(BLOCKS)
+    for second in list(BLOCKS)[i:]
+    if first != second or len(BLOCKS[first]) > 1
+]
 
 for _task in TASKS:
     if not re.fullmatch(r"[A-Za-z0-9](?:_?[A-Za-z0-9.-])*", _task):
@@ -62,7 +73,7 @@ else:
 
 
 wildcard_constraints:
-    task=r"[^/]+?",
+    block=r"b\d{3}",
     method=r"[^/]+?",
     k=r"\d+",
     group=r"\d+",

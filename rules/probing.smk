@@ -18,23 +18,24 @@ rule probe_shared:
         " --threads {threads} --out {output.start} --stats-out {output.stats} > {log} 2>&1"
 
 
-# One job per task: its backprop signals of the fast-path layers over the probe set.
+# One job per block of tasks: their backprop signals of the fast-path layers over the probe set.
 rule probe_task:
     input:
         shared=rules.probe_shared.output.start,
     output:
-        f"{RESULTS}/probe/task/{{task}}.npz",
+        f"{RESULTS}/probe/task/{{block}}.npz",
     log:
-        f"{RESULTS}/logs/probe_task/{{task}}.log",
+        f"{RESULTS}/logs/probe_task/{{block}}.log",
     conda:
         "../envs/taskgrouping.yaml"
     threads: 1
     params:
         parent=PARENT,
         settings=settings("probe_task"),
+        tasks=lambda w: " ".join(BLOCKS[w.block]),
     shell:
         "taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
-        " --task {wildcards.task:q} --shared {input.shared} --threads {threads}"
+        " --tasks {params.tasks} --shared {input.shared} --threads {threads}"
         " --out {output} > {log} 2>&1"
 
 
@@ -57,19 +58,19 @@ rule probe_general:
         " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"
 
 
-# One job per task pair: the fast-path distance sum.
+# One job per tile: the fast-path distance sums of every pair of two blocks of tasks.
 rule pair:
     input:
         stats=rules.probe_shared.output.stats,
-        first=lambda w: expand(rules.probe_task.output[0], task=w.first),
-        second=lambda w: expand(rules.probe_task.output[0], task=w.second),
+        first=lambda w: expand(rules.probe_task.output[0], block=w.first),
+        second=lambda w: expand(rules.probe_task.output[0], block=w.second),
     output:
         f"{RESULTS}/probe/pair/{{first}}__{{second}}.json",
     log:
         f"{RESULTS}/logs/pair/{{first}}__{{second}}.log",
     wildcard_constraints:
-        first=r"[^/]+?",
-        second=r"[^/]+?",
+        first=r"b\d{3}",
+        second=r"b\d{3}",
     conda:
         "../envs/taskgrouping.yaml"
     params:
@@ -77,5 +78,5 @@ rule pair:
         settings=settings("pair"),
     shell:
         "taskgrouping pair --settings {params.settings:q} --parent {params.parent}"
-        " --tasks {wildcards.first:q} {wildcards.second:q} --stats {input.stats}"
-        " --signals {input.first} {input.second} --out {output} > {log} 2>&1"
+        " --stats {input.stats} --signals {input.first} {input.second}"
+        " --out {output} > {log} 2>&1"

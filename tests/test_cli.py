@@ -85,8 +85,8 @@ def test_unknown_task_of_a_group_is_named(tmp_path, capsys) -> None:
 
 
 def test_bad_settings_json(capsys) -> None:
-    code = main(["pair", "--settings", "{oops", "--parent", "p", "--tasks", "a", "b",
-                 "--signals", "a.npz", "b.npz", "--stats", "s.npz", "--out", "o.json"])
+    code = main(["pair", "--settings", "{oops", "--parent", "p", "--signals", "a.npz", "b.npz",
+                 "--stats", "s.npz", "--out", "o.json"])
     assert code == 1
     assert "--settings is not valid JSON" in capsys.readouterr().err
 

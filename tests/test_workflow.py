@@ -300,3 +300,32 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     assert np.allclose(written.to_numpy(), expected, rtol=1e-5, atol=1e-12)
     if data_settings["model"]["type"] != "mlp":
         assert plan.fast and plan.general  # the mixed case: both paths in one matrix
+
+
+@pytest.mark.integration
+def test_the_matrix_is_the_same_whatever_the_tiling(tmp_path) -> None:
+    """One job per task and pair (tile_tasks 1), blocks of 2 and 3, and the default: the
+    same distances to the bit, and the in-process engine's to float32 accuracy."""
+    tasks = ["Class1", "Class2", "Class3", "Class4", "Class12"]
+    written, jobs = {}, {}
+    for tile in (1, 2, 3, None):
+        workdir = tmp_path / f"tile{tile}"
+        workdir.mkdir()
+        config = small_config(workdir)
+        settings = yaml.safe_load(config.read_text())
+        settings["samplewise"]["tile_tasks"] = tile
+        settings["datasets"]["yeast"]["tasks"] = tasks
+        config.write_text(yaml.safe_dump(settings))
+        target = "results/yeast/affinity/samplewise_distance.csv"
+        plan = snakemake(workdir, config, target, "-n")
+        jobs[tile] = {rule: int(count) for rule, count in
+                      re.findall(r"^(probe_task|pair)\s+(\d+)$", plan.stdout, re.MULTILINE)}
+        result = snakemake(workdir, config, target)
+        assert result.returncode == 0, result.stderr[-3000:]
+        written[tile] = (workdir / target).read_bytes()
+        if tile == 1:
+            assert_pipeline_matches_the_engine(workdir, "yeast", settings)
+    assert jobs[1] == {"probe_task": 5, "pair": 10}
+    assert jobs[2] == {"probe_task": 3, "pair": 5}  # a one-task block has no tile of its own
+    assert jobs[3] == {"probe_task": 2, "pair": 3}
+    assert len(set(written.values())) == 1

@@ -56,7 +56,7 @@ def _probe_shared(p: argparse.ArgumentParser) -> None:
 
 def _probe_task(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
-    p.add_argument("--task", required=True)
+    p.add_argument("--tasks", nargs="+", required=True, help="the block's tasks")
     p.add_argument("--shared", required=True, help="output of probe-shared")
 
 
@@ -67,9 +67,9 @@ def _probe_general(p: argparse.ArgumentParser) -> None:
 
 def _pair(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("--tasks", nargs=2, required=True, metavar="TASK")
     p.add_argument("--signals", nargs=2, required=True, metavar="NPZ",
-                   help="probe-task outputs of the two tasks, in --tasks order")
+                   help="probe-task outputs of the tile's two blocks (the same one twice "
+                        "for the pairs within a block)")
     p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
 
 
@@ -168,10 +168,11 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                "grouper and their options"),
     "probe-shared": ("probe_shared", _probe_shared,
                      "theta0, the probe set and the shared layers' input norms"),
-    "probe-task": ("probe_task", _probe_task, "one task's backprop signals over the probe set"),
+    "probe-task": ("probe_task", _probe_task,
+                   "a block of tasks' backprop signals over the probe set"),
     "probe-general": ("probe_general", _probe_general,
                       "every pair's distance over the non-factorising shared layers"),
-    "pair": ("pair", _pair, "the sample-wise distance of one task pair"),
+    "pair": ("pair", _pair, "the sample-wise distance sums of every pair of a tile"),
     "samplewise-affinity": ("samplewise_affinity", _samplewise_affinity,
                             "aggregate pair distances into the sample-wise affinity matrix"),
     "joint-affinity": ("joint_affinity", _joint_affinity,

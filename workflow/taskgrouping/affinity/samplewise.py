@@ -51,6 +51,11 @@ AFFINITY = Affinity(
         "general_layers": {"type": "array", "items": {"type": "string"}, "default": [],
                            "description": "Patterns of Linear layers to probe on the general "
                                           "(chunked per-sample gradient) path anyway."},
+        "tile_tasks": {"type": ["integer", "null"], "minimum": 1, "default": None,
+                       "description": "Tasks per probe_task job and per side of a pair tile: "
+                                      "T/tile_tasks probe jobs, about half its square pair "
+                                      "jobs. null: ceil(T / 8), at most 8 and 36 jobs; 1: one "
+                                      "job per task and per pair. The matrix is the same."},
         "chunk_size": {"type": "integer", "minimum": 1, "default": 256,
                        "description": "Probe samples per chunk on the general path (bounds "
                                       "its memory)."},

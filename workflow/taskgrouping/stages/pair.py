@@ -1,24 +1,27 @@
-"""Stage: the fast-path sample-wise distance sum of one task pair."""
+"""Stage: the fast-path sample-wise distance sums of every pair of a tile (two blocks)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from taskgrouping.fileio import write_json
-from taskgrouping.probing.distance import fast_pair_sum, layer_weights
+from taskgrouping.probing.distance import layer_weights, tile_pair_sums
 from taskgrouping.tracking.journal import stage_run
 
 
-def run(settings: dict[str, Any], parent: str, tasks: list[str], signals: list[str],
-        stats: str, out: str) -> None:
-    first, second = tasks
-    with stage_run(parent, "pair", settings, {"pair": f"{first}__{second}"}) as record:
-        with np.load(signals[0]) as a, np.load(signals[1]) as b, np.load(stats) as shared:
+def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
+        out: str) -> None:
+    first, second = signals
+    with stage_run(parent, "pair", settings, {"tile": Path(out).stem}) as record:
+        with np.load(first) as a, np.load(second) as b, np.load(stats) as shared:
             weights = layer_weights(list(shared["widths"]), shared["factors"])
-            total = fast_pair_sum(a["signals"], b["signals"], weights,
-                                  settings["samplewise"]["distance"])
+            tasks_a, tasks_b = list(a["tasks"]), list(b["tasks"])
+            sums = tile_pair_sums(a["signals"], b["signals"], weights,
+                                  settings["samplewise"]["distance"], same=first == second)
+        pairs = [[str(tasks_a[i]), str(tasks_b[j]), total] for i, j, total in sums]
         seconds = record.elapsed
-        write_json(out, {"tasks": [first, second], "sum": total, "seconds": seconds})
-        record.log_metrics({"sum": total, "seconds": seconds})
+        write_json(out, {"pairs": pairs, "seconds": seconds})
+        record.log_metrics({"pairs": len(pairs), "seconds": seconds})

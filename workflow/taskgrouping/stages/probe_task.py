@@ -1,10 +1,12 @@
-"""Stage: one task's backprop signals of the fast-path layers over the probe set."""
+"""Stage: a block of tasks' backprop signals of the fast-path layers over the probe set."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from taskgrouping.fileio import write_with
 from taskgrouping.probing.layers import plan_layers
@@ -14,17 +16,18 @@ from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
 
-def run(settings: dict[str, Any], parent: str, task: str, shared: str, out: str,
+def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, out: str,
         threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
-    with stage_run(parent, "probe_task", settings, {"task": task}) as record:
+    with stage_run(parent, "probe_task", settings, {"block": Path(out).stem}) as record:
         data, model, x, y = load_probe_start(settings, shared)
-        [column] = data.task_index([task])
+        columns = data.task_index(tasks)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        [signals] = backprop_signals(model, x, y, plan, [column])
-        signals = signals.numpy()
+        signals = torch.stack(backprop_signals(model, x, y, plan, columns)).numpy()
         seconds = record.elapsed
-        write_with(out, lambda tmp: np.savez(tmp, signals=signals, seconds=seconds,
-                                             passes=int(bool(plan.fast))))
-        record.log_metrics({"seconds": seconds, "signal_width": signals.shape[1]})
+        passes = len(tasks) if plan.fast else 0  # one backward pass per task
+        write_with(out, lambda tmp: np.savez(tmp, signals=signals, tasks=np.array(tasks),
+                                             seconds=seconds, passes=passes))
+        record.log_metrics({"seconds": seconds, "tasks": len(tasks),
+                            "signal_width": signals.shape[2]})

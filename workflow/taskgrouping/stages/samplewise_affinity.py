@@ -21,8 +21,9 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
     tasks = settings["data"]["tasks"]
     probe = settings["samplewise"]
     with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"}) as record:
-        pair_records = [read_json(path) for path in pairs]
-        sums = distance_matrix(tasks, {tuple(rec["tasks"]): rec["sum"] for rec in pair_records})
+        tiles = [read_json(path) for path in pairs]
+        sums = distance_matrix(tasks, {(first, second): total for tile in tiles
+                                       for first, second, total in tile["pairs"]})
         with np.load(stats) as shared, np.load(general) as general_part:
             sums += general_part["sums"]
             n, parameters = int(shared["n"]), int(shared["parameters"])
@@ -34,7 +35,7 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
             with np.load(path) as task_probe:
                 seconds += float(task_probe["seconds"])
                 passes += int(task_probe["passes"])
-        seconds += sum(rec["seconds"] for rec in pair_records) + record.elapsed
+        seconds += sum(tile["seconds"] for tile in tiles) + record.elapsed
         meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes)
         write_affinity(similarity, meta, out, meta_out)
         write_matrix(distance_out, distance)
