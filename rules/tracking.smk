@@ -26,8 +26,6 @@ def tracking(*arguments, check=True):
 
 
 onstart:
-    write_settings_files(SETTINGS_FILES)
-    SETTINGS_WRITTEN.append(True)
     tracking(
         "init-tracking",
         "--settings",
@@ -35,6 +33,8 @@ onstart:
         "--out",
         PARENT,
     )
+    write_settings_files(SETTINGS_FILES)
+    SETTINGS_WRITTEN.append(True)
 
 
 onsuccess:

@@ -80,3 +80,12 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path) -> None:
     write_json(target, {"x": 1})
     assert json.loads(target.read_text()) == {"x": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_a_settings_file_is_read_as_json_numbers_and_all(tmp_path) -> None:
+    """The pipeline's settings files hold JSON: 1e+30 is a number there, a string in YAML 1.1."""
+    path = tmp_path / "train_group-0123.json"
+    path.write_text(json.dumps({"learning_rate": 1e30}))
+    assert parse_settings(f"@{path}") == {"learning_rate": 1e30}
+    with pytest.raises(ValueError, match="no such file"):
+        parse_settings(f"@{tmp_path / 'absent.json'}")

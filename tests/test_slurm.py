@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -148,7 +149,9 @@ def test_workflow_runs_through_slurm_with_bundled_jobs(tmp_path, slurm) -> None:
     for name in ("summary.csv", "evaluation.csv", "affinity/samplewise.csv",
                  "groups/samplewise+gat_gmm_k2.json", "total_loss.png"):
         assert (results / name).is_file(), name
-    assert sorted(p.stem for p in (results / "probe" / "task").glob("*.npz")) == sorted(TASKS)
+    blocks = sorted((results / "probe" / "task").glob("*.npz"))
+    assert [p.stem for p in blocks] == ["b000", "b001", "b002", "b003"]  # one task each
+    assert sorted(str(np.load(p)["tasks"][0]) for p in blocks) == sorted(TASKS)
     assert len(list((results / "probe" / "pair").glob("*.json"))) == 6
     summary = pd.read_csv(results / "summary.csv")
     assert {"samplewise+gat_gmm", "random", "stl", "all"} <= set(summary["method"])

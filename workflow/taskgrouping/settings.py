@@ -100,13 +100,24 @@ def write_settings_files(files: dict[Path, str]) -> None:
 
 
 def parse_settings(text: str) -> dict[str, Any]:
-    """Read `--settings`: inline JSON, or `@path` to a JSON or YAML file."""
+    """Read `--settings`: inline JSON, or `@path` to a JSON file (or a .yaml/.yml one).
+
+    JSON is read as JSON: YAML 1.1 would take a number such as 1e+30 for a string.
+    """
     if text.startswith("@"):
         path = Path(text[1:])
-        try:
-            settings = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            raise ValueError(f"--settings {path}: not valid YAML or JSON ({err})") from err
+        if not path.is_file():
+            raise ValueError(f"--settings {path}: no such file")
+        if path.suffix in (".yaml", ".yml"):
+            try:
+                settings = yaml.safe_load(path.read_text())
+            except yaml.YAMLError as err:
+                raise ValueError(f"--settings {path}: not valid YAML ({err})") from err
+        else:
+            try:
+                settings = json.loads(path.read_text())
+            except json.JSONDecodeError as err:
+                raise ValueError(f"--settings {path}: not valid JSON ({err})") from err
     else:
         try:
             settings = json.loads(text)
