@@ -192,51 +192,32 @@ def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
 
 def in_process_stage(settings: dict[str, Any]) -> np.ndarray:
     """The sample-wise stage in one process from the data: theta0 (warm-up) to similarity."""
-    import torch
-
     from taskgrouping.affinity.matrix import similarity_matrix
     from taskgrouping.data.registry import load_split
-    from taskgrouping.probing.engine import samplewise_distances
-    from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import probe_indices, start_point
+    from taskgrouping.probing.engine import samplewise_stage
     from taskgrouping.training import make_deterministic
 
-    probe = settings["samplewise"]
-    make_deterministic(probe["seed"], 1)
-    data = load_split(settings["dataset"], settings["data"])
-    model = start_point(data, settings)
-    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
-                         probe["stratify"])
-    plan = plan_layers(model, probe["layers"], probe["general_layers"])
-    distance = samplewise_distances(
-        model, torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows]),
-        plan, probe["distance"], probe["step_size"], probe["chunk_size"])
+    make_deterministic(settings["samplewise"]["seed"], 1)
+    distance = samplewise_stage(load_split(settings["dataset"], settings["data"]), settings)
     tasks = settings["data"]["tasks"]
-    similarity_matrix(pd.DataFrame(distance, index=tasks, columns=tasks), probe["transform"])
+    similarity_matrix(pd.DataFrame(distance, index=tasks, columns=tasks),
+                      settings["samplewise"]["transform"])
     return distance
 
 
 def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     """The in-process engine on the pipeline's theta0 and probe set, and the whole stage."""
-    import torch
-
-    from taskgrouping.data.registry import load_split
     from taskgrouping.probing.engine import samplewise_distances
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import initial_model
+    from taskgrouping.probing.start import load_probe_start
     from taskgrouping.settings import stage_settings
     from taskgrouping.training import make_deterministic
 
     settings = stage_settings(config, "probe_shared")
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], 1)
-    data = load_split(settings["dataset"], settings["data"])
-    state = torch.load(workdir / RESULTS / "probe" / "shared.pt", weights_only=True)
-    model = initial_model(data, settings)
-    model.load_state_dict(state["state_dict"])
-    rows = state["probe_indices"].numpy()
-    plan = plan_layers(model.eval(), probe["layers"], probe["general_layers"])
-    x, y = torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows])
+    _, model, x, y = load_probe_start(settings, str(workdir / RESULTS / "probe" / "shared.pt"))
+    plan = plan_layers(model, probe["layers"], probe["general_layers"])
     distances, wall, cpu = timed(lambda: samplewise_distances(
         model, x, y, plan, probe["distance"], probe["step_size"], probe["chunk_size"]))
     stage, stage_wall, stage_cpu = timed(lambda: in_process_stage(settings))

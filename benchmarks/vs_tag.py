@@ -32,9 +32,7 @@ from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import similarity_matrix
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import load_split
-from taskgrouping.probing.engine import samplewise_distances
-from taskgrouping.probing.layers import plan_layers
-from taskgrouping.probing.start import probe_indices, start_point
+from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS
 from taskgrouping.settings import stage_settings
 from taskgrouping.training import make_deterministic, train_group
@@ -49,17 +47,9 @@ def load_config() -> dict:
 
 def samplewise_affinity(data: SplitData, settings: dict) -> pd.DataFrame:
     """The pipeline's probe stages, in process."""
-    probe = settings["samplewise"]
-    model = start_point(data, settings)
-    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
-                         probe["stratify"])
-    plan = plan_layers(model, probe["layers"], probe["general_layers"])
-    distance = samplewise_distances(
-        model, torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows]),
-        plan, probe["distance"], probe["step_size"], probe["chunk_size"])
     tasks = settings["data"]["tasks"]
-    frame = pd.DataFrame(distance, index=tasks, columns=tasks)
-    return similarity_matrix(frame, probe["transform"])
+    frame = pd.DataFrame(samplewise_stage(data, settings), index=tasks, columns=tasks)
+    return similarity_matrix(frame, settings["samplewise"]["transform"])
 
 
 def tag_affinity(data: SplitData, data_settings: dict, options: dict) -> pd.DataFrame:

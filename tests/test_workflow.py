@@ -182,24 +182,17 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
 
 def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:
     """The distances the jobs assembled equal brute force on the same theta0 and probe set."""
-    import torch
 
-    from taskgrouping.data.registry import load_split
     from taskgrouping.probing.bruteforce import bruteforce_distances
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import initial_model
+    from taskgrouping.probing.start import load_probe_start
 
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     settings = {"dataset": "yeast", "data": config["datasets"]["yeast"],
                 "samplewise": config["samplewise"]}
-    data = load_split("yeast", settings["data"])
-    state = torch.load(workdir / "results/yeast/probe/shared.pt", weights_only=True)
-    model = initial_model(data, settings)
-    model.load_state_dict(state["state_dict"])
-    rows = state["probe_indices"].numpy()
-    plan = plan_layers(model.eval(), ["encoder.*"], [])
-    expected = bruteforce_distances(model, torch.from_numpy(data.x_train[rows]),
-                                    torch.from_numpy(data.y_train[rows]), plan, "l1", 1.0)
+    _, model, x, y = load_probe_start(settings, str(workdir / "results/yeast/probe/shared.pt"))
+    plan = plan_layers(model, ["encoder.*"], [])
+    expected = bruteforce_distances(model, x, y, plan, "l1", 1.0)
     written = pd.read_csv(workdir / "results/yeast/affinity/samplewise_distance.csv",
                           index_col=0)
     assert list(written.index) == tasks
@@ -276,25 +269,17 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     """The distances the jobs assembled (probe_task, pair, probe_general, affinity) equal
     the in-process engine's on the same theta0 and probe set; both paths are used where
     the encoder mixes convolutions (general) and Linear layers (fast)."""
-    import torch
-
-    from taskgrouping.data.registry import load_split
     from taskgrouping.probing.engine import samplewise_distances
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import initial_model
+    from taskgrouping.probing.start import load_probe_start
 
     probe = config["samplewise"]
     data_settings = config["datasets"][name]
     settings = {"dataset": name, "data": data_settings, "samplewise": probe}
-    data = load_split(name, data_settings)
-    state = torch.load(workdir / f"results/{name}/probe/shared.pt", weights_only=True)
-    model = initial_model(data, settings)
-    model.load_state_dict(state["state_dict"])
-    rows = state["probe_indices"].numpy()
-    plan = plan_layers(model.eval(), probe["layers"], probe["general_layers"])
-    expected = samplewise_distances(model, torch.from_numpy(data.x_train[rows]),
-                                    torch.from_numpy(data.y_train[rows]), plan,
-                                    probe["distance"], probe["step_size"], probe["chunk_size"])
+    _, model, x, y = load_probe_start(settings, str(workdir / f"results/{name}/probe/shared.pt"))
+    plan = plan_layers(model, probe["layers"], probe["general_layers"])
+    expected = samplewise_distances(model, x, y, plan, probe["distance"], probe["step_size"],
+                                    probe["chunk_size"])
     written = pd.read_csv(workdir / f"results/{name}/affinity/samplewise_distance.csv",
                           index_col=0)
     assert np.allclose(written.to_numpy(), expected, rtol=1e-5, atol=1e-12)

@@ -7,16 +7,19 @@ probe_general, affinity); this is the in-process form used by tests and benchmar
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import torch
 
+from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_l1
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
 from taskgrouping.probing.general import general_pair_sums
-from taskgrouping.probing.layers import ProbePlan
+from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_statistics
+from taskgrouping.probing.start import probe_indices, start_point
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -52,3 +55,16 @@ def fast_pair_sums(deltas: list[np.ndarray], weights: np.ndarray, kind: str) -> 
     for i, j in itertools.combinations(range(len(deltas)), 2):
         sums[i, j] = sums[j, i] = fast_pair_sum(deltas[i], deltas[j], weights, kind)
     return sums
+
+
+def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
+    """The probing stages in one process: theta0, the probe set and the distance matrix,
+    drawn as probe_shared draws them (`settings`: a probe stage's config slice)."""
+    probe = settings["samplewise"]
+    model = start_point(data, settings)
+    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
+                         probe["stratify"])
+    plan = plan_layers(model, probe["layers"], probe["general_layers"])
+    return samplewise_distances(model, torch.from_numpy(data.x_train[rows]),
+                                torch.from_numpy(data.y_train[rows]), plan, probe["distance"],
+                                probe["step_size"], probe["chunk_size"])
