@@ -18,6 +18,7 @@ from taskgrouping.tracking.store import (
     init_pipeline,
     publish,
     resolve_tracking_uri,
+    with_retry,
 )
 
 
@@ -142,3 +143,29 @@ def test_unreachable_store_names_the_uri(tmp_path, monkeypatch) -> None:
     with pytest.raises(TrackingError, match="127.0.0.1:9/nowhere"):
         init_pipeline(tmp_path / "results" / "toy" / "mlflow_parent.json", "toy", config)
     assert not (tmp_path / "results" / "toy" / "mlflow_parent.json").exists()
+
+
+def test_a_busy_server_is_retried_and_a_bad_request_is_not() -> None:
+    """A server whose connection pool is full answers 400 (seen with 32 publishers): that
+    is retried until it clears; any other 400 fails at once."""
+    from mlflow.exceptions import RestException
+
+    calls = []
+
+    def busy_twice() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RestException({"error_code": "BAD_REQUEST", "message":
+                                 "QueuePool limit of size 5 overflow 10 reached"})
+        return "logged"
+
+    assert with_retry(busy_twice) == "logged" and len(calls) == 3
+
+    def bad_request() -> None:
+        calls.append(1)
+        raise RestException({"error_code": "BAD_REQUEST", "message": "Invalid metric name"})
+
+    calls.clear()
+    with pytest.raises(RestException, match="Invalid metric name"):
+        with_retry(bad_request)
+    assert len(calls) == 1

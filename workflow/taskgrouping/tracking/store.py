@@ -81,13 +81,21 @@ def check_reachable(uri: str, attempts: int = 3, timeout: float = 10.0) -> None:
             time.sleep(2**attempt)
 
 
+TRANSIENT_ERRORS = (
+    "database is locked",  # sqlite: another writer holds the file
+    "database table is locked",
+    "queuepool limit",  # a server's SQLAlchemy pool is exhausted; MLflow answers 400 for it
+)
+
+
 def _is_transient(err: Exception) -> bool:
+    """Errors that a busy store clears by itself: retried, never reported as a failure."""
     text = str(err).lower()
-    return "database is locked" in text or "database table is locked" in text
+    return any(marker in text for marker in TRANSIENT_ERRORS)
 
 
 def with_retry(call: Callable[..., T], *args: Any, attempts: int = 8, **kwargs: Any) -> T:
-    """Call through transient sqlite lock errors with jittered exponential backoff."""
+    """Call through a busy store's transient errors with jittered exponential backoff."""
     for attempt in range(attempts):
         try:
             return call(*args, **kwargs)
