@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from taskgrouping.grouping.selection import GROUPER, best_cover, select_groups, subset_scores
+from taskgrouping.grouping.selection import (
+    GROUPER,
+    best_cover,
+    cover_within,
+    select_groups,
+    subset_scores,
+)
 from taskgrouping.registries import option_defaults
 
 CLUSTERS = ["A", "B", "C", "D"]
@@ -46,6 +52,20 @@ def test_best_cover_equals_brute_force() -> None:
                                       costs[rows].min(axis=0)) for row in rows if len(rows) > 1)
         solved += 1
     assert solved > 200
+
+
+def test_a_stopped_cover_search_is_never_worse_than_its_start() -> None:
+    """Stopped by its work budget: the best cover so far, no worse than `start`, flagged
+    unfinished; with budget to spare it is best_cover's optimum, flagged finished."""
+    rng = np.random.default_rng(0)
+    costs = rng.uniform(-1, 1, (60, 12))
+    costs = np.where(rng.random(costs.shape) < 0.5, np.inf, costs)
+    optimum = best_cover(costs, 4)
+    rows, total, finished = cover_within(costs, 4, budget=10_000)
+    assert not finished and total > optimum[1]  # stopped early enough to miss it
+    assert total == pytest.approx(costs[rows].min(axis=0).sum()) and len(rows) <= 4
+    assert cover_within(costs, 4, optimum[0], budget=10_000)[1:] == (optimum[1], False)
+    assert cover_within(costs, 4, [0, 1, 2, 3]) == (*optimum, True)
 
 
 def test_best_cover_keeps_fewer_networks_when_they_suffice() -> None:
@@ -133,7 +153,8 @@ def test_select_groups_finds_two_clusters(exact_max_tasks: int) -> None:
     groups, info = select_groups(_two_clusters(), 2, 0, DEFAULTS | options)
     assert groups == [["A", "B"], ["C", "D"]]
     assert info == {"selection_score": pytest.approx(0.9),
-                    "selection_exact": float(exact_max_tasks > 0)}
+                    "selection_exact": float(exact_max_tasks > 0),
+                    "selection_cover_finished": 1.0}
     assert select_groups(_two_clusters(), 1, 0, DEFAULTS | options)[0] == [CLUSTERS]
 
 

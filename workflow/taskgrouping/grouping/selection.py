@@ -16,6 +16,11 @@ import pandas as pd
 
 from taskgrouping.grouping.grouper import Grouper
 
+# Cost entries the beam's final cover may compare, about 5 s on one core (0.6e9 per
+# second measured): enough to finish at T = 200, k = 4; beyond, the best cover found.
+COVER_BUDGET = 3e9
+CALL_ENTRIES = 5000  # a search call's fixed cost (about 4 us), in cost entries
+
 
 def best_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
     """The at most k rows covering every task whose per-task minimum has the least sum.
@@ -26,6 +31,18 @@ def best_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
     tasks' cheapest rows when there are at most k of them. Ties keep the first set found,
     less any row the others match on every task.
     """
+    chosen, total, _ = cover_within(costs, k)
+    return chosen, total
+
+
+def cover_within(costs: np.ndarray, k: int, start: list[int] | None = None,
+                 budget: float = np.inf) -> tuple[list[int], float, bool]:
+    """best_cover's search, stopped once it has compared `budget` cost entries: the best
+    cover found, its total, and whether the search ended (the cover is then optimal).
+
+    `start` (rows) joins the incumbents, so a stopped search is never worse than it. The
+    budget counts work, not seconds: the same input stops at the same point everywhere.
+    """
     costs = np.asarray(costs, dtype=float)
     if costs.ndim != 2 or costs.shape[1] == 0 or np.isnan(costs).any() or np.isneginf(costs).any():
         raise ValueError("costs must be a (networks x tasks) array, tasks >= 1, no nan or -inf")
@@ -34,12 +51,20 @@ def best_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
         raise _no_cover(n_tasks, k, n_rows)
     order = _search_order(costs)
     # Each task takes its minimum from one row, so more than T rows never help.
-    search = _BranchAndBound(costs[order], min(k, n_tasks, n_rows))
-    search.extend([], np.full(n_tasks, np.inf), 0)
+    search = _BranchAndBound(costs[order], min(k, n_tasks, n_rows), budget)
+    if start:
+        position = np.argsort(order)
+        rows = sorted(int(position[row]) for row in start)
+        search.offer(rows, float(costs[start].min(axis=0).sum()))
+    try:
+        search.extend([], np.full(n_tasks, np.inf), 0)
+        finished = True
+    except _BudgetSpent:
+        finished = False
     if not np.isfinite(search.best_total):
         raise _no_cover(n_tasks, k, n_rows)
     chosen = _irredundant(costs, sorted(int(order[row]) for row in search.best_rows))
-    return chosen, float(costs[chosen].min(axis=0).sum())
+    return chosen, float(costs[chosen].min(axis=0).sum()), finished
 
 
 def _no_cover(n_tasks: int, k: int, n_rows: int) -> ValueError:
@@ -75,15 +100,28 @@ class _BranchAndBound:
     bound only grows with i, so one that reaches the incumbent ends the loop over rows.
     """
 
-    def __init__(self, costs: np.ndarray, k: int) -> None:
+    def __init__(self, costs: np.ndarray, k: int, budget: float = np.inf) -> None:
         self.costs = costs
         self.k = k
+        self.budget = budget
         self.suffix_min = np.minimum.accumulate(costs[::-1], axis=0)[::-1]
         self.best_rows, self.best_total = min(_greedy_cover(costs, k),
                                               _column_minima(costs, k), key=lambda c: c[1])
 
+    def offer(self, rows: list[int], total: float) -> None:
+        """A known cover as the incumbent, if it beats the current one."""
+        if len(rows) <= self.k and total < self.best_total:
+            self.best_rows, self.best_total = rows, total
+
+    def _spend(self, rows: int) -> None:
+        """A call's entries, and at least CALL_ENTRIES: small calls cost their overhead."""
+        self.budget -= max(rows * self.costs.shape[1], CALL_ENTRIES)
+        if self.budget < 0:
+            raise _BudgetSpent
+
     def extend(self, chosen: list[int], current: np.ndarray, start: int) -> None:
         """Try every extension of `chosen` (elementwise minimum `current`) by rows start.."""
+        self._spend(len(self.costs) - start)
         if self.k - len(chosen) == 1:
             self._last_pick(chosen, current, start)
             return
@@ -105,6 +143,10 @@ class _BranchAndBound:
         offset = int(np.argmin(totals))
         if totals[offset] < self.best_total:
             self.best_rows, self.best_total = [*chosen, start + offset], totals[offset]
+
+
+class _BudgetSpent(Exception):
+    """The search compared as many cost entries as it was allowed."""
 
 
 def _greedy_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
@@ -138,9 +180,13 @@ def subset_scores(affinity: np.ndarray, members: tuple[int, ...]) -> np.ndarray:
     0.0, the single-task level; tasks outside the group get nan.
     """
     scores = np.full(len(affinity), np.nan)
-    for task in members:
-        others = [u for u in members if u != task]
-        scores[task] = float(np.mean(affinity[others, task])) if others else 0.0
+    members = list(members)
+    if len(members) == 1:
+        scores[members[0]] = 0.0
+        return scores
+    block = affinity[np.ix_(members, members)]  # a copy: its diagonal may be overwritten
+    np.fill_diagonal(block, 0.0)
+    scores[members] = block.sum(axis=0) / (len(members) - 1)
     return scores
 
 
@@ -164,14 +210,16 @@ def select_groups(affinity: pd.DataFrame, k: int, seed: int, options: dict[str, 
         raise ValueError("affinity must be finite off the diagonal")
     exact = len(tasks) <= options["exact_max_tasks"]
     if exact:
-        members = _exact_selection(values, k)
+        members, cover_finished = _exact_selection(values, k), True
     else:
         # More than T groups never help: each task takes its score from one.
-        members = _beam_search(values, min(k, len(tasks)), options["beam_width"])
+        members, cover_finished = _beam_search(values, min(k, len(tasks)),
+                                               options["beam_width"])
     groups = _used_groups(values, sorted(tuple(sorted(group)) for group in members))
     score = _objective(values, groups)
     return ([[tasks[i] for i in group] for group in groups],
-            {"selection_score": score, "selection_exact": float(exact)})
+            {"selection_score": score, "selection_exact": float(exact),
+             "selection_cover_finished": float(cover_finished)})
 
 
 def _exact_selection(affinity: np.ndarray, k: int) -> list[tuple[int, ...]]:
@@ -203,27 +251,43 @@ def _group_scores(affinity: np.ndarray, groups: list[tuple[int, ...]]) -> np.nda
     return np.where(np.isnan(scores), -np.inf, scores)
 
 
-def _beam_search(affinity: np.ndarray, k: int, width: int) -> list[tuple[int, ...]]:
+def _beam_search(affinity: np.ndarray, k: int, width: int
+                 ) -> tuple[list[tuple[int, ...]], bool]:
     """Place the tasks one by one in dataset order, keeping the `width` best partial states,
-    then pick the best cover among every group the final beam holds, every pair and every
-    task alone (best_cover: never worse than the best state, often better).
+    then pick the best cover among every group the final beam holds, every task alone and
+    the `width` best pairs (best_cover: never worse than the best state, often better).
 
     A state is at most k groups. Task t joins at most two of the groups and opens at most
     two new groups {t} within k, at least one of the two (see _children); a state scores
     _objective over the tasks placed so far, with its groups' current members. States equal
     up to group order count once; ties go to the smaller sorted tuple of groups, so the
-    search is deterministic.
+    search is deterministic. The cover's search stops after COVER_BUDGET cost entries
+    (then its best cover so far, never worse than the best state); the flag says whether
+    it ended.
     """
     beam: list[tuple[tuple[int, ...], ...]] = [()]
     for task in range(len(affinity)):
         children = {tuple(sorted(child)) for state in beam for child in _children(state, task, k)}
         ranked = sorted(children, key=lambda state: (-_objective(affinity, list(state)), state))
         beam = ranked[:width]
-    n_tasks = len(affinity)
-    small = [(t,) for t in range(n_tasks)] + list(itertools.combinations(range(n_tasks), 2))
+    small = [(t,) for t in range(len(affinity))] + _best_pairs(affinity, width)
     candidates = sorted({tuple(sorted(g)) for state in beam for g in state} | set(small))
-    chosen, _ = best_cover(-_group_scores(affinity, candidates), k)
-    return [candidates[row] for row in chosen]
+    best_state = [candidates.index(tuple(sorted(g))) for g in beam[0]]
+    chosen, _, finished = cover_within(-_group_scores(affinity, candidates), k, best_state,
+                                       COVER_BUDGET)
+    return [candidates[row] for row in chosen], finished
+
+
+def _best_pairs(affinity: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """The `count` pairs whose two scores sum highest (ties: the first pair in order).
+
+    Not every pair: the cover's branch-and-bound grows like (candidates)^(k-1), and the
+    T(T-1)/2 pairs made it 16 s at T = 40, k = 4 (not done in 300 s at T = 100).
+    """
+    first, second = np.triu_indices(len(affinity), 1)
+    gains = affinity[first, second] + affinity[second, first]
+    best = np.argsort(-gains, kind="stable")[:count]
+    return [(int(first[i]), int(second[i])) for i in sorted(best)]
 
 
 def _children(state: tuple[tuple[int, ...], ...], task: int, k: int

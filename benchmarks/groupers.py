@@ -1,0 +1,101 @@
+"""Every registered grouper on the sample-wise affinity of the synthetic dataset, per T.
+
+For each T: the config of benchmarks/scale.py (synthetic, 4 planted groups, MLP [64, 32])
+with the shipped synthetic data options, the sample-wise similarity computed in process
+(probing.engine.samplewise_stage, then the config's transform), and each grouper of the
+registry run as the cluster stage runs it (stages.cluster.make_groups: the grouper's input
+form, its config options, canonical groups) for `samplewise+<grouper>` at budget k:
+wall and CPU seconds of that call (one process, one thread) and the adjusted Rand index
+of its groups against the planted ones (scikit-learn; an overlapping group: each task
+counted in its first group). What it reports (BIC's k, the selection's flags) is printed.
+Last line: JSON with every figure and `max_grouper_seconds_t<T>`, and the target of
+issue 12 (every grouper <= 60 s at T = 200) as a boolean.
+
+    python benchmarks/groupers.py [--tasks 14 40 100 200] [--budget 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from scale import first_group_labels, in_process_stage, make_config, rounded
+from sklearn.metrics import adjusted_rand_score
+
+TARGET_SECONDS_T200 = 60
+
+
+def similarity(config: dict[str, Any]) -> pd.DataFrame:
+    """The sample-wise similarity of the config's data, in process."""
+    from taskgrouping.affinity.matrix import similarity_matrix
+    from taskgrouping.settings import stage_settings
+
+    settings = stage_settings(config, "probe_shared")
+    tasks = settings["data"]["tasks"]
+    distance = pd.DataFrame(in_process_stage(settings), index=tasks, columns=tasks)
+    return similarity_matrix(distance, settings["samplewise"]["transform"])
+
+
+def run_groupers(config: dict[str, Any], matrix_file: Path, budget: int
+                 ) -> dict[str, dict[str, Any]]:
+    """Each registered grouper through the cluster stage's dispatch: time, ARI, report."""
+    from taskgrouping.data.registry import dataset_options
+    from taskgrouping.data.synthetic import planted_groups
+    from taskgrouping.registries import GROUPERS
+    from taskgrouping.settings import stage_settings
+    from taskgrouping.stages.cluster import make_groups
+
+    options = dataset_options("synthetic", config["datasets"]["synthetic"]["options"])
+    figures = {}
+    for name in GROUPERS.names():
+        method = f"samplewise+{name}"
+        settings = stage_settings(config, "cluster", method)
+        planted = first_group_labels(planted_groups(options), settings["tasks"])
+        cpu, started = time.process_time(), time.perf_counter()
+        groups, info = make_groups(settings, method, budget, str(matrix_file), [])
+        figures[name] = {
+            "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
+            "ari": adjusted_rand_score(planted, first_group_labels(groups, settings["tasks"])),
+            "groups": len(groups), "reported": info}
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, nargs="+", default=[14, 40, 100, 200])
+    parser.add_argument("--budget", type=int, default=4, help="k asked of every grouper")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    results: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="groupers-") as tmp:
+        for tasks in args.tasks:
+            workdir = Path(tmp) / f"t{tasks}"
+            workdir.mkdir()
+            _, config = make_config(workdir, tasks, quick=False)
+            matrix_file = workdir / "samplewise.csv"
+            similarity(config).to_csv(matrix_file)
+            results[tasks] = run_groupers(config, matrix_file, args.budget)
+            print(f"\nT = {tasks}, k = {args.budget}")
+            print(f"  {'grouper':<10} {'wall s':>8} {'cpu s':>8} {'ARI':>6} groups  reported")
+            for name, f in results[tasks].items():
+                print(f"  {name:<10} {f['seconds']:8.2f} {f['cpu_seconds']:8.2f} "
+                      f"{f['ari']:6.3f} {f['groups']:>6}  {rounded(f['reported'])}", flush=True)
+    line: dict[str, Any] = {f"max_grouper_seconds_t{tasks}": max(
+        f["seconds"] for f in figures.values()) for tasks, figures in results.items()}
+    worst = line.get("max_grouper_seconds_t200")
+    line["target_groupers_t200_le_60"] = (None if worst is None
+                                          else bool(worst <= TARGET_SECONDS_T200))
+    line["budget"] = args.budget
+    line["per_t"] = {str(tasks): figures for tasks, figures in results.items()}
+    print(json.dumps(rounded(line)))
+
+
+if __name__ == "__main__":
+    main()
