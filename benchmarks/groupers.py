@@ -78,7 +78,7 @@ def main() -> None:
         for tasks in args.tasks:
             workdir = Path(tmp) / f"t{tasks}"
             workdir.mkdir()
-            _, config = make_config(workdir, tasks, quick=False)
+            _, config = make_config(workdir, tasks)
             matrix_file = workdir / "samplewise.csv"
             similarity(config).to_csv(matrix_file)
             results[tasks] = run_groupers(config, matrix_file, args.budget)

@@ -1,10 +1,10 @@
 # Shared names and input functions; the config is already validated by the Snakefile.
 import json
-import math
 import re
 from pathlib import Path
 
 from taskgrouping.methods import chooses_k, split_method
+from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import data_settings, settings_file, write_settings_files
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
@@ -15,17 +15,8 @@ RESULTS = f"results/{config['name'] or DATASET}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
 # Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair
 # matrix (a block against a block, one pair job each), not by task and pair.
-TILE = config["samplewise"]["tile_tasks"] or math.ceil(len(TASKS) / 8)
-BLOCKS = {
-    f"b{index:03d}": TASKS[start : start + TILE]
-    for index, start in enumerate(range(0, len(TASKS), TILE))
-}
-TILES = [
-    (first, second)
-    for i, first in enumerate(BLOCKS)
-    for second in list(BLOCKS)[i:]
-    if first != second or len(BLOCKS[first]) > 1
-]
+BLOCKS = task_blocks(TASKS, config["samplewise"]["tile_tasks"])
+TILES = tiles(BLOCKS)
 
 for _task in TASKS:
     if not re.fullmatch(r"[A-Za-z0-9](?:_?[A-Za-z0-9.-])*", _task):

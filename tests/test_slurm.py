@@ -115,10 +115,20 @@ def run_bounded(command: list[str], cwd: Path, env: dict, log: Path, timeout: in
             return None, time.monotonic() - start
 
 
+def per_task_config(tmp_path: Path) -> Path:
+    """small_config with one probe job per task and one pair job per pair (tile_tasks 1):
+    the many tiny jobs the profile's bundling is for (the default is one block here)."""
+    path = small_config(tmp_path)
+    config = yaml.safe_load(path.read_text())
+    config["samplewise"]["tile_tasks"] = 1
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
 @needs_plugin
 def test_profile_is_accepted_by_snakemake(tmp_path) -> None:
     """profiles/slurm as shipped parses (executor, resources, groups) in a dry run."""
-    config = small_config(tmp_path)
+    config = per_task_config(tmp_path)
     result = subprocess.run(
         ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
          "--configfile", str(config), "--profile", str(PROFILE.parent), "-n"],
@@ -132,7 +142,7 @@ def test_profile_is_accepted_by_snakemake(tmp_path) -> None:
 
 @needs_plugin
 def test_workflow_runs_through_slurm_with_bundled_jobs(tmp_path, slurm) -> None:
-    config = small_config(tmp_path)
+    config = per_task_config(tmp_path)
     profile = node_profile(tmp_path / "profile", slurm)
     env = slurm.env(workflow_env(tmp_path))
     log = tmp_path / "snakemake.log"

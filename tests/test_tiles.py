@@ -34,3 +34,20 @@ def test_a_tile_refuses_signals_of_different_shapes() -> None:
     weights = np.ones((4, 3))
     with pytest.raises(ValueError, match="signal shapes differ"):
         tile_pair_sums(np.zeros((1, 4, 3)), np.zeros((1, 4, 2)), weights, "l1", same=False)
+
+
+def test_the_default_block_is_one_job_up_to_64_tasks_and_8_blocks_beyond() -> None:
+    from taskgrouping.probing.tiles import task_blocks, tiles
+
+    names = [f"t{i:03d}" for i in range(200)]
+    assert list(task_blocks(names[:64], None).values()) == [names[:64]]
+    assert [len(b) for b in task_blocks(names[:100], None).values()] == [64, 36]
+    assert len(task_blocks(names, None)) == 4 and len(task_blocks(names * 3, None)) == 8
+    assert [len(b) for b in task_blocks(names[:5], 2).values()] == [2, 2, 1]
+    assert tiles(task_blocks(names[:5], 2)) == [("b000", "b000"), ("b000", "b001"),
+                                                ("b000", "b002"), ("b001", "b001"),
+                                                ("b001", "b002")]
+    pairs = {(a, b) for first, second in tiles(task_blocks(names[:9], 4))
+             for a in task_blocks(names[:9], 4)[first]
+             for b in task_blocks(names[:9], 4)[second] if a < b}
+    assert pairs == set(itertools.combinations(names[:9], 2))

@@ -313,4 +313,5 @@ def test_the_matrix_is_the_same_whatever_the_tiling(tmp_path) -> None:
     assert jobs[1] == {"probe_task": 5, "pair": 10}
     assert jobs[2] == {"probe_task": 3, "pair": 5}  # a one-task block has no tile of its own
     assert jobs[3] == {"probe_task": 2, "pair": 3}
+    assert jobs[None] == {"probe_task": 1, "pair": 1}  # the default: one block up to 64
     assert len(set(written.values())) == 1

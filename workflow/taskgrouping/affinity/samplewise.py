@@ -54,7 +54,8 @@ AFFINITY = Affinity(
         "tile_tasks": {"type": ["integer", "null"], "minimum": 1, "default": None,
                        "description": "Tasks per probe_task job and per side of a pair tile: "
                                       "T/tile_tasks probe jobs, about half its square pair "
-                                      "jobs. null: ceil(T / 8), at most 8 and 36 jobs; 1: one "
+                                      "jobs. null: max(ceil(T / 8), 64): one block up to 64 "
+                                      "tasks, at most 8 blocks and 36 tiles; 1: one "
                                       "job per task and per pair. The matrix is the same."},
         "chunk_size": {"type": "integer", "minimum": 1, "default": 256,
                        "description": "Probe samples per chunk on the general path (bounds "
