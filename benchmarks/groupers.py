@@ -1,28 +1,32 @@
 """Every registered grouper on the sample-wise affinity of the synthetic dataset, per T.
 
-For each T: the config of benchmarks/scale.py (synthetic, 4 planted groups, MLP [64, 32])
-with the shipped synthetic data options, the sample-wise similarity computed in process
+For each T and seed: the config of benchmarks/scale.py (the shipped synthetic dataset,
+4 planted groups, MLP [64, 32]) with the data seed and the sample-wise seed (theta0,
+warm-up, probe draw) both set to the seed, the sample-wise similarity computed in process
 (probing.engine.samplewise_stage, then the config's transform), and each grouper of the
 registry run as the cluster stage runs it (stages.cluster.make_groups: the grouper's input
 form, its config options, canonical groups) for `samplewise+<grouper>` at budget k:
 wall and CPU seconds of that call (one process, one thread) and the adjusted Rand index
 of its groups against the planted ones (scikit-learn; an overlapping group: each task
-counted in its first group). What it reports (BIC's k, the selection's flags) is printed.
-Last line: JSON with every figure and `max_grouper_seconds_t<T>`, and the target of
-issue 12 (every grouper <= 60 s at T = 200) as a boolean.
+counted in its first group). Per T and grouper: the median seconds over seeds, the
+largest, and the ARI's mean with a 95% t-interval and its range. Last line: JSON with
+every figure, `max_grouper_seconds_t<T>` and the target (every grouper <= 60 s at
+T = 200) as a boolean.
 
-    python benchmarks/groupers.py [--tasks 14 40 100 200] [--budget 4]
+    python benchmarks/groupers.py [--tasks 14 40 100 200] [--budget 4] [--seeds 0 1 2 3 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scale import first_group_labels, in_process_stage, make_config, rounded
 from sklearn.metrics import adjusted_rand_score
@@ -65,10 +69,36 @@ def run_groupers(config: dict[str, Any], matrix_file: Path, budget: int
     return figures
 
 
+def interval(values: list[float]) -> tuple[float, float]:
+    """Mean and the half-width of its 95% t-interval (0 for one value)."""
+    from scipy import stats
+
+    if len(values) < 2:
+        return float(np.mean(values)), 0.0
+    half = stats.t.ppf(0.975, len(values) - 1) * stats.sem(values)
+    return float(np.mean(values)), float(half)
+
+
+def aggregate(per_seed: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per grouper over seeds: seconds (median, max), ARI (mean, 95% half-width, range)."""
+    figures = {}
+    for name in per_seed[0]:
+        seconds = [run[name]["seconds"] for run in per_seed]
+        aris = [run[name]["ari"] for run in per_seed]
+        mean, half = interval(aris)
+        figures[name] = {"seconds_median": statistics.median(seconds),
+                         "seconds_max": max(seconds), "ari_mean": mean, "ari_ci95": half,
+                         "ari_min": min(aris), "ari_max": max(aris),
+                         "per_seed": [run[name] for run in per_seed]}
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, nargs="+", default=[14, 40, 100, 200])
     parser.add_argument("--budget", type=int, default=4, help="k asked of every grouper")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="data and sample-wise seeds")
     args = parser.parse_args()
     import torch
 
@@ -76,19 +106,25 @@ def main() -> None:
     results: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="groupers-") as tmp:
         for tasks in args.tasks:
-            workdir = Path(tmp) / f"t{tasks}"
-            workdir.mkdir()
-            _, config = make_config(workdir, tasks)
-            matrix_file = workdir / "samplewise.csv"
-            similarity(config).to_csv(matrix_file)
-            results[tasks] = run_groupers(config, matrix_file, args.budget)
-            print(f"\nT = {tasks}, k = {args.budget}")
-            print(f"  {'grouper':<10} {'wall s':>8} {'cpu s':>8} {'ARI':>6} groups  reported")
+            per_seed = []
+            for seed in args.seeds:
+                workdir = Path(tmp) / f"t{tasks}-s{seed}"
+                workdir.mkdir()
+                _, config = make_config(workdir, tasks)
+                config["datasets"]["synthetic"]["options"]["seed"] = seed
+                config["samplewise"]["seed"] = seed
+                matrix_file = workdir / "samplewise.csv"
+                similarity(config).to_csv(matrix_file)
+                per_seed.append(run_groupers(config, matrix_file, args.budget))
+            results[tasks] = aggregate(per_seed)
+            print(f"\nT = {tasks}, k = {args.budget}, seeds {args.seeds}")
+            print(f"  {'grouper':<10} {'median s':>8} {'max s':>8}  ARI mean ± 95% [min, max]")
             for name, f in results[tasks].items():
-                print(f"  {name:<10} {f['seconds']:8.2f} {f['cpu_seconds']:8.2f} "
-                      f"{f['ari']:6.3f} {f['groups']:>6}  {rounded(f['reported'])}", flush=True)
+                print(f"  {name:<10} {f['seconds_median']:8.2f} {f['seconds_max']:8.2f}  "
+                      f"{f['ari_mean']:.3f} ± {f['ari_ci95']:.3f} "
+                      f"[{f['ari_min']:.3f}, {f['ari_max']:.3f}]", flush=True)
     line: dict[str, Any] = {f"max_grouper_seconds_t{tasks}": max(
-        f["seconds"] for f in figures.values()) for tasks, figures in results.items()}
+        f["seconds_max"] for f in figures.values()) for tasks, figures in results.items()}
     worst = line.get("max_grouper_seconds_t200")
     line["target_groupers_t200_le_60"] = (None if worst is None
                                           else bool(worst <= TARGET_SECONDS_T200))

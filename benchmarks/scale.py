@@ -232,6 +232,7 @@ def in_process_stage(settings: dict[str, Any]) -> np.ndarray:
 def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     """The in-process engine on the pipeline's theta0 and probe set, and the whole stage."""
     from taskgrouping.probing.engine import samplewise_distances
+    from taskgrouping.probing.general import chunk_samples
     from taskgrouping.probing.layers import plan_layers
     from taskgrouping.probing.start import load_probe_start
     from taskgrouping.settings import stage_settings
@@ -243,7 +244,9 @@ def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     _, model, x, y = load_probe_start(settings, str(workdir / RESULTS / "probe" / "shared.pt"))
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     distances, wall, cpu = timed(lambda: samplewise_distances(
-        model, x, y, plan, probe["distance"], probe["step_size"], probe["chunk_size"]))
+        model, x, y, plan, probe["distance"], probe["step_size"],
+        chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
+                      probe["general_memory_mb"])))
     stage, stage_wall, stage_cpu = timed(lambda: in_process_stage(settings))
     written = pd.read_csv(workdir / RESULTS / "affinity" / "samplewise_distance.csv",
                           index_col=0).to_numpy()
@@ -492,13 +495,12 @@ def summary(results: dict[int, dict[str, Any]], fashion: dict[str, Any] | None,
 
 def fashion_missing() -> str | None:
     """Why the fashion data do not load here (None when they do)."""
-    from taskgrouping.data.base import why_missing
     from taskgrouping.data.registry import dataset_options
     from taskgrouping.registries import DATASETS
 
     datasets = yaml.safe_load((REPO / "config" / "datasets" / "fashion.yaml").read_text())
     options = dataset_options("fashion", datasets["datasets"]["fashion"]["options"])
-    return why_missing(lambda: DATASETS.get("fashion").task_names(options))
+    return DATASETS.get("fashion").missing(options)
 
 
 def main() -> None:

@@ -160,3 +160,25 @@ def test_resnet18_and_tcn_probing_equals_bruteforce(model, input_shape) -> None:
     built = build_model(input_shape, model, tasks, seed=3).eval()
     plan = _check(built, x, y, [], "l1", chunk_size=5)
     assert len(plan.fast) == 1 and plan.general
+
+
+def test_the_default_chunk_fits_the_memory_budget_and_says_when_nothing_fits() -> None:
+    """null chunk_size: as many samples as fit in general_memory_mb (T x chunk x general
+    parameters x 4 bytes), capped at the probe set; a budget below one sample is refused
+    naming the key; a fixed chunk_size is kept; no general layer, one chunk."""
+    from taskgrouping.probing.general import chunk_samples
+
+    model, x, _ = _cnn()
+    plan = plan_layers(model, ["encoder.*"], [])
+    size = sum(p.numel() for p in plan.general_parameters.values())
+    per_sample_mb = len(TASKS) * size * 4 / 2**20
+    assert size > 0
+    assert chunk_samples(plan, len(TASKS), len(x), None, 5.5 * per_sample_mb) == 5
+    assert chunk_samples(plan, len(TASKS), len(x), None, 1000 * per_sample_mb) == len(x)
+    assert chunk_samples(plan, len(TASKS), len(x), 3, 0.1 * per_sample_mb) == 3
+    with pytest.raises(ValueError, match=r"samplewise.general_memory_mb .* holds no probe "
+                                         r"sample .*4 tasks x [\d,]+ parameters"):
+        chunk_samples(plan, len(TASKS), len(x), None, 0.5 * per_sample_mb)
+    mlp_model, mlp_x, _ = _mlp("independent", [5])
+    fast_only = plan_layers(mlp_model, ["encoder.*"], [])
+    assert chunk_samples(fast_only, len(TASKS), len(mlp_x), None, 1e-9) == len(mlp_x)

@@ -23,6 +23,22 @@ def test_subset_name_is_canonical_and_invertible() -> None:
     assert subset_members(name, many) == many[::2]
 
 
+def test_long_names_never_end_in_a_run_snakemake_takes_for_recursion() -> None:
+    """Every 4th of 200 tasks is the mask 2222...2: Snakemake refuses a wildcard ending
+    in 20 repeats (PeriodicWildcardError, seen at T = 200); the count after `-` breaks it."""
+    from snakemake.io import PeriodicityDetector
+
+    many = [f"t{i:03d}" for i in range(200)]
+    detector = PeriodicityDetector()
+    for members in (many[2::4], many, many[::2], many[:100]):
+        name = subset_name(members, many)
+        assert detector.is_periodic(name) is None, name
+        assert subset_members(name, many) == members
+    assert detector.is_periodic(f"_{sum(1 << j for j in range(2, 200, 4)):x}") is not None
+    with pytest.raises(ValueError, match="not the name of its 50 tasks"):
+        subset_members(subset_name(many[2::4], many).replace("-50", "-49"), many)
+
+
 @pytest.mark.parametrize("bad", [["Class9"], ["Class1", "Class1"], []])
 def test_bad_groups_are_named(bad) -> None:
     with pytest.raises(ValueError, match="unknown task|empty or repeats"):

@@ -270,6 +270,7 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     the in-process engine's on the same theta0 and probe set; both paths are used where
     the encoder mixes convolutions (general) and Linear layers (fast)."""
     from taskgrouping.probing.engine import samplewise_distances
+    from taskgrouping.probing.general import chunk_samples
     from taskgrouping.probing.layers import plan_layers
     from taskgrouping.probing.start import load_probe_start
 
@@ -278,8 +279,10 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     settings = {"dataset": name, "data": data_settings, "samplewise": probe}
     _, model, x, y = load_probe_start(settings, str(workdir / f"results/{name}/probe/shared.pt"))
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
+    chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
+                          probe["general_memory_mb"])
     expected = samplewise_distances(model, x, y, plan, probe["distance"], probe["step_size"],
-                                    probe["chunk_size"])
+                                    chunk)
     written = pd.read_csv(workdir / f"results/{name}/affinity/samplewise_distance.csv",
                           index_col=0)
     assert np.allclose(written.to_numpy(), expected, rtol=1e-5, atol=1e-12)

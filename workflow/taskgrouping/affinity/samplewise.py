@@ -57,9 +57,13 @@ AFFINITY = Affinity(
                                       "jobs. null: max(ceil(T / 8), 64): one block up to 64 "
                                       "tasks, at most 8 blocks and 36 tiles; 1: one "
                                       "job per task and per pair. The matrix is the same."},
-        "chunk_size": {"type": "integer", "minimum": 1, "default": 256,
-                       "description": "Probe samples per chunk on the general path (bounds "
-                                      "its memory)."},
+        "chunk_size": {"type": ["integer", "null"], "minimum": 1, "default": None,
+                       "description": "Probe samples per chunk on the general path; null: as "
+                                      "many as fit in general_memory_mb."},
+        "general_memory_mb": {"type": "number", "exclusiveMinimum": 0, "default": 2048,
+                              "description": "MB the general path's per-sample gradients may "
+                                             "take at once (T x chunk x its parameters x 4 "
+                                             "bytes): sets chunk_size when that is null."},
     },
     constraints={"if": {"properties": {"theta0": {"const": "checkpoint"}},
                         "required": ["theta0"]},

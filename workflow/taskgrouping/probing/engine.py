@@ -16,7 +16,7 @@ from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_l1
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
-from taskgrouping.probing.general import general_pair_sums
+from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_statistics
 from taskgrouping.probing.start import probe_indices, start_point
@@ -65,6 +65,8 @@ def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
     rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                          probe["stratify"])
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
+    chunk = chunk_samples(plan, len(model.tasks), len(rows), probe["chunk_size"],
+                          probe["general_memory_mb"])
     return samplewise_distances(model, torch.from_numpy(data.x_train[rows]),
                                 torch.from_numpy(data.y_train[rows]), plan, probe["distance"],
-                                probe["step_size"], probe["chunk_size"])
+                                probe["step_size"], chunk)

@@ -36,6 +36,30 @@ def per_sample_gradients(model: MultiTaskModel, params: dict[str, torch.Tensor],
     return torch.cat([g.reshape(len(x), -1) for g in grads.values()], dim=1).detach()
 
 
+def chunk_samples(plan: ProbePlan, tasks: int, samples: int, chunk_size: int | None,
+                  memory_mb: float) -> int:
+    """Probe samples per chunk: `chunk_size`, or (null) as many as fit in `memory_mb`.
+
+    A chunk holds tasks x chunk x (general parameters) float32 gradients at once, so a
+    fixed chunk that suits a small CNN asks a ResNet-18 for gigabytes per sample. The
+    choice reads the config alone, never the machine: a run is the same everywhere.
+    """
+    if chunk_size is not None:
+        return chunk_size
+    size = sum(p.numel() for p in plan.general_parameters.values())
+    if size == 0:
+        return max(samples, 1)
+    per_sample = tasks * size * 4
+    fit = int(memory_mb * 2**20 // per_sample)
+    if fit < 1:
+        raise ValueError(
+            f"samplewise.general_memory_mb {memory_mb:g} holds no probe sample of the general"
+            f" path: {tasks} tasks x {size:,} parameters x 4 bytes = "
+            f"{per_sample / 2**20:,.0f} MB each; probe fewer layers (samplewise.layers) or"
+            " raise it")
+    return min(fit, max(samples, 1))
+
+
 def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
                       plan: ProbePlan, kind: str, chunk_size: int) -> np.ndarray:
     """T x T sums over samples and general parameters of |g_i - g_j| or [signs differ]."""

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from taskgrouping.fileio import write_with
-from taskgrouping.probing.general import general_pair_sums
+from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.start import load_probe_start
 from taskgrouping.tracking.journal import stage_run
@@ -20,9 +20,12 @@ def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: i
     with stage_run(parent, "probe_general", settings, {}) as record:
         _, model, x, y = load_probe_start(settings, shared)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        sums = general_pair_sums(model, x, y, plan, probe["distance"], probe["chunk_size"])
+        chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
+                              probe["general_memory_mb"])
+        sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk)
         seconds = record.elapsed
-        chunks = -(-len(x) // probe["chunk_size"]) if plan.general else 0
+        chunks = -(-len(x) // chunk) if plan.general else 0
         passes = len(model.tasks) * chunks  # one vmap(grad) per task and chunk
         write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds, passes=passes))
-        record.log_metrics({"seconds": seconds, "general_layers": len(plan.general)})
+        record.log_metrics({"seconds": seconds, "general_layers": len(plan.general),
+                            "chunk_samples": chunk})
