@@ -1,11 +1,13 @@
 """Every registered grouper on the sample-wise affinity of the synthetic dataset, per T.
 
 For each T and seed: the config of benchmarks/scale.py (the shipped synthetic dataset,
-4 planted groups, MLP [64, 32]) with the data seed and the sample-wise seed (theta0,
-warm-up, probe draw) both set to the seed, the sample-wise similarity computed in process
-(probing.engine.samplewise_stage, then the config's transform), and each grouper of the
-registry run as the cluster stage runs it (stages.cluster.make_groups: the grouper's input
-form, its config options, canonical groups) for `samplewise+<grouper>` at budget k:
+4 planted groups, MLP [64, 32], its trainer) with the data seed, the sample-wise seed
+(theta0, warm-up, probe draw) and TAG's seed all set to the seed; the sample-wise
+similarity computed in process (probing.engine.samplewise_stage, then the config's
+transform) and, up to --tag-max-tasks, TAG's lookahead affinity (its joint training, as
+the joint_affinity stage runs it); and each grouper of the registry run on each as the
+cluster stage runs it (stages.cluster.make_groups: the grouper's input form, its config
+options, canonical groups) for `<affinity>+<grouper>` at budget k:
 wall and CPU seconds of that call (one process, one thread) and the adjusted Rand index
 of its groups against the planted ones (scikit-learn; an overlapping group: each task
 counted in its first group). Per T and grouper: the median seconds over seeds, the
@@ -14,6 +16,7 @@ every figure, `max_grouper_seconds_t<T>` and the target (every grouper <= 60 s a
 T = 200) as a boolean.
 
     python benchmarks/groupers.py [--tasks 14 40 100 200] [--budget 4] [--seeds 0 1 2 3 4]
+                                  [--tag-max-tasks 100]
 """
 
 from __future__ import annotations
@@ -45,7 +48,22 @@ def similarity(config: dict[str, Any]) -> pd.DataFrame:
     return similarity_matrix(distance, settings["samplewise"]["transform"])
 
 
-def run_groupers(config: dict[str, Any], matrix_file: Path, budget: int
+def tag(config: dict[str, Any]) -> pd.DataFrame:
+    """TAG's lookahead affinity of the config's data: its joint training, in process."""
+    from vs_tag import tag_affinity
+
+    from taskgrouping.data.registry import load_split
+    from taskgrouping.settings import stage_settings
+
+    settings = stage_settings(config, "joint_affinity")
+    data = load_split(settings["dataset"], settings["data"])
+    return tag_affinity(data, settings["data"], settings["tag"])
+
+
+AFFINITIES = {"samplewise": similarity, "tag": tag}
+
+
+def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, budget: int
                  ) -> dict[str, dict[str, Any]]:
     """Each registered grouper through the cluster stage's dispatch: time, ARI, report."""
     from taskgrouping.data.registry import dataset_options
@@ -57,7 +75,7 @@ def run_groupers(config: dict[str, Any], matrix_file: Path, budget: int
     options = dataset_options("synthetic", config["datasets"]["synthetic"]["options"])
     figures = {}
     for name in GROUPERS.names():
-        method = f"samplewise+{name}"
+        method = f"{affinity}+{name}"
         settings = stage_settings(config, "cluster", method)
         planted = first_group_labels(planted_groups(options), settings["tasks"])
         cpu, started = time.process_time(), time.perf_counter()
@@ -98,7 +116,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, nargs="+", default=[14, 40, 100, 200])
     parser.add_argument("--budget", type=int, default=4, help="k asked of every grouper")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="data and sample-wise seeds")
+                        help="data, sample-wise and TAG seeds")
+    parser.add_argument("--tag-max-tasks", type=int, default=100,
+                        help="TAG's affinity (a joint training per seed) up to this T")
     args = parser.parse_args()
     import torch
 
@@ -106,21 +126,26 @@ def main() -> None:
     results: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="groupers-") as tmp:
         for tasks in args.tasks:
-            per_seed = []
+            affinities = [a for a in AFFINITIES if a != "tag" or tasks <= args.tag_max_tasks]
+            per_seed: list[dict[str, dict[str, Any]]] = []
             for seed in args.seeds:
                 workdir = Path(tmp) / f"t{tasks}-s{seed}"
                 workdir.mkdir()
                 _, config = make_config(workdir, tasks)
                 config["datasets"]["synthetic"]["options"]["seed"] = seed
-                config["samplewise"]["seed"] = seed
-                matrix_file = workdir / "samplewise.csv"
-                similarity(config).to_csv(matrix_file)
-                per_seed.append(run_groupers(config, matrix_file, args.budget))
+                config["samplewise"]["seed"] = config["tag"]["seed"] = seed
+                figures = {}
+                for affinity in affinities:
+                    matrix_file = workdir / f"{affinity}.csv"
+                    AFFINITIES[affinity](config).to_csv(matrix_file)
+                    figures |= {f"{affinity}+{name}": f for name, f in run_groupers(
+                        config, affinity, matrix_file, args.budget).items()}
+                per_seed.append(figures)
             results[tasks] = aggregate(per_seed)
             print(f"\nT = {tasks}, k = {args.budget}, seeds {args.seeds}")
-            print(f"  {'grouper':<10} {'median s':>8} {'max s':>8}  ARI mean ± 95% [min, max]")
+            print(f"  {'method':<20} {'median s':>8} {'max s':>8}  ARI mean ± 95% [min, max]")
             for name, f in results[tasks].items():
-                print(f"  {name:<10} {f['seconds_median']:8.2f} {f['seconds_max']:8.2f}  "
+                print(f"  {name:<20} {f['seconds_median']:8.2f} {f['seconds_max']:8.2f}  "
                       f"{f['ari_mean']:.3f} ± {f['ari_ci95']:.3f} "
                       f"[{f['ari_min']:.3f}, {f['ari_max']:.3f}]", flush=True)
     line: dict[str, Any] = {f"max_grouper_seconds_t{tasks}": max(
