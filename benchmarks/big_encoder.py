@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from scale import first_group_labels
 
 REPO = Path(__file__).resolve().parents[1]
 COST_TASKS = 40
@@ -132,7 +133,7 @@ def error_figures() -> dict[str, dict[str, Any]]:
         frame = pd.DataFrame(distance, index=tasks, columns=tasks)
         similarity = similarity_matrix(frame, settings["samplewise"]["transform"])
         groups, _ = spectral.group(similarity, 3, 0, option_defaults(spectral.options))
-        labels = [next(i for i, g in enumerate(groups) if t in g) for t in tasks]
+        labels = first_group_labels(groups, tasks)
         if exact is None:
             exact = (distance, similarity.to_numpy(), labels)
         figures[name] = {

@@ -31,21 +31,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scale import first_group_labels, in_process_stage, make_config, rounded
+from scale import first_group_labels, make_config, planted_labels, rounded
 from sklearn.metrics import adjusted_rand_score
 
 TARGET_SECONDS_T200 = 60
 
 
 def similarity(config: dict[str, Any]) -> pd.DataFrame:
-    """The sample-wise similarity of the config's data, in process."""
-    from taskgrouping.affinity.matrix import similarity_matrix
+    """The sample-wise similarity of the config's data, in process, seeded as probe_shared."""
+    from vs_tag import samplewise_affinity
+
+    from taskgrouping.data.registry import load_split
     from taskgrouping.settings import stage_settings
+    from taskgrouping.training import make_deterministic
 
     settings = stage_settings(config, "probe_shared")
-    tasks = settings["data"]["tasks"]
-    distance = pd.DataFrame(in_process_stage(settings), index=tasks, columns=tasks)
-    return similarity_matrix(distance, settings["samplewise"]["transform"])
+    make_deterministic(settings["samplewise"]["seed"], 1)
+    return samplewise_affinity(load_split(settings["dataset"], settings["data"]), settings)
 
 
 def tag(config: dict[str, Any]) -> pd.DataFrame:
@@ -66,18 +68,15 @@ AFFINITIES = {"samplewise": similarity, "tag": tag}
 def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, budget: int
                  ) -> dict[str, dict[str, Any]]:
     """Each registered grouper through the cluster stage's dispatch: time, ARI, report."""
-    from taskgrouping.data.registry import dataset_options
-    from taskgrouping.data.synthetic import planted_groups
     from taskgrouping.registries import GROUPERS
     from taskgrouping.settings import stage_settings
     from taskgrouping.stages.cluster import make_groups
 
-    options = dataset_options("synthetic", config["datasets"]["synthetic"]["options"])
+    planted = planted_labels(config)
     figures = {}
     for name in GROUPERS.names():
         method = f"{affinity}+{name}"
         settings = stage_settings(config, "cluster", method)
-        planted = first_group_labels(planted_groups(options), settings["tasks"])
         cpu, started = time.process_time(), time.perf_counter()
         groups, info = make_groups(settings, method, budget, str(matrix_file), [])
         figures[name] = {

@@ -44,8 +44,7 @@ def subset_name(members: Iterable[str], tasks: list[str]) -> str:
 def subset_members(name: str, tasks: list[str]) -> list[str]:
     """The inverse of `subset_name`."""
     if name.startswith("_"):
-        digits, _, count = name[1:].partition("-")
-        mask = int(digits, 16)
+        mask = int(name[1:].partition("-")[0], 16)
         if mask <= 0 or mask >= 1 << len(tasks):
             raise ValueError(f"subset {name!r} does not name tasks of this dataset")
         members = [task for j, task in enumerate(tasks) if mask >> j & 1]

@@ -46,7 +46,7 @@ def chunk_samples(plan: ProbePlan, tasks: int, samples: int, chunk_size: int | N
     """
     if chunk_size is not None:
         return chunk_size
-    size = sum(p.numel() for p in plan.general_parameters.values())
+    size = plan.parameter_count()[1]
     if size == 0:
         return max(samples, 1)
     per_sample = tasks * size * 4
