@@ -9,7 +9,7 @@ import yaml
 from conftest import REPO
 
 from taskgrouping.data.registry import load_split
-from taskgrouping.probing.start import load_checkpoint, probe_indices, start_point
+from taskgrouping.probing.start import load_checkpoint, pool_rarest, probe_indices, start_point
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +90,20 @@ def test_probe_indices_stratified_keeps_label_rates(data) -> None:
     plain = probe_indices(y, n, seed=0, stratify=False)
     assert len(plain) == n and not np.array_equal(plain, chosen)
     assert np.array_equal(probe_indices(y, 10_000, seed=0, stratify=True), np.arange(len(y)))
+
+
+def test_more_label_combinations_than_probe_rows_pool_the_rarest() -> None:
+    """10 balanced binary tasks: 1,024 combinations, each seen often, for 512 probe rows.
+
+    Stratifying over all of them is impossible (scikit-learn refuses more strata than
+    rows drawn); the 511 commonest stay strata, the rest are one, and rates stay close.
+    """
+    y = (np.random.default_rng(0).random((20_000, 10)) > 0.5).astype(np.float32)
+    chosen = probe_indices(y, 512, seed=0, stratify=True)
+    assert len(chosen) == 512 and np.array_equal(chosen, probe_indices(y, 512, 0, True))
+    random = np.median([_worst_rate_error(y, probe_indices(y, 512, seed, stratify=False))
+                        for seed in range(1, 21)])
+    assert _worst_rate_error(y, chosen) < random
+    strata = np.arange(6).repeat([5, 4, 4, 3, 2, 2])
+    assert list(np.unique(pool_rarest(strata, 3), return_counts=True)[1]) == [11, 5, 4]
+    assert pool_rarest(strata, 6) is strata
