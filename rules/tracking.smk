@@ -30,6 +30,8 @@ onstart:
         "init-tracking",
         "--settings",
         json.dumps(config, sort_keys=True),
+        "--tags",
+        json.dumps(DATA_CHECK.tags()),
         "--out",
         PARENT,
     )

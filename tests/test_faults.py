@@ -309,8 +309,8 @@ def test_constant_training_labels_name_the_task(tmp_path) -> None:
     for task, spec, seen in (("y_zero", "binary", "all 0"), ("y_rare", "binary", "all 0"),
                              ("y_two", {"type": "multiclass", "classes": 3}, "all 2")):
         data = table_data(path, TABLE_TASKS | {task: spec})
-        message = (f"task {task}: labels are constant on the training split ({seen}); "
-                   "drop it from datasets.table.tasks")
+        message = (f"dataset table: task {task!r} is constant on the training split "
+                   f"({seen}); drop it from datasets.table.tasks")
         with pytest.raises(ValueError, match=re.escape(message)):
             load_split("table", data)
         # leaving it out of the selected tasks is the fix
@@ -323,20 +323,21 @@ def test_constant_task_fails_its_stage_in_one_line(tmp_path, parent, capsys) -> 
     out = tmp_path / "train.json"
     assert main(train_group_args(data, parent, out, ["y_binary"])) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["taskgrouping train-group: error: task y_zero: labels are constant on the "
-                   "training split (all 0); drop it from datasets.table.tasks"]
+    assert err == ["taskgrouping train-group: error: dataset table: task 'y_zero' is constant "
+                   "on the training split (all 0); drop it from datasets.table.tasks"]
     assert not out.exists()
 
 
 def test_task_constant_on_the_probe_set_is_probed(tmp_path, parent) -> None:
     """All probe labels 0 (positives elsewhere in training): BCE towards 0 has gradients."""
     n, probe_samples = 300, 16
-    _, train_rows = split_rows(n)
+    held, train_rows = split_rows(n)
     probe_positions = np.random.default_rng(0).choice(len(train_rows), probe_samples,
                                                       replace=False)
     outside = np.setdiff1d(np.arange(len(train_rows)), probe_positions)[:5]
     rare = np.zeros(n, dtype=int)
     rare[train_rows[outside]] = 1
+    rare[held[:3]] = 1  # and on the test split, where it is scored
     path = write_table(tmp_path / "t.csv", n, y_rare=rare)
     data = table_data(path, TABLE_TASKS | {"y_rare": "binary"})
     samplewise = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["samplewise"]

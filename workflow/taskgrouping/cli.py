@@ -30,6 +30,8 @@ def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool 
 
 def _init_tracking(p: argparse.ArgumentParser) -> None:
     _common(p, parent=False)
+    p.add_argument("--tags", default="{}",
+                   help="JSON object of extra tags of the parent run (the data check's)")
 
 
 def _publish_tracking(p: argparse.ArgumentParser) -> None:

@@ -13,15 +13,20 @@ import copy
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
-from taskgrouping.methods import PLAIN, method_error
+from taskgrouping.methods import PLAIN, method_error, split_method
 from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
 
+if TYPE_CHECKING:
+    from taskgrouping.data.checks import DataCheck
+
+T = TypeVar("T")
 BASE_SCHEMA = files("taskgrouping") / "schemas" / "config.schema.yaml"
 
 
@@ -134,17 +139,42 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
     config.update(checked)
 
 
-def check_data_available(config: dict[str, Any]) -> None:
-    """Stop before any job when the dataset cannot load here, saying what to fetch."""
-    from snakemake.exceptions import WorkflowError
+def check_data(config: dict[str, Any]) -> DataCheck:
+    """Stop before any job when the data cannot load here or are bad, in one line each.
 
-    from taskgrouping.data.registry import dataset, dataset_options
+    The check (taskgrouping.data.checks) reads the dataset once; what it read and each
+    warning of a run that goes on are printed to stderr (stdout may be a DAG or a report).
+    Listing a table's tasks may read a column, so a ValueError there is bad data, while
+    an unknown option or task name is a config error.
+    """
+    import sys
+
+    from taskgrouping.data.registry import check_data as check_dataset
+    from taskgrouping.data.registry import dataset, dataset_options, select_tasks
 
     name = config["dataset"]
+    data = config["datasets"][name]
+    probed = any((split_method(method) or ("",))[0] == "samplewise"
+                 for method in config["methods"])
+    options = _stop_on(name, "invalid config:\n", lambda: dataset_options(name,
+                                                                         data.get("options")))
+    offered = _stop_on(name, "bad data: ", lambda: dataset(name).tasks(options))
+    _stop_on(name, "invalid config:\n", lambda: select_tasks(name, offered, data.get("tasks")))
+    report = _stop_on(name, "bad data: ", lambda: check_dataset(
+        name, data, config["samplewise"] if probed else None))
+    print(report.summary(), file=sys.stderr)
+    for warning in report.warnings:
+        print(f"data check warning: {warning}", file=sys.stderr)
+    return report
+
+
+def _stop_on(name: str, prefix: str, action: Callable[[], T]) -> T:
+    """`action()`, its failure a WorkflowError: data not here, or `prefix` and the line."""
+    from snakemake.exceptions import WorkflowError
+
     try:
-        options = dataset_options(name, config["datasets"][name].get("options"))
-        why = dataset(name).missing(options)
+        return action()
+    except FileNotFoundError as err:  # DataUnavailable included: it says what to fetch
+        raise WorkflowError(f"dataset {name} is not available here: {err}") from None
     except ValueError as err:
-        raise WorkflowError(f"invalid config:\n{err}") from None
-    if why:
-        raise WorkflowError(f"dataset {name} is not available here: {why}")
+        raise WorkflowError(f"{prefix}{err}") from None

@@ -20,6 +20,30 @@ class DataUnavailable(FileNotFoundError):
 
 
 @dataclass(frozen=True)
+class Inspection:
+    """What the data check read: x and y of some rows of the dataset, and where from.
+
+    `rows` holds which rows of the full order x and y are (None: all `total` of them);
+    `source` names the file or folder in messages, `row_word` how its rows are counted
+    (from 1) and `features` the input columns by name where they have names.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    total: int
+    source: str
+    rows: np.ndarray | None = None
+    note: str | None = None
+    row_word: str = "sample"
+    features: tuple[str, ...] | None = None
+
+    def row(self, index: int) -> str:
+        """Row `index` of x and y, named as the user counts it: `sample 12`, `data row 3`."""
+        number = index if self.rows is None else int(self.rows[index])
+        return f"{self.row_word} {number + 1}"
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A dataset by name: its tasks (cheap to list, so Snakefiles can fan out) and a loader.
 
@@ -30,7 +54,9 @@ class Dataset:
     (`taskgrouping.data.registry.dataset_options`), so they read `options[key]` directly.
     `load` returns inputs x (n x features, or n x channels x ... for images and series)
     and targets y (n x columns, see tasks.py) in `tasks(options)` order. `missing` says
-    why the data cannot load here, or None.
+    why the data cannot load here, or None. `inspect` is what the up-front data check
+    (`taskgrouping.data.checks`) reads: None reads everything through `load` (cheap
+    data); a downloaded dataset reads what is cheap and says what it sampled.
     """
 
     name: str
@@ -44,6 +70,7 @@ class Dataset:
     missing: Callable[[Options], str | None]
     options: dict[str, dict[str, Any]]
     required_options: tuple[str, ...] = ()
+    inspect: Callable[[Options], Inspection] | None = None
 
     @property
     def options_schema(self) -> dict[str, Any]:
@@ -168,6 +195,16 @@ class SplitData:
         return [known.index(name) for name in names]
 
 
+def split_order(n: int, seed: int, val_fraction: float,
+                test_fraction: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The train, val and test rows of n: a seeded shuffle, test then val cut off its front."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = int(round(test_fraction * n))
+    n_val = int(round(val_fraction * n))
+    test, val, train = np.split(order, [n_test, n_test + n_val])
+    return train, val, test
+
+
 def split_and_standardise(
     x: np.ndarray,
     y: np.ndarray,
@@ -180,10 +217,7 @@ def split_and_standardise(
 
     Tabular inputs are standardised per feature, images and series per channel.
     """
-    order = np.random.default_rng(seed).permutation(len(x))
-    n_test = int(round(test_fraction * len(x)))
-    n_val = int(round(val_fraction * len(x)))
-    test, val, train = np.split(order, [n_test, n_test + n_val])
+    train, val, test = split_order(len(x), seed, val_fraction, test_fraction)
     axes = (0,) if x.ndim == 2 else (0, *range(2, x.ndim))
     mean = x[train].mean(axis=axes, keepdims=True)
     std = x[train].std(axis=axes, keepdims=True)

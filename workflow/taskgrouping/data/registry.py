@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import copy
-import lzma
-import zlib
 from functools import cache
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from taskgrouping.registries import DATASETS, option_defaults
 
@@ -16,6 +12,7 @@ if TYPE_CHECKING:  # base and tasks import torch: every stage's --settings parsi
     from jsonschema import ValidationError
 
     from taskgrouping.data.base import Dataset, SplitData
+    from taskgrouping.data.checks import DataCheck
     from taskgrouping.tasks import Task
 
 
@@ -92,8 +89,13 @@ def select_tasks(name: str, tasks: tuple[Task, ...], selected: list[str] | None)
 
 
 def load_split(name: str, data: dict[str, Any]) -> SplitData:
-    """Load dataset `name` restricted to `data['tasks']` and split per `data['split']`."""
+    """Load dataset `name` restricted to `data['tasks']` and split per `data['split']`.
+
+    The splits are checked as the up-front data check checks them (`checks.check_splits`):
+    a task without labels on a split, or constant on train or test, is a DataError.
+    """
     from taskgrouping.data.base import DataUnavailable, split_and_standardise
+    from taskgrouping.data.checks import check_splits, read_data
     from taskgrouping.tasks import target_columns
 
     source = dataset(name)
@@ -104,15 +106,7 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
     tasks = source.tasks(options)
     names = [task.name for task in tasks]
     chosen = [names.index(task) for task in select_tasks(name, tasks, data.get("tasks"))]
-    try:
-        x, y = source.load(options)
-    except (EOFError, zlib.error, lzma.LZMAError, OSError) as err:
-        if isinstance(err, FileNotFoundError):  # DataUnavailable and a missing file say which
-            raise
-        # A loader that does not catch its decompressor's errors: name what it read.
-        where = getattr(err, "filename", None) or source.source
-        raise ValueError(f"dataset {name}: data file {where} is unreadable, corrupt or "
-                         f"truncated ({type(err).__name__}: {err})") from err
+    x, y = read_data(name, source, options, source.load)
     split = data["split"]
     splits = split_and_standardise(
         x,
@@ -122,27 +116,15 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
         val_fraction=split["val_fraction"],
         test_fraction=split["test_fraction"],
     )
-    check_labels_vary(name, splits)
+    check_splits(name, splits, f"dataset {name}")
     return splits
 
 
-def check_labels_vary(name: str, data: SplitData) -> None:
-    """A binary or multiclass task needs two label values on the training split.
+def check_data(name: str, data: dict[str, Any], samplewise: dict[str, Any] | None
+               ) -> DataCheck:
+    """The up-front data check of dataset `name` under its `data` settings (see checks.py)."""
+    from taskgrouping.data.checks import check_dataset
 
-    With one value (say every training label 0) the task cannot be learned, and its
-    affinity with any other task is an artefact: an error naming the task. Regression
-    targets are not checked. The probe set, a few hundred training rows, may still see
-    one value of a rare label: that is allowed, since a loss towards one label (BCE
-    towards 0, cross-entropy towards one class) has non-zero gradients all the same.
-    """
-    from taskgrouping.tasks import split_targets
-
-    for task, labels in zip(data.tasks, split_targets(data.tasks, data.y_train), strict=True):
-        if not task.has_sample_label:
-            continue
-        values = np.unique(labels[~np.isnan(labels)])
-        if len(values) < 2:
-            seen = f"all {values[0]:g}" if len(values) else "no label present"
-            raise ValueError(f"task {task.name}: labels are constant on the training split "
-                             f"({seen}); drop it from datasets.{name}.tasks")
-
+    select_tasks(name, all_tasks(name, data.get("options")), data.get("tasks"))
+    return check_dataset(name, dataset(name), dataset_options(name, data.get("options")),
+                         data, samplewise)

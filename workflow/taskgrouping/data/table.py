@@ -28,6 +28,7 @@ import numpy as np
 from taskgrouping.data.base import (
     Dataset,
     DataUnavailable,
+    Inspection,
     Options,
     standardise_columns,
 )
@@ -108,6 +109,10 @@ def missing(options: Options) -> str | None:
 
 
 def _header(path: Path) -> list[str]:
+    """The column names as the file has them: repeated names stay repeated.
+
+    (pandas' own header renames a second `a` to `a.1`, so a duplicate would pass unseen.)
+    """
     import pandas as pd
 
     try:
@@ -117,9 +122,20 @@ def _header(path: Path) -> list[str]:
 
                 return list(pq.read_schema(path).names)
             return list(pd.read_parquet(path).columns)
-        return list(pd.read_csv(path, nrows=0).columns)
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+        return list(first.iloc[0]) if len(first) else []
     except Exception as err:  # parser, Arrow and decoding errors alike mean a bad file
         raise ValueError(f"{path}: unreadable or corrupt table ({err})") from err
+
+
+def _check_unique(path: Path, header: list[str]) -> None:
+    """Every column name once: which of two `a` columns a task means is anyone's guess."""
+    for name in header:
+        places = [i + 1 for i, other in enumerate(header) if other == name]
+        if len(places) > 1:
+            raise ValueError(f"{path}: column {name!r} appears {len(places)} times in the "
+                             f"header (columns {', '.join(map(str, places))}); column names "
+                             "must be unique")
 
 
 def read_columns(path: Path, features: list[str], task_columns: list[str]):
@@ -130,6 +146,7 @@ def read_columns(path: Path, features: list[str], task_columns: list[str]):
     if reason:
         raise DataUnavailable(reason)
     header = _header(path)
+    _check_unique(path, header)
     for key, names in (("features", features), ("tasks", task_columns)):
         absent = [name for name in names if name not in header]
         if absent:
@@ -221,6 +238,13 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), np.stack(columns, axis=1).astype(np.float32)
 
 
+def inspect(options: Options) -> Inspection:
+    """The data check reads the whole table: every cell is checked, with its row."""
+    x, y = load(options)
+    return Inspection(x, y, total=len(x), source=str(data_file(options)),
+                      row_word="data row", features=tuple(options["features"]))
+
+
 DATASET = Dataset(
     name="table",
     modality="tabular",
@@ -233,4 +257,5 @@ DATASET = Dataset(
     missing=missing,
     options=OPTIONS,
     required_options=("path", "features", "tasks"),
+    inspect=inspect,
 )

@@ -114,9 +114,13 @@ def _client(uri: str):
 
 
 def init_pipeline(
-    parent_file: str | Path, dataset: str, config: dict[str, Any]
+    parent_file: str | Path, dataset: str, config: dict[str, Any],
+    tags: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create (once, under a lock) the experiment and this pipeline's parent run."""
+    """Create (once, under a lock) the experiment and this pipeline's parent run.
+
+    `tags` are added to its provenance tags (the data check's outcome and warnings).
+    """
     mlflow_settings = config.get("mlflow", {})
     uri = resolve_tracking_uri(mlflow_settings.get("tracking_uri"))
     experiment_name = mlflow_settings.get("experiment") or f"taskgrouping-{dataset}"
@@ -140,7 +144,7 @@ def init_pipeline(
                 client.create_run,
                 experiment_id,
                 run_name=f"pipeline {config.get('name') or dataset}",
-                tags=provenance_tags("pipeline", dataset, config, {}),
+                tags=provenance_tags("pipeline", dataset, config, tags or {}),
             )
             _log_record(client, {"params": flatten(config), "metrics": [], "artifacts": []},
                         run.info.run_id)

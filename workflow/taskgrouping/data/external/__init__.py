@@ -9,7 +9,15 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from taskgrouping.data.base import DataUnavailable, Options, require_files, why_missing
+from taskgrouping.data.base import (
+    DataUnavailable,
+    Inspection,
+    Options,
+    require_files,
+    why_missing,
+)
+
+SAMPLE_ROWS = 32  # rows the data check decodes of a downloaded dataset
 
 
 def data_root_option(expected: list[str]) -> dict[str, Any]:
@@ -80,3 +88,25 @@ def nearest(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     rows = ((np.arange(size[0]) + 0.5) * height / size[0]).astype(int)
     cols = ((np.arange(size[1]) + 0.5) * width / size[1]).astype(int)
     return array[rows][:, cols]
+
+
+def sampled(load: Callable[[Options], tuple[np.ndarray, np.ndarray]],
+            rows: Callable[[Options], int], what: str,
+            in_full: str) -> Callable[[Options], Inspection]:
+    """A downloaded dataset's `inspect`: what is cheap in full, the first rows decoded.
+
+    `rows(options)` reads the cheap part in full (`in_full` says what: label files,
+    file lists) and returns how many rows the options give; `load` then decodes the
+    first SAMPLE_ROWS of them. A dataset of no more rows than that is read whole.
+    """
+    def inspect(options: Options) -> Inspection:
+        total = rows(options)
+        limit = min(SAMPLE_ROWS, total)
+        x, y = load(options | {"max_samples": limit})
+        source = str(options["data_root"])
+        if limit == total:
+            return Inspection(x, y, total, source)
+        note = f"decoded the first {limit} of {total:,} {what}; read {in_full}"
+        return Inspection(x, y, total, source, rows=np.arange(limit), note=note)
+
+    return inspect

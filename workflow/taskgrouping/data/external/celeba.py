@@ -30,6 +30,7 @@ from taskgrouping.data.external import (
     image_array,
     require_samples,
     root_missing,
+    sampled,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -120,19 +121,26 @@ def read_partition(path: Path, files: list[str]) -> np.ndarray:
     return np.array([partition[name] for name in files])
 
 
-def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+def chosen_images(options: Options) -> tuple[Path, np.ndarray, list[str], np.ndarray]:
+    """The data root, the chosen rows' labels (n x 40, -1/1) and image paths, every file
+    checked to exist; reads the two label files in full."""
     root = data_root(options, NAME, EXPECTED, SOURCE)
-    chosen = [ATTRIBUTES.index(name) for name in attributes(options)]
-    size = options["image_size"]
     files, labels = read_attributes(root / ATTRIBUTE_FILE)
     order = np.argsort(read_partition(root / PARTITION_FILE, files), kind="stable")
     order = order[:options["max_samples"]]
     paths = [f"{IMAGES}/{files[i]}" for i in order]
     require_samples(root, paths, NAME, SOURCE)
-    x = np.empty((len(order), 3, size, size), dtype=np.float32)
+    return root, labels[order], paths, order
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    root, labels, paths, _ = chosen_images(options)
+    chosen = [ATTRIBUTES.index(name) for name in attributes(options)]
+    size = options["image_size"]
+    x = np.empty((len(paths), 3, size, size), dtype=np.float32)
     for row, path in enumerate(paths):
         x[row] = image_array(root / path, size)
-    y = (labels[order][:, chosen] > 0).astype(np.float32)
+    y = (labels[:, chosen] > 0).astype(np.float32)
     return x, y
 
 
@@ -147,4 +155,6 @@ DATASET = Dataset(
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
     options=OPTIONS,
+    inspect=sampled(load, lambda options: len(chosen_images(options)[2]), "images",
+                    "both label files and the image list in full"),
 )

@@ -34,7 +34,13 @@ from pathlib import Path
 import numpy as np
 
 from taskgrouping.data.base import Dataset, Options, max_samples_option
-from taskgrouping.data.external import data_root, data_root_option, require_samples, root_missing
+from taskgrouping.data.external import (
+    data_root,
+    data_root_option,
+    require_samples,
+    root_missing,
+    sampled,
+)
 from taskgrouping.tasks import Task, make_task
 
 NAME = "mimic3"
@@ -166,11 +172,17 @@ def split_rows(root: Path, split: str) -> list[tuple[str, list[float]]]:
     return rows
 
 
-def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+def chosen_stays(options: Options) -> tuple[Path, list[tuple[str, list[float]]]]:
+    """The data root and the chosen stays with their labels, each stay's file checked."""
     root = data_root(options, NAME, EXPECTED, SOURCE)
     rows = [row for split in SPLITS for row in split_rows(root, split)]
     rows = rows[:options["max_samples"]]
     require_samples(root, [path for path, _ in rows], NAME, SOURCE)
+    return root, rows
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    root, rows = chosen_stays(options)
     x = np.array([summary(root / path) for path, _ in rows], dtype=np.float32)
     y = np.array([labels for _, labels in rows], dtype=np.float32)
     width = len(VARIABLES) * len(STATISTICS)
@@ -188,4 +200,6 @@ DATASET = Dataset(
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
     options=OPTIONS,
+    inspect=sampled(load, lambda options: len(chosen_stays(options)[1]), "stays",
+                    "both listfiles (every label) and the list of stay files in full"),
 )

@@ -32,6 +32,7 @@ from taskgrouping.data.external import (
     nearest,
     require_samples,
     root_missing,
+    sampled,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -112,12 +113,18 @@ def sample(root: Path, name: str, size: tuple[int, int]) -> tuple[np.ndarray, np
     return resize_image(image, size), np.concatenate([t.ravel() for t in targets])
 
 
-def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+def chosen_samples(options: Options) -> tuple[Path, list[str]]:
+    """The data root and the chosen samples, each sample's four arrays checked to exist."""
     root = data_root(options, NAME, EXPECTED, SOURCE)
-    size = image_size(options)
     names = samples(root, options["max_samples"])
     require_samples(root, [name.format(folder) for name in names for folder in FOLDERS],
                     NAME, SOURCE)
+    return root, names
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    root, names = chosen_samples(options)
+    size = image_size(options)
     x = np.empty((len(names), 3, *size), dtype=np.float32)
     y = np.empty((len(names), sum(task.target_width for task in tasks(options))),
                  dtype=np.float32)
@@ -137,4 +144,6 @@ DATASET = Dataset(
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
     options=OPTIONS,
+    inspect=sampled(load, lambda options: len(chosen_samples(options)[1]), "samples",
+                    "the list of every sample's four arrays in full"),
 )

@@ -41,6 +41,7 @@ from taskgrouping.data.external import (
     read_image,
     require_samples,
     root_missing,
+    sampled,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -133,12 +134,18 @@ def targets(root: Path, view: str, size: int) -> np.ndarray:
     return np.concatenate([part.ravel() for part in parts])
 
 
-def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+def chosen_views(options: Options) -> tuple[Path, list[str]]:
+    """The data root and the chosen views, each view's five label files checked to exist."""
     root = data_root(options, NAME, EXPECTED, SOURCE)
-    size = options["image_size"]
     chosen = views(options, root)
     require_samples(root, [label_path(root, view, task) for view in chosen for task in LABELS],
                     NAME, SOURCE)
+    return root, chosen
+
+
+def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    root, chosen = chosen_views(options)
+    size = options["image_size"]
     width = sum(task.target_width for task in tasks(options))
     x = np.empty((len(chosen), 3, size, size), dtype=np.float32)
     y = np.empty((len(chosen), width), dtype=np.float32)
@@ -159,4 +166,6 @@ DATASET = Dataset(
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
     options=OPTIONS,
+    inspect=sampled(load, lambda options: len(chosen_views(options)[1]), "views",
+                    "the list of every view's six files in full"),
 )
