@@ -2,7 +2,7 @@
 # A table of contents: load and validate the config, then one include per stage.
 from snakemake.utils import min_version
 
-from taskgrouping.config_validation import check_data, validate_config
+from taskgrouping.config_validation import check_data_before_jobs, validate_config
 
 min_version("9.0")
 
@@ -18,7 +18,7 @@ configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"
 
 validate_config(config)
 # The data check reads the data once, before any job; jobs a cluster runs skip it.
-DATA_CHECK = check_data(config) if workflow.is_main_process else None
+DATA_CHECK = check_data_before_jobs(config) if workflow.is_main_process else None
 
 
 include: "rules/common.smk"

@@ -237,15 +237,22 @@ def test_targets_must_be_valid_for_their_type(task, value, expected) -> None:
 
 
 def test_a_task_without_labels_on_a_split_is_refused() -> None:
-    """School-like data: a task observed for some students only, none of them in val."""
+    """School-like data: a task observed for some students only, none of them in test."""
     task, other = make_task("t", "regression"), make_task("u", "regression")
     y = np.random.default_rng(0).normal(size=(30, 2)).astype(np.float32)
-    val = y[:10].copy()
-    val[:, 0] = np.nan
-    data = SplitData((task, other), y[:, :1], y, y[:, :1], val, y[:, :1], y)
+    held = y[:10].copy()
+    held[:, 0] = np.nan
+    one = held.copy()
+    one[0, 0] = 1.0
+    data = SplitData((task, other), y[:, :1], y, y[:, :1], held, y[:, :1], one)
+    assert check_splits("d", data, "dataset d") == [
+        "task 't' has no label on the validation split (10 rows); early stopping does not "
+        "see it",
+        "task 't' has one labelled row on the test split; its test metric rests on that row"]
+    data = SplitData((task, other), y[:, :1], y, y[:, :1], y[:10], y[:, :1], held)
     with pytest.raises(DataError, match=re.escape(
-            "dataset d: task 't' has no label on the validation split (10 rows); each split "
-            "needs labelled rows of every task")):
+            "dataset d: task 't' has no label on the test split (10 rows); drop it from "
+            "datasets.d.tasks")):
         check_splits("d", data, "dataset d")
 
 
@@ -255,14 +262,14 @@ def run_check(monkeypatch, tmp_path: Path, name: str, data: dict) -> str:
     """The check's one line for dataset `name`, run where results/ would be written."""
     from snakemake.exceptions import WorkflowError
 
-    from taskgrouping.config_validation import check_data as snakefile_check
+    from taskgrouping.config_validation import check_data_before_jobs
 
     monkeypatch.chdir(tmp_path)
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config["dataset"] = name
     config["datasets"] = {name: {"tasks": None, "split": SPLIT} | data}
     with pytest.raises(WorkflowError) as err:
-        snakefile_check(config)
+        check_data_before_jobs(config)
     assert not (tmp_path / "results").exists()
     [line] = str(err.value).splitlines()
     return line
@@ -304,7 +311,7 @@ def test_ettm1_window_leaving_too_few_rows(monkeypatch, tmp_path) -> None:
 
 
 def test_a_downloaded_dataset_is_sampled_and_says_so(monkeypatch, tmp_path) -> None:
-    """CelebA decodes its first images only; its label files and file list are read whole."""
+    """CelebA decodes its first images only, but reads every label: rule 5 runs up front."""
     import taskgrouping.data.external as external
 
     root = tmp_path / "data"
@@ -312,16 +319,22 @@ def test_a_downloaded_dataset_is_sampled_and_says_so(monkeypatch, tmp_path) -> N
     write_celeba(root)
     monkeypatch.setattr(external, "SAMPLE_ROWS", 2)
     monkeypatch.setattr(checks, "MIN_SPLIT_ROWS", 1)
-    data = {"tasks": ["Bald", "Male"], "split": {"seed": 0, "val_fraction": 0.2,
-                                                 "test_fraction": 0.2},
+    split = {"seed": 0, "val_fraction": 0.2, "test_fraction": 0.2}  # 4 / 1 / 1 rows
+    data = {"tasks": ["5_o_Clock_Shadow", "Attractive"], "split": split,
             "options": {"data_root": str(root), "image_size": 8}}
     report = check_data("celeba", data, PROBE)
-    assert report.note == ("decoded the first 2 of 6 images; read both label files and the "
-                           "image list in full")
+    assert report.note == ("decoded the first 2 of 6 images; read both label files (every "
+                           "label) and the image list in full")
     assert report.summary().startswith(f"data check passed: celeba, 6 rows x 2 tasks; "
                                        f"{report.note} (")
-    assert report.warnings == ("task 'Bald' is constant on the 2 sampled rows; the training "
-                               "jobs check its splits in full",)  # Male is not
+    assert report.warnings == tuple(
+        f"task {name!r} has one labelled row on the test split; its test metric rests on "
+        "that row" for name in data["tasks"]) + (
+        "samplewise.probe_samples 64 exceeds the 4 training rows: every training row is "
+        "probed",)
+    with pytest.raises(DataError, match=re.escape(
+            f"{root}: task 'Bald' is constant on the training split (all 0)")):
+        check_data("celeba", data | {"tasks": ["Bald", "Male"]}, PROBE)
     (root / "img_align_celeba" / "000004.jpg").unlink()  # the 6th in official order
     with pytest.raises(FileNotFoundError, match="lacks img_align_celeba/000004.jpg"):
         check_data("celeba", data, PROBE)
@@ -355,10 +368,20 @@ def test_an_offline_dataset_cut_too_small(monkeypatch, tmp_path, name, options, 
 
 def test_school_with_a_task_missing_from_a_split(monkeypatch, tmp_path) -> None:
     """All 160 schools: the smallest have too few students to reach every split."""
-    line = run_check(monkeypatch, tmp_path, "school", {"options": {"schools": 160}})
-    assert line == ("bad data: dataset school: task 'school_2526' has no label on the "
-                    "validation split (1078 rows); each split needs labelled rows of every "
-                    "task")
+    line = run_check(monkeypatch, tmp_path, "school", {
+        "options": {"schools": 160},
+        "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.1}})
+    assert line == ("bad data: dataset school: task 'school_8188' has no label on the test "
+                    "split (718 rows); drop it from datasets.school.tasks")
+    report = check_data("school", {"tasks": None, "split": SPLIT,
+                                   "options": {"schools": 160}}, None)
+    assert report.warnings == (  # the run goes on, and says where it is thin
+        "task 'school_2526' has no label on the validation split (1078 rows); early "
+        "stopping does not see it",
+        "task 'school_6808' has one labelled row on the test split; its test metric rests "
+        "on that row",
+        "task 'school_9225' has one labelled row on the test split; its test metric rests "
+        "on that row")
 
 
 def test_fashion_cut_too_small(monkeypatch, tmp_path) -> None:
@@ -459,3 +482,31 @@ def test_the_run_tags_its_data_check(tmp_path) -> None:
     tags = MlflowClient(parent["tracking_uri"]).get_run(parent["run_id"]).data.tags
     assert tags["data_check"] == "passed with warnings"
     assert tags["data_check.warning.1"] == warning
+
+
+@pytest.mark.parametrize(("name", "data", "line"), [
+    ("table", {"options": {"path": "t.csv", "features": ["x1"],
+                           "tasks": {"y_binary": {"type": "binary", "classes": 3}}}},
+     "datasets.table.options.tasks.y_binary: `classes` is for multiclass tasks only, not "
+     "binary"),
+    ("table", {"options": {"path": "t.txt", "features": ["x1"], "tasks": {"y": "binary"}}},
+     "datasets.table.options.path: t.txt is neither CSV (.csv, .csv.gz) nor Parquet "
+     "(.parquet, .pq)"),
+    ("yeast", {"tasks": ["Class1", "Class99"]},
+     "config key datasets.yeast.tasks: unknown task(s) ['Class99']; known:"),
+])
+def test_a_config_mistake_is_not_called_bad_data(monkeypatch, tmp_path, name, data,
+                                                 line) -> None:
+    from snakemake.exceptions import WorkflowError
+
+    from taskgrouping.config_validation import check_data_before_jobs
+
+    monkeypatch.chdir(tmp_path)
+    table_frame().to_csv(tmp_path / "t.csv", index=False)
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["dataset"] = name
+    config["datasets"] = {name: {"tasks": None, "split": SPLIT} | data}
+    with pytest.raises(WorkflowError) as err:
+        check_data_before_jobs(config)
+    first, second = str(err.value).splitlines()
+    assert first == "invalid config:" and second.startswith(line)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,7 +28,6 @@ from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
 if TYPE_CHECKING:
     from taskgrouping.data.checks import DataCheck
 
-T = TypeVar("T")
 BASE_SCHEMA = files("taskgrouping") / "schemas" / "config.schema.yaml"
 
 
@@ -139,42 +140,48 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
     config.update(checked)
 
 
-def check_data(config: dict[str, Any]) -> DataCheck:
+def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
     """Stop before any job when the data cannot load here or are bad, in one line each.
 
     The check (taskgrouping.data.checks) reads the dataset once; what it read and each
     warning of a run that goes on are printed to stderr (stdout may be a DAG or a report).
-    Listing a table's tasks may read a column, so a ValueError there is bad data, while
-    an unknown option or task name is a config error.
+    A DataError is bad data; any other ValueError before the data are read is a config
+    error (an unknown option, task or attribute name, a table's task spec).
     """
-    import sys
-
-    from taskgrouping.data.registry import check_data as check_dataset
-    from taskgrouping.data.registry import dataset, dataset_options, select_tasks
+    from taskgrouping.data.base import DataUnavailable
+    from taskgrouping.data.registry import check_data, dataset, dataset_options, select_tasks
 
     name = config["dataset"]
     data = config["datasets"][name]
     probed = any((split_method(method) or ("",))[0] == "samplewise"
                  for method in config["methods"])
-    options = _stop_on(name, "invalid config:\n", lambda: dataset_options(name,
-                                                                         data.get("options")))
-    offered = _stop_on(name, "bad data: ", lambda: dataset(name).tasks(options))
-    _stop_on(name, "invalid config:\n", lambda: select_tasks(name, offered, data.get("tasks")))
-    report = _stop_on(name, "bad data: ", lambda: check_dataset(
-        name, data, config["samplewise"] if probed else None))
+    with _stop_on(name, config_errors=True):
+        options = dataset_options(name, data.get("options"))
+        reason = dataset(name).missing(options)  # a table checks its task spec here
+        if reason is None:
+            select_tasks(name, dataset(name).tasks(options), data.get("tasks"))
+    with _stop_on(name, config_errors=False):
+        if reason is not None:
+            raise DataUnavailable(reason)
+        report = check_data(name, data, config["samplewise"] if probed else None)
     print(report.summary(), file=sys.stderr)
     for warning in report.warnings:
         print(f"data check warning: {warning}", file=sys.stderr)
     return report
 
 
-def _stop_on(name: str, prefix: str, action: Callable[[], T]) -> T:
-    """`action()`, its failure a WorkflowError: data not here, or `prefix` and the line."""
+@contextmanager
+def _stop_on(name: str, config_errors: bool) -> Iterator[None]:
+    """Failures as one WorkflowError line: data not here, bad data, or a config error."""
     from snakemake.exceptions import WorkflowError
 
+    from taskgrouping.data.base import DataError
+
     try:
-        return action()
+        yield
     except FileNotFoundError as err:  # DataUnavailable included: it says what to fetch
         raise WorkflowError(f"dataset {name} is not available here: {err}") from None
     except ValueError as err:
-        raise WorkflowError(f"{prefix}{err}") from None
+        if config_errors and not isinstance(err, DataError):
+            raise WorkflowError(f"invalid config:\n{err}") from None
+        raise WorkflowError(f"bad data: {err}") from None

@@ -19,28 +19,32 @@ class DataUnavailable(FileNotFoundError):
     """The data are not on this machine; the message says which files and where to get them."""
 
 
+class DataError(ValueError):
+    """A mistake in the data (not the config), said in one line naming file, column, row."""
+
+
 @dataclass(frozen=True)
 class Inspection:
-    """What the data check read: x and y of some rows of the dataset, and where from.
+    """What the data check read: x and y of the first rows of the dataset, and where from.
 
-    `rows` holds which rows of the full order x and y are (None: all `total` of them);
-    `source` names the file or folder in messages, `row_word` how its rows are counted
-    (from 1) and `features` the input columns by name where they have names.
+    x and y hold every one of the `total` rows unless `note` says what was sampled; a
+    sampled dataset that reads its labels cheaply gives all `total` rows' targets as
+    `labels`. `source` names the file or folder in messages, `row_word` how its rows are
+    counted (from 1) and `features` the input columns by name where they have names.
     """
 
     x: np.ndarray
     y: np.ndarray
     total: int
     source: str
-    rows: np.ndarray | None = None
     note: str | None = None
+    labels: np.ndarray | None = None
     row_word: str = "sample"
     features: tuple[str, ...] | None = None
 
     def row(self, index: int) -> str:
         """Row `index` of x and y, named as the user counts it: `sample 12`, `data row 3`."""
-        number = index if self.rows is None else int(self.rows[index])
-        return f"{self.row_word} {number + 1}"
+        return f"{self.row_word} {index + 1}"
 
 
 @dataclass(frozen=True)

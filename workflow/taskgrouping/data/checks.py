@@ -13,17 +13,18 @@ column, the row where it is known, and what was expected. The rules, in order:
    (segmentation also -1: no label), regression and dense targets finite; a scalar
    target of NaN is a missing label (loaders that have missing labels write NaN);
 4. the split leaves at least MIN_SPLIT_ROWS rows in train, validation and test;
-5. no task is without any label on a split, nor constant on the training split (nothing
-   to learn) or the test split (its metric means nothing);
+5. no task is without a label on the training or test split, nor constant (two or more
+   labelled rows, one value) on either: nothing to learn, or a metric that means nothing;
 6. where the run continues it warns, in one line each and in the run's MLflow tags: a
-   scalar task constant on the validation split (early stopping still sees its loss) or
-   on the probe set (a loss towards one label still has gradients), a probe set smaller
-   than `samplewise.probe_samples`, and, for a sampled inspection, a task constant over
-   every sampled row.
+   task without labels on the validation split or with one labelled row on the test
+   split, a scalar task constant on the validation split (early stopping still sees its
+   loss) or on the probe set (a loss towards one label still has gradients), and a probe
+   set smaller than `samplewise.probe_samples`.
 
-Rules 5 and 6 need every row's labels; a dataset whose `inspect` samples rows (downloaded
-images, per-stay files) gets rules 1-4 on its sample and rule 5 from its jobs, which
-run `check_splits` on what they load.
+Rules 5 and 6 need every row's labels. A downloaded dataset whose `inspect` samples rows
+gets rules 1-4 on its sample; rules 5 and 6 run up front where it reads every label
+cheaply (celeba, mimic3), and otherwise (taskonomy, nyuv2) rule 5 runs in each job,
+which calls `check_splits` on what it loads.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from taskgrouping.data.base import (
+    DataError,
     Dataset,
     DataUnavailable,
     Inspection,
@@ -50,10 +52,6 @@ from taskgrouping.tasks import Task, split_targets, target_columns
 
 MIN_SPLIT_ROWS = 10
 SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
-
-
-class DataError(ValueError):
-    """A data mistake, said in one line naming the file, task or column and row."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +105,9 @@ def inspect(name: str, source: Dataset, options: Options) -> Inspection:
     return Inspection(x, y, total=len(x), source=f"dataset {name}")
 
 
-def check_dataset(name: str, source: Dataset, options: Options, data: dict[str, Any],
-                  samplewise: dict[str, Any] | None) -> DataCheck:
-    """Every rule of this module on dataset `name` under its `data` settings.
+def check_dataset(name: str, source: Dataset, options: Options, tasks: list[str],
+                  split: dict[str, Any], samplewise: dict[str, Any] | None) -> DataCheck:
+    """Every rule of this module on dataset `name`'s `tasks` under its `split`.
 
     `options` are the dataset's validated options and `samplewise` the probe settings
     when a sample-wise method runs (None: no probe set to check).
@@ -120,32 +118,36 @@ def check_dataset(name: str, source: Dataset, options: Options, data: dict[str, 
         raise DataUnavailable(why)
     offered = source.tasks(options)
     known = [task.name for task in offered]
-    chosen = [known.index(task) for task in (data.get("tasks") or known)]
-    tasks = tuple(offered[j] for j in chosen)
+    chosen = [known.index(task) for task in tasks]
+    chosen_tasks = tuple(offered[j] for j in chosen)
+    columns = target_columns(offered, chosen)
     seen = inspect(name, source, options)
-    y = seen.y[:, target_columns(offered, chosen)]
+    y = seen.y[:, columns]
     check_inputs(seen)
-    check_targets(seen, tasks, y)
-    split = data["split"]
+    check_targets(seen, chosen_tasks, y)
     check_sizes(name, seen, split)
-    if seen.rows is None:
-        splits = split_and_standardise(seen.x, y, tasks, split["seed"],
-                                       split["val_fraction"], split["test_fraction"])
-        warnings = check_splits(name, splits, seen.source)
+    warnings: list[str] = []
+    every = y if seen.note is None else None if seen.labels is None else seen.labels[:, columns]
+    if every is not None:
+        if seen.note is not None:  # the labels of every row, read with the cheap part
+            check_targets(seen, chosen_tasks, every)
+        splits = split_and_standardise(np.zeros((seen.total, 1)), every, chosen_tasks,
+                                       split["seed"], split["val_fraction"],
+                                       split["test_fraction"])
+        warnings += check_splits(name, splits, seen.source)
         if samplewise is not None:
             warnings += probe_warnings(splits, samplewise)
-    else:
-        warnings = sample_warnings(tasks, y, seen)
-    return DataCheck(name, seen.total, len(tasks), seen.note, tuple(warnings),
+    return DataCheck(name, seen.total, len(chosen_tasks), seen.note, tuple(warnings),
                      time.perf_counter() - started)
 
 
 def check_inputs(seen: Inspection) -> None:
     """Every input value is a finite number."""
-    bad = ~np.isfinite(seen.x.reshape(len(seen.x), -1))
+    flat = seen.x.reshape(len(seen.x), -1)
+    bad = ~np.isfinite(flat)
     if bad.any():
         row, column = np.argwhere(bad)[0]
-        value = seen.x.reshape(len(seen.x), -1)[row, column]
+        value = flat[row, column]
         feature = (f"feature {seen.features[column]!r}" if seen.features is not None
                    else f"input value {column}")
         raise DataError(f"{seen.source}: {feature} of {seen.row(row)} is {value}; "
@@ -197,17 +199,24 @@ def check_sizes(name: str, seen: Inspection, split: dict[str, Any]) -> None:
 
 
 def check_splits(name: str, data: SplitData, source: str) -> list[str]:
-    """Rule 5 as errors, and the validation split's constant tasks as warnings."""
+    """Rule 5 as errors; the validation split's gaps and a one-row test task as warnings."""
     warnings = []
     for split, words in SPLIT_NAMES.items():
         targets = split_targets(data.tasks, getattr(data, f"y_{split}"))
         for task, labels in zip(data.tasks, targets, strict=True):
             observed = _observed(task, labels)
             if not observed.size:
-                raise DataError(f"{source}: task {task.name!r} has no label on the {words} "
-                                f"split ({len(labels)} rows); each split needs labelled rows "
-                                f"of every task")
+                where = f"task {task.name!r} has no label on the {words} split ({len(labels)} rows)"
+                if split == "val":
+                    warnings.append(f"{where}; early stopping does not see it")
+                    continue
+                raise DataError(f"{source}: {where}; drop it from datasets.{name}.tasks")
             if task.shape or len(np.unique(observed)) > 1:
+                continue
+            if observed.size == 1 and split != "train":
+                if split == "test":
+                    warnings.append(f"task {task.name!r} has one labelled row on the test split; "
+                                    "its test metric rests on that row")
                 continue
             seen = ("one labelled row" if observed.size == 1 else f"all {observed[0]:g}"
                     if task.has_sample_label else "every value equal")
@@ -255,15 +264,4 @@ def probe_warnings(data: SplitData, samplewise: dict[str, Any]) -> list[str]:
             warnings.append(f"task {task.name!r} is constant on the probe set of {len(chosen)} "
                             f"rows ({seen}); it is probed all the same, a loss towards one "
                             "label still has gradients")
-    return warnings
-
-
-def sample_warnings(tasks: tuple[Task, ...], y: np.ndarray, seen: Inspection) -> list[str]:
-    """A task constant over every sampled row: maybe rare, maybe constant; its jobs check."""
-    warnings = []
-    for task, labels in zip(tasks, split_targets(tasks, y), strict=True):
-        observed = _observed(task, labels)
-        if not task.shape and len(np.unique(observed)) < 2:
-            warnings.append(f"task {task.name!r} is constant on the {len(labels)} sampled "
-                            "rows; the training jobs check its splits in full")
     return warnings

@@ -122,9 +122,12 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
 
 def check_data(name: str, data: dict[str, Any], samplewise: dict[str, Any] | None
                ) -> DataCheck:
-    """The up-front data check of dataset `name` under its `data` settings (see checks.py)."""
+    """The up-front data check of dataset `name` under its `data` settings (see checks.py).
+
+    `samplewise`: the probe settings when a sample-wise method runs, else None.
+    """
     from taskgrouping.data.checks import check_dataset
 
-    select_tasks(name, all_tasks(name, data.get("options")), data.get("tasks"))
-    return check_dataset(name, dataset(name), dataset_options(name, data.get("options")),
-                         data, samplewise)
+    options = dataset_options(name, data.get("options"))
+    tasks = select_tasks(name, dataset(name).tasks(options), data.get("tasks"))
+    return check_dataset(name, dataset(name), options, tasks, data["split"], samplewise)

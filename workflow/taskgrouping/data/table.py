@@ -13,9 +13,10 @@ Options (`datasets.table.options`):
 - `standardise_targets` (default true): regression columns are standardised by their mean
   and std over the file (the pipeline standardises no target); false keeps raw values.
 
-Every used cell must be numeric and present: a missing column, a non-numeric or missing
-value, a non-0/1 binary label or a bad class label is a ValueError naming the option key,
-column and file (and the first bad data row, counted from 1 below the header).
+Every used cell must be numeric and present: a missing or repeated column, a non-numeric
+or missing value, a non-0/1 binary label or a bad class label is a DataError naming the
+option key, column and file (and the first bad data row, counted from 1 below the header);
+a mistake in the options themselves is a plain ValueError.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from taskgrouping.data.base import (
+    DataError,
     Dataset,
     DataUnavailable,
     Inspection,
@@ -125,7 +127,7 @@ def _header(path: Path) -> list[str]:
         first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
         return list(first.iloc[0]) if len(first) else []
     except Exception as err:  # parser, Arrow and decoding errors alike mean a bad file
-        raise ValueError(f"{path}: unreadable or corrupt table ({err})") from err
+        raise DataError(f"{path}: unreadable or corrupt table ({err})") from err
 
 
 def _check_unique(path: Path, header: list[str]) -> None:
@@ -133,7 +135,7 @@ def _check_unique(path: Path, header: list[str]) -> None:
     for name in header:
         places = [i + 1 for i, other in enumerate(header) if other == name]
         if len(places) > 1:
-            raise ValueError(f"{path}: column {name!r} appears {len(places)} times in the "
+            raise DataError(f"{path}: column {name!r} appears {len(places)} times in the "
                              f"header (columns {', '.join(map(str, places))}); column names "
                              "must be unique")
 
@@ -150,7 +152,7 @@ def read_columns(path: Path, features: list[str], task_columns: list[str]):
     for key, names in (("features", features), ("tasks", task_columns)):
         absent = [name for name in names if name not in header]
         if absent:
-            raise ValueError(f"{PREFIX}.{key}: column {absent[0]!r} not in {path}"
+            raise DataError(f"{PREFIX}.{key}: column {absent[0]!r} not in {path}"
                              f" (columns: {header})")
     wanted = features + task_columns
     try:
@@ -159,9 +161,9 @@ def read_columns(path: Path, features: list[str], task_columns: list[str]):
         else:
             frame = pd.read_csv(path, usecols=wanted)
     except Exception as err:  # parser, Arrow and decoding errors alike mean a bad file
-        raise ValueError(f"{path}: unreadable or corrupt table ({err})") from err
+        raise DataError(f"{path}: unreadable or corrupt table ({err})") from err
     if frame.empty:
-        raise ValueError(f"{path}: no data rows")
+        raise DataError(f"{path}: no data rows")
     return frame
 
 
@@ -175,11 +177,11 @@ def _numeric(frame, column: str, key: str, path: Path) -> np.ndarray:
     values = pd.to_numeric(series, errors="coerce").to_numpy(np.float64, na_value=np.nan)
     bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
     if bad.size:
-        raise ValueError(f"{key}: column {column!r} in {path} has non-numeric values "
+        raise DataError(f"{key}: column {column!r} in {path} has non-numeric values "
                          f"(data row {bad[0] + 1}: {series.iloc[bad[0]]!r})")
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise ValueError(f"{key}: column {column!r} in {path} has missing or infinite values "
+        raise DataError(f"{key}: column {column!r} in {path} has missing or infinite values "
                          f"(data row {bad[0] + 1})")
     return values
 
@@ -189,16 +191,16 @@ def _class_labels(values: np.ndarray, column: str, classes: int | None, path: Pa
     key = f"{PREFIX}.tasks.{column}"
     bad = np.flatnonzero((values != np.round(values)) | (values < 0))
     if bad.size:
-        raise ValueError(f"{key}: column {column!r} in {path} has a class label that is not "
+        raise DataError(f"{key}: column {column!r} in {path} has a class label that is not "
                          f"an integer >= 0 (data row {bad[0] + 1}: {values[bad[0]]:g})")
     if classes is None:
         classes = int(values.max()) + 1
         if classes < 2:
-            raise ValueError(f"{key}: column {column!r} in {path} has one class only; a "
+            raise DataError(f"{key}: column {column!r} in {path} has one class only; a "
                              "multiclass task needs labels 0..K-1 with K >= 2")
     bad = np.flatnonzero(values >= classes)
     if bad.size:
-        raise ValueError(f"{key}: column {column!r} in {path} has class label "
+        raise DataError(f"{key}: column {column!r} in {path} has class label "
                          f"{int(values[bad[0]])} >= classes {classes} (data row {bad[0] + 1})")
     return classes
 
@@ -228,7 +230,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
         if kind == "binary":
             bad = np.flatnonzero((values != 0) & (values != 1))
             if bad.size:
-                raise ValueError(f"{key}: column {column!r} in {path} has a binary label "
+                raise DataError(f"{key}: column {column!r} in {path} has a binary label "
                                  f"other than 0/1 (data row {bad[0] + 1}: {values[bad[0]]:g})")
         elif kind == "multiclass":
             _class_labels(values, column, classes, path)

@@ -91,22 +91,23 @@ def nearest(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def sampled(load: Callable[[Options], tuple[np.ndarray, np.ndarray]],
-            rows: Callable[[Options], int], what: str,
+            rows: Callable[[Options], tuple[int, np.ndarray | None]], what: str,
             in_full: str) -> Callable[[Options], Inspection]:
     """A downloaded dataset's `inspect`: what is cheap in full, the first rows decoded.
 
     `rows(options)` reads the cheap part in full (`in_full` says what: label files,
-    file lists) and returns how many rows the options give; `load` then decodes the
-    first SAMPLE_ROWS of them. A dataset of no more rows than that is read whole.
+    file lists) and returns how many rows the options give and, where the labels are
+    among the cheap part, every row's targets (else None); `load` then decodes the first
+    SAMPLE_ROWS rows. A dataset of no more rows than that is read whole.
     """
     def inspect(options: Options) -> Inspection:
-        total = rows(options)
+        total, labels = rows(options)
         limit = min(SAMPLE_ROWS, total)
         x, y = load(options | {"max_samples": limit})
         source = str(options["data_root"])
         if limit == total:
             return Inspection(x, y, total, source)
         note = f"decoded the first {limit} of {total:,} {what}; read {in_full}"
-        return Inspection(x, y, total, source, rows=np.arange(limit), note=note)
+        return Inspection(x, y, total, source, note=note, labels=labels)
 
     return inspect

@@ -144,6 +144,6 @@ DATASET = Dataset(
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
     options=OPTIONS,
-    inspect=sampled(load, lambda options: len(chosen_samples(options)[1]), "samples",
+    inspect=sampled(load, lambda options: (len(chosen_samples(options)[1]), None), "samples",
                     "the list of every sample's four arrays in full"),
 )
