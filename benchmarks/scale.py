@@ -73,7 +73,7 @@ BUDGET = 4
 FASHION_METHODS = ["samplewise+gat_gmm", "tag+select"]
 FASHION_BUDGET = 3
 TIME_TO_GROUPS = ("samplewise+gat_gmm", "tag+select")  # ours, and TAG's as in its paper
-PUBLISHED = re.compile(r"^(\d+) job records published in ([\d.]+) s", re.MULTILINE)
+PUBLISHED = re.compile(r"(\d+) job records published in ([\d.]+) s")
 PROBE_STAGES = ("probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity")
 REPEATS = 3
 

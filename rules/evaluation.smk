@@ -12,6 +12,8 @@ rule evaluate:
     output:
         evaluation=f"{RESULTS}/evaluation.csv",
         summary=report(f"{RESULTS}/summary.csv", category="Evaluation"),
+        groups=report(f"{RESULTS}/groups.csv", category="Evaluation"),
+        answer=f"{RESULTS}/answer.txt",
         quality=report(f"{RESULTS}/affinity_quality.csv", category="Evaluation"),
         plot=report(f"{RESULTS}/total_loss.png", category="Evaluation"),
         cost_plot=report(f"{RESULTS}/cost_quality.png", category="Evaluation"),
@@ -27,6 +29,8 @@ rule evaluate:
         "taskgrouping evaluate --settings {params.settings:q} --parent {params.parent}"
         " --trainings {input.trainings} --group-meta {input.group_meta}"
         " --affinities {input.affinities} --evaluation-out {output.evaluation}"
-        " --summary-out {output.summary} --quality-out {output.quality}"
+        " --summary-out {output.summary} --groups-out {output.groups}"
+        " --answer-out {output.answer}"
+        " --quality-out {output.quality}"
         " --plot-out {output.plot} --cost-plot-out {output.cost_plot}"
         " --affinity-plot-out {output.affinity_plot} > {log} 2>&1"

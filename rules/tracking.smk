@@ -11,7 +11,10 @@ from snakemake.exceptions import WorkflowError
 
 
 def tracking(*arguments, check=True):
-    """Run a tracking verb of the taskgrouping CLI; its output goes to logs/tracking.log."""
+    """Run a tracking verb of the taskgrouping CLI; its output goes to logs/tracking.log.
+
+    Returns the verb's last line (what it did) when it succeeds.
+    """
     log_file = Path(RESULTS) / "logs" / "tracking.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("a") as log:
@@ -23,6 +26,14 @@ def tracking(*arguments, check=True):
         if check:
             raise WorkflowError(message)
         print(message, file=sys.stderr)
+    return (log_file.read_text().strip().splitlines() or [""])[-1]
+
+
+def print_answer(tracked):
+    """The run's last lines: the answer the evaluate stage wrote, and where MLflow has it."""
+    answer = Path(RESULTS) / "answer.txt"
+    lines = answer.read_text().splitlines() if answer.exists() else []
+    print("\n".join([*lines, f"  {tracked}"]), flush=True)
 
 
 onstart:
@@ -40,7 +51,7 @@ onstart:
 
 
 onsuccess:
-    tracking("finish-tracking", "--parent", PARENT, "--status", "FINISHED")
+    print_answer(tracking("finish-tracking", "--parent", PARENT, "--status", "FINISHED"))
 
 
 onerror:

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from taskgrouping.evaluation import evaluation_table, method_records, summary_table
+from taskgrouping.evaluation import (
+    evaluation_table,
+    groups_table,
+    method_records,
+    summary_table,
+)
 
 
 def _record(method, k, group, seed, scores):
@@ -12,8 +17,13 @@ def _record(method, k, group, seed, scores):
     ]}
 
 
+GROUPS = {("stl", 2): [["a"], ["b"]], ("all", 1): [["a", "b"]], ("net", 2): [["a", "b"], ["a"]],
+          ("exhaustive", 2): [["a", "b"]]}
+
+
 def _metas(n_groups, seconds=None):
-    return {key: {"n_groups": n, "grouping_seconds": (seconds or {}).get(key, 0.0)}
+    return {key: {"method": key[0], "k": key[1], "n_groups": n, "groups": GROUPS[key],
+                  "grouping_seconds": (seconds or {}).get(key, 0.0)}
             for key, n in n_groups.items()}
 
 
@@ -98,3 +108,18 @@ def test_method_records_join_groups_to_subset_trainings() -> None:
                         "scores": training["scores"]}]
     with pytest.raises(ValueError, match=r"no training of group \['a', 'b'\] \(seed 1\)"):
         method_records(metas, [training], [0, 1])
+
+
+def test_groups_are_in_the_summary_and_in_their_own_table() -> None:
+    table = evaluation_table("toy", TRAININGS, ["a", "b"])
+    metas = _metas({("stl", 2): 2, ("all", 1): 1, ("net", 2): 2})
+    summary = summary_table("toy", table, {"a": True, "b": True}, metas).set_index("method")
+    assert summary.loc["net", "groups"] == "{a, b} {a}"
+    assert summary.loc["stl", "groups"] == "{a} {b}"
+    groups = groups_table("toy", list(metas.values()))
+    assert list(groups.columns) == ["dataset", "method", "k", "group", "size", "tasks"]
+    assert groups.values.tolist() == [
+        ["toy", "all", 1, 1, 2, "a;b"],
+        ["toy", "net", 2, 1, 2, "a;b"], ["toy", "net", 2, 2, 1, "a"],
+        ["toy", "stl", 2, 1, 1, "a"], ["toy", "stl", 2, 2, 1, "b"],
+    ]

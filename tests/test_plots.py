@@ -17,3 +17,34 @@ def test_total_loss_bars_writes_a_png(tmp_path) -> None:
                             "total_loss": [2.0, 1.8], "total_loss_std": [0.0, 0.1]})
     total_loss_bars(summary, tmp_path / "b.png")
     assert (tmp_path / "b.png").stat().st_size > 1000
+
+
+def test_a_task_in_two_groups_shows_both_colours(tmp_path) -> None:
+    """TAG's network selection may put a task in two groups: its disc carries both."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import Wedge
+
+    from taskgrouping.grouping.graph import task_graph
+    from taskgrouping.plots import group_palette, task_graph_figure, task_graph_plot
+
+    tasks = ["a", "b", "c", "d", "e"]
+    similarity = np.random.default_rng(0).random((5, 5))
+    similarity = pd.DataFrame((similarity + similarity.T) / 2, index=tasks, columns=tasks)
+    groups = [["a", "b", "c"], ["c", "d"], ["e"]]
+    figure = task_graph_figure(task_graph(similarity), groups, "toy")
+    ax = figure.axes[0]
+    colours: dict[str, list] = {}
+    for patch in ax.patches:
+        if isinstance(patch, Wedge):
+            colours.setdefault(patch.get_label(), []).append(patch.get_facecolor())
+    palette = [tuple(colour) for colour in group_palette(3)]
+    assert {task: [tuple(c) for c in found] for task, found in colours.items()} == {
+        "a": [palette[0]], "b": [palette[0]], "c": [palette[0], palette[1]],
+        "d": [palette[1]], "e": [palette[2]]}
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["group 1: a, b, c", "group 2: c, d", "group 3: e"]
+    assert len(ax.collections[0].get_paths()) <= 2 * len(tasks)  # the strongest edges only
+    plt.close(figure)
+    task_graph_plot(task_graph(similarity), groups, "toy", tmp_path / "g.png")
+    assert (tmp_path / "g.png").stat().st_size > 1000

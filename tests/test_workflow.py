@@ -109,6 +109,18 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert at_two.loc["tag+select", "trainings"] == 1
     assert at_two.loc["samplewise+gat_gmm", "trainings"] == 0
     assert at_two.loc["samplewise+gat_gmm", "grouping_seconds"] > 0
+    written_groups = pd.read_csv(results / "groups.csv")
+    ours = written_groups[(written_groups["method"] == "samplewise+gat_gmm")
+                          & (written_groups["k"] == 2)]
+    assert [row.split(";") for row in ours["tasks"]] == groups
+    shown = " ".join("{" + ", ".join(group) + "}" for group in groups)
+    assert at_two.loc["samplewise+gat_gmm", "groups"] == shown
+    answer = (results / "answer.txt").read_text().splitlines()
+    assert answer[0].startswith("taskgrouping answer for yeast: 4 tasks, seeds 0;")
+    assert f"  samplewise+gat_gmm groups at k=2: {shown}" in answer
+    assert all(line in result.stdout for line in answer)  # the run ends with the answer
+    assert re.search(r"^  MLflow: \d+ job records published in .* to sqlite:///.*mlflow ui "
+                     r"--backend-store-uri", result.stdout, re.MULTILINE)
     assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
     quality = pd.read_csv(results / "affinity_quality.csv").set_index("affinity")
     assert set(quality.index) == {"samplewise", "tag", "cosine", "hoa"}
@@ -157,6 +169,10 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert all(r.info.status == "FINISHED" for r in children)
     trained = [r for r in children if r.data.tags["stage"] == "train_group"]
     assert len(trained) == 15 and {"subset", "seed"} <= set(trained[0].data.tags)
+    for readme_filter in readme_filters():
+        found = client.search_runs([experiment.experiment_id], readme_filter, max_results=5)
+        assert found, readme_filter
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     artifacts = {a.path for a in client.list_artifacts(
         next(r.info.run_id for r in children if r.data.tags["stage"] == "evaluate"))}
     assert {"summary.csv", "cost_quality.png", "affinities.png"} <= artifacts
@@ -179,6 +195,13 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
                  "evaluate"):
         assert re.search(rf"^{rule}\s+\d+$", plan.stdout, re.MULTILINE), plan.stdout[-3000:]
     assert not re.search(r"^(train_group|joint_affinity)\s+\d+$", plan.stdout, re.MULTILINE)
+
+
+def readme_filters() -> list[str]:
+    """The MLflow filters README.md shows as working, one per line of their block."""
+    text = (REPO / "README.md").read_text()
+    block = text.split("Filters that work", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    return block.strip().splitlines()
 
 
 def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:

@@ -149,6 +149,10 @@ def _evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--affinities", nargs="*", help="affinity matrices (CSV) of the run")
     p.add_argument("--evaluation-out", required=True)
     p.add_argument("--summary-out", required=True)
+    p.add_argument("--groups-out", required=True,
+                   help="one row per (method, k, group) with its tasks (CSV)")
+    p.add_argument("--answer-out", required=True,
+                   help="the few lines the run ends with: methods by loss, groups, files")
     p.add_argument("--quality-out", required=True,
                    help="Spearman of each affinity with the true pair gains (CSV)")
     p.add_argument("--plot-out", required=True)

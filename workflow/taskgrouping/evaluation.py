@@ -13,7 +13,9 @@ EVALUATION_COLUMNS = [
 SUMMARY_COLUMNS = [
     "dataset", "method", "affinity", "grouper", "k", "n_groups", "seeds", "total_loss",
     "total_loss_std", "delta_m_percent", "regret_percent", "grouping_seconds", "trainings",
+    "groups",
 ]
+GROUPS_COLUMNS = ["dataset", "method", "k", "group", "size", "tasks"]
 GroupMeta = dict[tuple[str, int], dict[str, Any]]
 
 
@@ -114,9 +116,25 @@ def summary_table(
     keys = list(zip(summary["method"], summary["k"], strict=True))
     for column in ("n_groups", "grouping_seconds", "trainings"):
         summary[column] = [metas[key].get(column, 0) for key in keys]
+    summary["groups"] = [format_groups(metas[key]["groups"]) for key in keys]
     optimum = summary[summary["method"] == "exhaustive"].set_index("k")["total_loss"]
     summary["regret_percent"] = [
         (loss / optimum[k] - 1.0) * 100.0 if k in optimum.index else np.nan
         for k, loss in zip(summary["k"], summary["total_loss"], strict=True)
     ]
     return summary[SUMMARY_COLUMNS].sort_values(["k", "total_loss"]).reset_index(drop=True)
+
+
+def format_groups(groups: list[list[str]]) -> str:
+    """Groups in one table cell, as a reader writes them: `{a, b} {c}`."""
+    return " ".join("{" + ", ".join(group) + "}" for group in groups)
+
+
+def groups_table(dataset: str, metas: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (method, k, group): its size and tasks (`;`-separated), for a reader
+    who wants the answer without opening one JSON file per method and budget."""
+    rows = [{"dataset": dataset, "method": meta["method"], "k": meta["k"], "group": index,
+             "size": len(group), "tasks": ";".join(group)}
+            for meta in metas for index, group in enumerate(meta["groups"], 1)]
+    return pd.DataFrame(rows, columns=GROUPS_COLUMNS).sort_values(
+        ["method", "k", "group"], kind="stable").reset_index(drop=True)

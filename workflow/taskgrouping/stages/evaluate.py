@@ -8,7 +8,13 @@ from typing import Any
 
 from taskgrouping.affinity.matrix import read_matrix
 from taskgrouping.affinity.quality import affinity_quality, true_pair_gains
-from taskgrouping.evaluation import evaluation_table, method_records, summary_table
+from taskgrouping.answer import answer_lines
+from taskgrouping.evaluation import (
+    evaluation_table,
+    groups_table,
+    method_records,
+    summary_table,
+)
 from taskgrouping.fileio import read_json, write_with
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
@@ -29,7 +35,8 @@ def _write_csv(path: str, table: Any) -> None:
 
 def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta: list[str],
         affinities: list[str] | None, evaluation_out: str, summary_out: str,
-        quality_out: str, plot_out: str, cost_plot_out: str, affinity_plot_out: str) -> None:
+        groups_out: str, answer_out: str, quality_out: str, plot_out: str, cost_plot_out: str,
+        affinity_plot_out: str) -> None:
     dataset, tasks = settings["dataset"], settings["tasks"]
     with stage_run(parent, "evaluate", settings, {}) as record:
         metas = [read_json(path) for path in group_meta]
@@ -44,6 +51,9 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         quality = affinity_quality(dataset, matrices, true_pair_gains(records, tasks))
         _write_csv(evaluation_out, evaluation)
         _write_csv(summary_out, summary)
+        _write_csv(groups_out, groups_table(dataset, metas))
+        answer = answer_lines(summary, str(Path(summary_out).parent), tasks, settings["seeds"])
+        write_with(answer_out, lambda tmp: tmp.write_text("\n".join(answer) + "\n"))
         _write_csv(quality_out, quality)
         total_loss_bars(summary, plot_out)
         cost_quality_scatter(summary, cost_plot_out)
@@ -58,8 +68,8 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
             if row.spearman == row.spearman:  # NaN for a constant affinity
                 metrics[_metric_key("spearman", row.affinity)] = row.spearman
         record.log_metrics(metrics)
-        outputs = [Path(p) for p in (evaluation_out, summary_out, quality_out, plot_out,
-                                     cost_plot_out, affinity_plot_out)]
+        outputs = [Path(p) for p in (evaluation_out, summary_out, groups_out, quality_out,
+                                     plot_out, cost_plot_out, affinity_plot_out)]
         for path in outputs:
             record.log_artifact(path)
     log_to_pipeline(parent, metrics, outputs)

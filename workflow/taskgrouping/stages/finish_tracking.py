@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from taskgrouping.fileio import read_json
 from taskgrouping.tracking.store import finish_pipeline, publish
 
 
@@ -12,5 +13,9 @@ def run(parent: str, status: str) -> None:
     published = publish(parent)
     seconds = time.perf_counter() - started
     finish_pipeline(parent, status)
-    print(f"{published} job records published in {seconds:.2f} s; parent run in {parent}"
-          f" marked {status}")
+    record = read_json(parent)
+    uri, runs = record["tracking_uri"], f"#/experiments/{record['experiment_id']}/runs"
+    browse = (f"open {uri.rstrip('/')}/{runs}" if uri.startswith("http") else
+              f"mlflow ui --backend-store-uri {uri}, then open http://127.0.0.1:5000/{runs}")
+    print(f"MLflow: {published} job records published in {seconds:.2f} s to {uri}, as child "
+          f"runs of parent run {record['run_id']} ({status}); to browse: {browse}")

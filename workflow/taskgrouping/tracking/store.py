@@ -113,6 +113,11 @@ def _client(uri: str):
     return MlflowClient(tracking_uri=uri)
 
 
+# MLflow 3's UI opens an experiment without this tag in its GenAI view ("Traces 0"); this
+# is a model-development experiment, whose runs table is what users compare.
+EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}
+
+
 def init_pipeline(
     parent_file: str | Path, dataset: str, config: dict[str, Any],
     tags: dict[str, str] | None = None,
@@ -136,7 +141,8 @@ def init_pipeline(
                 if uri.startswith("sqlite:"):
                     artifacts = (results / "mlartifacts").as_uri()
                 experiment_id = with_retry(
-                    client.create_experiment, experiment_name, artifact_location=artifacts
+                    client.create_experiment, experiment_name, artifact_location=artifacts,
+                    tags=EXPERIMENT_TAGS,
                 )
             else:
                 experiment_id = experiment.experiment_id

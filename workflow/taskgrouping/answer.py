@@ -1,0 +1,42 @@
+"""The answer a run ends with: which tasks to train together, how each method did, where
+the files are. The evaluate stage writes it (results/<name>/answer.txt) and the end hook
+prints it, so the terminal's last lines say what the run found."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from taskgrouping.methods import PLAIN, split_method
+
+REFERENCES = ("stl", "all")
+
+
+def _loss(row: pd.Series) -> str:
+    return f"{row['total_loss']:.3f} ± {row['total_loss_std']:.3f}"
+
+
+def answer_lines(summary: pd.DataFrame, results: str, tasks: list[str],
+                 seeds: list[int]) -> list[str]:
+    """A few lines: per budget k every method by total loss (best first, mean ± std over
+    seeds), the references, each sample-wise method's groups, and the files to open."""
+    dataset = summary["dataset"].iloc[0]
+    lines = [f"taskgrouping answer for {dataset}: {len(tasks)} tasks, seeds "
+             f"{', '.join(map(str, seeds))}; total test loss = sum over tasks of loss / STL "
+             "loss (lower is better)"]
+    compared = summary[~summary["method"].isin(REFERENCES)]
+    for k, rows in compared.groupby("k", sort=True):
+        ranked = rows.sort_values("total_loss", kind="stable")
+        methods = ", ".join(f"{row['method']} {_loss(row)}" for _, row in ranked.iterrows())
+        lines.append(f"  k={k}: {methods}")
+    references = summary[summary["method"].isin(REFERENCES)]
+    lines.append("  references: " + ", ".join(
+        f"{row['method']} (k={row['k']}) {_loss(row)}" for _, row in references.iterrows()))
+    for _, row in compared.sort_values(["method", "k"], kind="stable").iterrows():
+        if row["method"] not in PLAIN and split_method(row["method"])[0] == "samplewise":
+            lines.append(f"  {row['method']} groups at k={row['k']}: {row['groups']}")
+    lines.append(f"  files in {results}/: summary.csv, groups.csv (every method's groups), "
+                 "evaluation.csv; plots total_loss.png, cost_quality.png, affinities.png, "
+                 "groups/<method>_k<k>.png")
+    lines.append(f"  report: snakemake --report {results}/report.html")
+    return lines
+
