@@ -1,6 +1,7 @@
 # Shared names and input functions; the config is already validated by the Snakefile.
 import json
 import re
+import sys
 from pathlib import Path
 
 from taskgrouping.methods import chooses_k, split_method
@@ -108,11 +109,28 @@ def method_groups(method, k):
         return json.load(handle)
 
 
+ANNOUNCED = set()  # plans already announced by training_results
+
+
 def training_results(wildcards):
-    """Every training the comparison reads, each subset once: known once all are clustered."""
+    """Every training the comparison reads, each subset once: known once all are clustered.
+
+    Snakemake's step count then jumps (say 11 of 13 to 12 of 59): the first time the
+    groups are all known, one line says how many trainings they add.
+    """
     subsets = {tuple(g): g for m, k in METHOD_BUDGETS for g in method_groups(m, k)}
     subsets |= {tuple(g): g for g in PRESET_SUBSETS}
-    return subset_trainings(subsets.values())
+    trainings = subset_trainings(subsets.values())
+    if workflow.is_main_process and len(trainings) not in ANNOUNCED:
+        ANNOUNCED.add(len(trainings))
+        print(
+            f"taskgrouping: every method's groups are chosen: {len(trainings)} trainings "
+            f"({len(subsets)} task subsets, {len(config['seeds'])} seed(s)) join the plan, "
+            "so the step count grows; subsets trained before are not trained again",
+            file=sys.stderr,
+            flush=True,
+        )
+    return trainings
 
 
 # Affinities run by the generic compute_affinity rule, as its wildcard's pattern.

@@ -13,7 +13,11 @@ rule evaluate:
         evaluation=f"{RESULTS}/evaluation.csv",
         summary=report(f"{RESULTS}/summary.csv", category="Evaluation"),
         groups=report(f"{RESULTS}/groups.csv", category="Evaluation"),
-        answer=f"{RESULTS}/answer.txt",
+        answer=report(
+            f"{RESULTS}/answer.txt",
+            caption="../workflow/report/answer.rst",
+            category="Answer",
+        ),
         quality=report(f"{RESULTS}/affinity_quality.csv", category="Evaluation"),
         plot=report(f"{RESULTS}/total_loss.png", category="Evaluation"),
         cost_plot=report(f"{RESULTS}/cost_quality.png", category="Evaluation"),

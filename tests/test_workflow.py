@@ -119,6 +119,8 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert answer[0].startswith("taskgrouping answer for yeast: 4 tasks, seeds 0;")
     assert f"  samplewise+gat_gmm groups at k=2: {shown}" in answer
     assert all(line in result.stdout for line in answer)  # the run ends with the answer
+    assert result.stderr.count("taskgrouping: every method's groups are chosen: 15 trainings "
+                               "(15 task subsets, 1 seed(s)) join the plan") == 1
     assert re.search(r"^  MLflow: \d+ job records published in .* to sqlite:///.*mlflow ui "
                      r"--backend-store-uri", result.stdout, re.MULTILINE)
     assert summary.set_index("method").loc["stl", "total_loss"] == pytest.approx(len(tasks))
@@ -181,6 +183,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     made = snakemake(tmp_path, config, "--report", str(report))
     assert made.returncode == 0, made.stderr[-4000:]
     assert report.stat().st_size > 10_000
+    assert answer[0] in report.read_text()  # the answer, in the report's caption
 
     rerun = snakemake(tmp_path, config, "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
