@@ -50,3 +50,10 @@ def workflow_env(tmp_path: Path) -> dict[str, str]:
     env.pop("MLFLOW_TRACKING_URI", None)
     env["HOME"] = str(tmp_path)
     return env
+
+
+def job_runs(children: list) -> list:
+    """The child runs that are jobs: the evaluate stage's per-(method, k) result runs are
+    not (they carry a method tag, which the evaluate job's own run does not)."""
+    return [run for run in children
+            if not (run.data.tags.get("stage") == "evaluate" and "method" in run.data.tags)]

@@ -171,7 +171,7 @@ def test_workflow_logs_every_job_to_an_mlflow_server(tmp_path, mlflow_server) ->
     """The whole pipeline against `mlflow server` (tracking_uri in the config): one child
     run per Snakemake job under a FINISHED parent, artifacts stored by the server."""
     import yaml
-    from conftest import REPO, small_config, workflow_env
+    from conftest import REPO, job_runs, small_config, workflow_env
 
     config = yaml.safe_load(small_config(tmp_path, methods=["random"]).read_text())
     config["mlflow"]["tracking_uri"] = mlflow_server
@@ -189,8 +189,8 @@ def test_workflow_logs_every_job_to_an_mlflow_server(tmp_path, mlflow_server) ->
     assert client.get_run(parent["run_id"]).info.status == "FINISHED"
     children = client.search_runs([parent["experiment_id"]], max_results=1000,
                                   filter_string=f"tags.mlflow.parentRunId = '{parent['run_id']}'")
-    assert len(children) == jobs - 1  # every job but the aggregate target `all`
+    assert len(job_runs(children)) == jobs - 1  # every job but the aggregate target `all`
     assert all(run.info.status == "FINISHED" for run in children)
-    evaluate = next(run for run in children if run.data.tags["stage"] == "evaluate")
+    evaluate = next(run for run in job_runs(children) if run.data.tags["stage"] == "evaluate")
     assert "summary.csv" in {a.path for a in client.list_artifacts(evaluate.info.run_id)}
     assert not (tmp_path / "results" / "mlflow.db").exists()  # nothing went to sqlite

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, small_config, workflow_env
+from conftest import REPO, job_runs, small_config, workflow_env
 
 
 def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
@@ -171,12 +171,20 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert all(r.info.status == "FINISHED" for r in children)
     trained = [r for r in children if r.data.tags["stage"] == "train_group"]
     assert len(trained) == 15 and {"subset", "seed"} <= set(trained[0].data.tags)
+    results_runs = client.search_runs(  # the leaderboard: one run per (method, k)
+        [experiment.experiment_id], "tags.stage = 'evaluate' and tags.k = '2'",
+        order_by=["metrics.total_loss ASC"])
+    assert [(r.data.tags["method"], r.data.metrics["total_loss"]) for r in results_runs] == [
+        (method, pytest.approx(loss)) for method, loss in
+        summary[summary["k"] == 2].sort_values("total_loss")[["method", "total_loss"]].values]
+    assert results_runs[0].data.params["groups"] == summary[summary["k"] == 2].sort_values(
+        "total_loss")["groups"].iloc[0]
     for readme_filter in readme_filters():
         found = client.search_runs([experiment.experiment_id], readme_filter, max_results=5)
         assert found, readme_filter
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     artifacts = {a.path for a in client.list_artifacts(
-        next(r.info.run_id for r in children if r.data.tags["stage"] == "evaluate"))}
+        next(r.info.run_id for r in job_runs(children) if r.data.tags["stage"] == "evaluate"))}
     assert {"summary.csv", "cost_quality.png", "affinities.png"} <= artifacts
 
     report = tmp_path / "report.html"

@@ -18,7 +18,7 @@ from taskgrouping.evaluation import (
 from taskgrouping.fileio import read_json, write_with
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
-from taskgrouping.tracking.journal import log_to_pipeline, stage_run
+from taskgrouping.tracking.journal import log_results, log_to_pipeline, stage_run
 
 SUMMARY_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
                    "grouping_seconds", "trainings")
@@ -73,3 +73,4 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         for path in outputs:
             record.log_artifact(path)
     log_to_pipeline(parent, metrics, outputs)
+    log_results(parent, settings, summary.to_dict("records"))
