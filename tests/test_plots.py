@@ -48,3 +48,25 @@ def test_a_task_in_two_groups_shows_both_colours(tmp_path) -> None:
     plt.close(figure)
     task_graph_plot(task_graph(similarity), groups, "toy", tmp_path / "g.png")
     assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_the_groups_figure_orders_the_affinity_by_group(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from taskgrouping.grouping.graph import task_graph
+    from taskgrouping.plots import task_graph_figure
+
+    tasks = ["a", "b", "c", "d"]
+    values = np.random.default_rng(1).random((4, 4))
+    similarity = pd.DataFrame((values + values.T) / 2, index=tasks, columns=tasks)
+    figure = task_graph_figure(task_graph(similarity), [["c", "a"], ["d", "b"]], "toy",
+                               similarity)
+    side = figure.axes[1]
+    assert [label.get_text() for label in side.get_yticklabels()] == ["c", "a", "d", "b"]
+    shown = side.images[0].get_array()
+    assert shown.mask.diagonal().all()  # blank diagonal
+    assert shown[0, 1] == similarity.loc["c", "a"]
+    across, down = side.lines  # one boundary: a horizontal and a vertical line
+    assert across.get_ydata()[0] == 1.5 and down.get_xdata()[0] == 1.5
+    plt.close(figure)

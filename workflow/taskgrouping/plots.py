@@ -21,15 +21,32 @@ def _save(fig: plt.Figure, path: str | Path) -> None:
     plt.close(fig)
 
 
-def heatmap(matrix: pd.DataFrame, title: str, path: str | Path) -> None:
-    """A task-by-task matrix with task names on both axes."""
+def _draw_matrix(ax: plt.Axes, matrix: pd.DataFrame, signed: bool) -> plt.cm.ScalarMappable:
+    """A task-by-task matrix, diagonal blanked (self-affinity would set the scale); a
+    signed affinity on a diverging map centred at 0, so gains and losses read apart."""
+    values = matrix.to_numpy(dtype=float).copy()
+    np.fill_diagonal(values, np.nan)
+    cmap = plt.get_cmap("RdBu_r" if signed else "viridis").copy()
+    cmap.set_bad("lightgrey")  # the blank diagonal, apart from any value
+    if signed:
+        bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+        image = ax.imshow(values, cmap=cmap, vmin=-bound or -1.0, vmax=bound or 1.0)
+    else:
+        image = ax.imshow(values, cmap=cmap)
+    ax.set_xticks(range(len(matrix)), matrix.columns, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(matrix)), matrix.index, fontsize=7)
+    return image
+
+
+def heatmap(matrix: pd.DataFrame, title: str, path: str | Path, signed: bool = False) -> None:
+    """A task-by-task matrix with task names on both axes (row task onto column task)."""
     size = max(4.0, 0.45 * len(matrix) + 2)
     fig, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="viridis")
-    ax.set_xticks(range(len(matrix)), matrix.columns, rotation=90)
-    ax.set_yticks(range(len(matrix)), matrix.index)
+    image = _draw_matrix(ax, matrix, signed)
     ax.set_title(title)
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_xlabel("column task")
+    ax.set_ylabel("row task")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="affinity (grey diagonal: blank)")
     _save(fig, path)
 
 
@@ -87,8 +104,10 @@ def strongest_edges(graph: nx.Graph, per_task: int = STRONGEST_EDGES) -> nx.Grap
     return kept
 
 
-def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str) -> plt.Figure:
-    """Tasks as discs split among their groups' colours, each group listed in the legend.
+def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str,
+                      similarity: pd.DataFrame | None = None) -> plt.Figure:
+    """Tasks as discs split among their groups' colours, each group listed in the legend;
+    beside it, when the method has an affinity, `similarity` ordered by the groups.
 
     The layout uses every edge; only each task's strongest edges are drawn, their width
     growing with similarity. A task in two groups (TAG's network selection, the
@@ -98,7 +117,13 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str) -> p
 
     layout = nx.spring_layout(graph, weight="weight", seed=0) if graph.number_of_edges() \
         else nx.circular_layout(graph)
-    fig, ax = plt.subplots(figsize=(7.5, 6))
+    if similarity is None:
+        fig, ax = plt.subplots(figsize=(7.5, 6))
+    else:
+        size = max(5.0, 0.3 * len(similarity) + 2)
+        fig, (ax, side) = plt.subplots(1, 2, figsize=(7.5 + size, max(6.0, size)),
+                                       gridspec_kw={"width_ratios": [7.5, size]})
+        ordered_heatmap(side, similarity, groups)
     drawn = strongest_edges(graph)
     weights = [data["weight"] for _, _, data in drawn.edges(data=True)]
     top = max(weights, default=1.0)
@@ -118,7 +143,7 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str) -> p
                     ha="center", fontsize=8, zorder=3)
     handles = [Patch(facecolor=palette[index], label=f"group {index + 1}: {', '.join(group)}")
                for index, group in enumerate(groups)]
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0),
               title="groups (a task in two shows both colours)", title_fontsize=7)
     ax.set_title(f"{title}\nedges: each task's {STRONGEST_EDGES} strongest similarities, "
                  "width by similarity", fontsize=9)
@@ -128,10 +153,27 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str) -> p
     return fig
 
 
-def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str,
-                    path: str | Path) -> None:
+def ordered_heatmap(ax: plt.Axes, similarity: pd.DataFrame, groups: list[list[str]]) -> None:
+    """`similarity` with tasks in group order and a line at each group's end: blocks of
+    high affinity along the diagonal are groups the affinity supports."""
+    order = list(dict.fromkeys(task for group in groups for task in group))
+    order += [task for task in similarity.index if task not in order]
+    image = _draw_matrix(ax, similarity.loc[order, order], signed=False)
+    seen: set[str] = set()
+    for group in groups[:-1]:
+        seen |= set(group)
+        edge = len([task for task in order if task in seen]) - 0.5
+        ax.axhline(edge, color="white", linewidth=1.5)
+        ax.axvline(edge, color="white", linewidth=1.5)
+    ax.set_title("clustering similarity, tasks in group order\n(white lines: group "
+                 "boundaries; grey diagonal: blank)", fontsize=9)
+    plt.colorbar(image, ax=ax, shrink=0.7, label="similarity")
+
+
+def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str, path: str | Path,
+                    similarity: pd.DataFrame | None = None) -> None:
     """The task graph figure (`task_graph_figure`) saved as PNG."""
-    _save(task_graph_figure(graph, groups, title), path)
+    _save(task_graph_figure(graph, groups, title, similarity), path)
 
 
 def cost_quality_scatter(summary: pd.DataFrame, path: str | Path) -> None:

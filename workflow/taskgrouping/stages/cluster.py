@@ -101,12 +101,15 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
         write_json(out, groups)
         write_json(meta_out, {"method": method, "k": k, "n_groups": len(groups),
                               "groups": groups} | cost | info)
+        similarity = None
         if affinity:
             signed = AFFINITIES.get(split_method(method)[0]).signed
-            graph = task_graph(clustering_similarity(read_matrix(affinity), signed))
+            similarity = clustering_similarity(read_matrix(affinity), signed)
+            graph = task_graph(similarity)
         else:
             graph = nodes_only(settings["tasks"])
-        task_graph_plot(graph, groups, f"{settings['dataset']}: {method}, k={k}", graph_out)
+        task_graph_plot(graph, groups, f"{settings['dataset']}: {method}, k={k}", graph_out,
+                        similarity)
         record.log_metrics({"n_groups": len(groups)} | cost | info)
         record.log_artifact(Path(out))
         record.log_artifact(Path(graph_out))

@@ -27,7 +27,8 @@ def run(settings: dict[str, Any], parent: str, affinity: str, out: str, meta_out
         tasks = list(data.task_names)
         meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes)
         write_affinity(matrix, meta, out, meta_out)
-        heatmap(matrix, f"{settings['dataset']}: {affinity} affinity", heatmap_out)
+        heatmap(matrix, f"{settings['dataset']}: {affinity} affinity", heatmap_out,
+                signed=entry.signed)
         record.log_metrics({"seconds": meta.seconds, "passes": passes})
         record.log_artifact(Path(out))
         record.log_artifact(Path(heatmap_out))

@@ -23,7 +23,7 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
         write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes),
                        out, meta_out)
         heatmap(gains, f"{settings['dataset']}: HOA pair gain (row onto column, val loss)",
-                heatmap_out)
+                heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "trainings": len(records), "passes": passes})
         record.log_artifact(Path(out))
         record.log_artifact(Path(heatmap_out))

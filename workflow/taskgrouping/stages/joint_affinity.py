@@ -39,8 +39,9 @@ def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_o
             write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes),
                            matrix_out, meta_file)
         heatmap(tag, f"{settings['dataset']}: TAG lookahead affinity (row onto column)",
-                heatmap_out)
-        heatmap(cosine, f"{settings['dataset']}: gradient cosine similarity", cosine_heatmap_out)
+                heatmap_out, signed=True)
+        heatmap(cosine, f"{settings['dataset']}: gradient cosine similarity",
+                cosine_heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "passes": passes, "lookaheads": hook.count,
                             "epochs_run": result.epochs_run})
         for path in (out, cosine_out, heatmap_out, cosine_heatmap_out):
