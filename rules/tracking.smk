@@ -51,7 +51,9 @@ onstart:
 
 
 onsuccess:
-    print_answer(tracking("finish-tracking", "--parent", PARENT, "--status", "FINISHED"))
+    print_answer(
+        tracking("finish-tracking", "--parent", PARENT, "--status", "FINISHED")
+    )
 
 
 onerror:

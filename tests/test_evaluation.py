@@ -58,6 +58,7 @@ def test_summary_totals_and_delta_m() -> None:
     assert summary.loc["all", "delta_m_percent"] == pytest.approx(10.0)
     assert summary.loc["net", "grouping_seconds"] == 1.5
     assert summary.loc["stl", "grouping_seconds"] == 0.0
+    assert summary["grouping_cpu_seconds"].isna().all()  # metas from before CPU time: unknown
 
 
 def test_lower_is_better_flips_the_sign() -> None:

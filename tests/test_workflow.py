@@ -109,6 +109,9 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert at_two.loc["tag+select", "trainings"] == 1
     assert at_two.loc["samplewise+gat_gmm", "trainings"] == 0
     assert at_two.loc["samplewise+gat_gmm", "grouping_seconds"] > 0
+    # CPU seconds beside wall seconds: probing jobs and pair trainings alike
+    assert (at_two.loc[["samplewise+gat_gmm", "hoa+spectral", "tag+select"],
+                       "grouping_cpu_seconds"] > 0).all()
     written_groups = pd.read_csv(results / "groups.csv")
     ours = written_groups[(written_groups["method"] == "samplewise+gat_gmm")
                           & (written_groups["k"] == 2)]

@@ -12,8 +12,8 @@ EVALUATION_COLUMNS = [
 ]
 SUMMARY_COLUMNS = [
     "dataset", "method", "affinity", "grouper", "k", "n_groups", "seeds", "total_loss",
-    "total_loss_std", "delta_m_percent", "regret_percent", "grouping_seconds", "trainings",
-    "groups",
+    "total_loss_std", "delta_m_percent", "regret_percent", "grouping_seconds",
+    "grouping_cpu_seconds", "trainings", "groups",
 ]
 GROUPS_COLUMNS = ["dataset", "method", "k", "group", "size", "tasks"]
 GroupMeta = dict[tuple[str, int], dict[str, Any]]
@@ -116,6 +116,8 @@ def summary_table(
     keys = list(zip(summary["method"], summary["k"], strict=True))
     for column in ("n_groups", "grouping_seconds", "trainings"):
         summary[column] = [metas[key].get(column, 0) for key in keys]
+    summary["grouping_cpu_seconds"] = [metas[key].get("grouping_cpu_seconds", np.nan)
+                                       for key in keys]  # NaN: a meta from before CPU time
     summary["groups"] = [format_groups(metas[key]["groups"]) for key in keys]
     optimum = summary[summary["method"] == "exhaustive"].set_index("k")["total_loss"]
     summary["regret_percent"] = [

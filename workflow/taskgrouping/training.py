@@ -34,6 +34,7 @@ class TrainResult:
     epochs_run: int
     steps: int
     seconds: float
+    cpu_seconds: float
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -129,7 +130,7 @@ def train_group(
     measures affinity this way during the very training every other group gets. The data
     stay in host memory; each batch moves to `device` (default: the CPU) on its own.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     tasks = tuple(data.tasks[j] for j in data.task_index(group))
     columns = data.columns(group)
     device = device or torch.device("cpu")
@@ -167,6 +168,7 @@ def train_group(
         epochs_run=epoch,
         steps=step,
         seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu_started,
     )
 
 

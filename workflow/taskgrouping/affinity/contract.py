@@ -11,6 +11,7 @@ needs no rule of its own: its entry's `compute` runs in the generic rule
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,9 +50,11 @@ class Affinity:
 
 @dataclass(frozen=True)
 class AffinityMeta:
-    """What an affinity cost: seconds of compute, trainings, and gradient passes.
+    """What an affinity cost: wall and CPU seconds summed over its jobs, trainings, and
+    gradient passes.
 
-    A pass is one backward pass over a training batch or over the probe set.
+    A pass is one backward pass over a training batch or over the probe set. CPU seconds
+    are NaN in a meta written before they were recorded.
     """
 
     affinity: str
@@ -59,10 +62,16 @@ class AffinityMeta:
     seconds: float
     trainings: int
     passes: int
+    cpu_seconds: float = math.nan
 
     @classmethod
     def read(cls, path: str | Path) -> AffinityMeta:
         return cls(**read_json(path))
+
+
+def training_cpu_seconds(record: dict[str, Any]) -> float:
+    """A training record's CPU seconds; NaN for one written before they were recorded."""
+    return float(record.get("cpu_seconds", math.nan))
 
 
 def write_affinity(matrix: pd.DataFrame, meta: AffinityMeta, matrix_out: str,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from taskgrouping.affinity.contract import AffinityMeta
+from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds
 from taskgrouping.affinity.matrix import clustering_similarity, read_matrix, selection_affinity
 from taskgrouping.fileio import read_json, write_json
 from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
@@ -75,13 +75,14 @@ def canonical_groups(groups: list[list[str]], tasks: list[str], method: str
 
 
 def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]
-                ) -> tuple[float, int, int]:
-    """Seconds, trainings and gradient passes spent before grouping: the affinity's
-    (its meta), or the subsets' (their training records)."""
+                ) -> tuple[float, float, int, int]:
+    """Wall and CPU seconds, trainings and gradient passes spent before grouping: the
+    affinity's (its meta), or the subsets' (their training records)."""
     if affinity_meta:
         meta = AffinityMeta.read(affinity_meta)
-        return meta.seconds, meta.trainings, meta.passes
-    return (sum(record["seconds"] for record in trainings), len(trainings),
+        return meta.seconds, meta.cpu_seconds, meta.trainings, meta.passes
+    return (sum(record["seconds"] for record in trainings),
+            sum(training_cpu_seconds(record) for record in trainings), len(trainings),
             sum(record["steps"] for record in trainings))
 
 
@@ -95,8 +96,10 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
     with stage_run(parent, "cluster", settings, {"method": method, "k": k}) as record:
         records = [read_json(path) for path in trainings or []]
         groups, info = make_groups(settings, method, k, affinity, records)
-        before_seconds, before_trainings, passes = _stage_cost(affinity_meta, records)
+        before_seconds, before_cpu, before_trainings, passes = _stage_cost(affinity_meta,
+                                                                           records)
         cost = {"grouping_seconds": before_seconds + record.elapsed,
+                "grouping_cpu_seconds": before_cpu + record.cpu_elapsed,
                 "trainings": before_trainings, "passes": passes}
         write_json(out, groups)
         write_json(meta_out, {"method": method, "k": k, "n_groups": len(groups),

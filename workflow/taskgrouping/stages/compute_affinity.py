@@ -25,7 +25,8 @@ def run(settings: dict[str, Any], parent: str, affinity: str, out: str, meta_out
         data = load_split(settings["dataset"], settings["data"])
         matrix, passes = entry.compute(data, options)
         tasks = list(data.task_names)
-        meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes)
+        meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes,
+                            cpu_seconds=record.cpu_elapsed)
         write_affinity(matrix, meta, out, meta_out)
         heatmap(matrix, f"{settings['dataset']}: {affinity} affinity", heatmap_out,
                 signed=entry.signed)

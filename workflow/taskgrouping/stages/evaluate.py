@@ -21,7 +21,7 @@ from taskgrouping.tasks import KINDS
 from taskgrouping.tracking.journal import log_results, log_to_pipeline, stage_run
 
 SUMMARY_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
-                   "grouping_seconds", "trainings")
+                   "grouping_seconds", "grouping_cpu_seconds", "trainings")
 
 
 def _metric_key(*parts: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskgrouping.affinity.contract import AffinityMeta, write_affinity
+from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds, write_affinity
 from taskgrouping.fileio import read_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
 from taskgrouping.plots import heatmap
@@ -19,9 +19,10 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
         records = [read_json(path) for path in trainings]
         gains = pair_gains(mean_losses(records), tasks)
         seconds = sum(rec["seconds"] for rec in records) + record.elapsed
+        cpu_seconds = sum(training_cpu_seconds(rec) for rec in records) + record.cpu_elapsed
         passes = sum(rec["steps"] for rec in records)
-        write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes),
-                       out, meta_out)
+        write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes,
+                                           cpu_seconds), out, meta_out)
         heatmap(gains, f"{settings['dataset']}: HOA pair gain (row onto column, val loss)",
                 heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "trainings": len(records), "passes": passes})

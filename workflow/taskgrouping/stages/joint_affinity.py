@@ -27,22 +27,23 @@ def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_o
         data = load_split(settings["dataset"], data_settings)
         train = data_settings["train"]
         hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = train_group(data, tasks, data_settings["model"], train, options["seed"],
                              before_step=hook, device=device)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         passes = result.steps + hook.count * len(tasks)  # each lookahead: one grad per task
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
         for name, matrix, matrix_out, meta_file in (("tag", tag, out, meta_out),
                                                     ("cosine", cosine, cosine_out,
                                                      cosine_meta_out)):
-            write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes),
+            write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes, cpu_seconds),
                            matrix_out, meta_file)
         heatmap(tag, f"{settings['dataset']}: TAG lookahead affinity (row onto column)",
                 heatmap_out, signed=True)
         heatmap(cosine, f"{settings['dataset']}: gradient cosine similarity",
                 cosine_heatmap_out, signed=True)
-        record.log_metrics({"seconds": seconds, "passes": passes, "lookaheads": hook.count,
+        record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
+                            "lookaheads": hook.count,
                             "epochs_run": result.epochs_run})
         for path in (out, cosine_out, heatmap_out, cosine_heatmap_out):
             record.log_artifact(Path(path))

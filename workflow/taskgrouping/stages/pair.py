@@ -23,5 +23,5 @@ def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
                                   settings["samplewise"]["distance"], same=first == second)
         pairs = [[str(tasks_a[i]), str(tasks_b[j]), total] for i, j, total in sums]
         seconds = record.elapsed
-        write_json(out, {"pairs": pairs, "seconds": seconds})
+        write_json(out, {"pairs": pairs, "seconds": seconds, "cpu_seconds": record.cpu_elapsed})
         record.log_metrics({"pairs": len(pairs), "seconds": seconds})

@@ -23,9 +23,10 @@ def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: i
         chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
                               probe["general_memory_mb"])
         sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk)
-        seconds = record.elapsed
+        seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         chunks = -(-len(x) // chunk) if plan.general else 0
         passes = len(model.tasks) * chunks  # one vmap(grad) per task and chunk
-        write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds, passes=passes))
+        write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds,
+                                             cpu_seconds=cpu_seconds, passes=passes))
         record.log_metrics({"seconds": seconds, "general_layers": len(plan.general),
                             "chunk_samples": chunk})

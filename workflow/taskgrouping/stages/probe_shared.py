@@ -28,13 +28,14 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
         l1, nonzero = input_statistics(model, torch.from_numpy(data.x_train[indices]), plan)
         factors = (l1 if probe["distance"] == "l1" else nonzero).numpy()
         fast_params, general_params = plan.parameter_count()
-        seconds = record.elapsed
+        seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         passes = probe["warmup_steps"] if probe["theta0"] == "warmup" else 0
         write_with(out, lambda tmp: torch.save(
             {"state_dict": model.state_dict(), "probe_indices": torch.from_numpy(indices)}, tmp))
         write_with(stats_out, lambda tmp: np.savez(
             tmp, factors=factors, widths=np.array(plan.fast_widths), n=len(indices),
-            seconds=seconds, passes=passes, parameters=fast_params + general_params,
+            seconds=seconds, cpu_seconds=cpu_seconds, passes=passes,
+            parameters=fast_params + general_params,
         ))
         record.log_metrics({"probe_samples": len(indices), "fast_layers": len(plan.fast),
                             "general_layers": len(plan.general), "fast_parameters": fast_params,

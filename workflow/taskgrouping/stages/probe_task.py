@@ -25,9 +25,10 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, ou
         columns = data.task_index(tasks)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
         signals = torch.stack(backprop_signals(model, x, y, plan, columns)).numpy()
-        seconds = record.elapsed
+        seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         passes = len(tasks) if plan.fast else 0  # one backward pass per task
         write_with(out, lambda tmp: np.savez(tmp, signals=signals, tasks=np.array(tasks),
-                                             seconds=seconds, passes=passes))
+                                             seconds=seconds, cpu_seconds=cpu_seconds,
+                                             passes=passes))
         record.log_metrics({"seconds": seconds, "tasks": len(tasks),
                             "signal_width": signals.shape[2]})

@@ -28,18 +28,23 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
             sums += general_part["sums"]
             n, parameters = int(shared["n"]), int(shared["parameters"])
             seconds = float(shared["seconds"]) + float(general_part["seconds"])
+            cpu_seconds = float(shared["cpu_seconds"]) + float(general_part["cpu_seconds"])
             passes = int(shared["passes"]) + int(general_part["passes"])
         distance = normalise(sums, probe["distance"], n, parameters, probe["step_size"])
         similarity = similarity_matrix(distance, probe["transform"])
         for path in signals:
             with np.load(path) as task_probe:
                 seconds += float(task_probe["seconds"])
+                cpu_seconds += float(task_probe["cpu_seconds"])
                 passes += int(task_probe["passes"])
         seconds += sum(tile["seconds"] for tile in tiles) + record.elapsed
-        meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes)
+        cpu_seconds += sum(tile["cpu_seconds"] for tile in tiles) + record.cpu_elapsed
+        meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes,
+                            cpu_seconds=cpu_seconds)
         write_affinity(similarity, meta, out, meta_out)
         write_matrix(distance_out, distance)
         heatmap(similarity, f"{settings['dataset']}: sample-wise task similarity", heatmap_out)
-        record.log_metrics({"seconds": seconds, "passes": passes, "tasks": len(tasks)})
+        record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
+                            "tasks": len(tasks)})
         for path in (out, distance_out, heatmap_out):
             record.log_artifact(Path(path))

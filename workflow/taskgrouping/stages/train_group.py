@@ -23,7 +23,8 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
                              settings["data"]["train"], seed, device=device)
         write_json(out, {"tasks": members, "seed": seed, "device": str(device)}
                    | result.as_dict())
-        metrics = {"seconds": result.seconds, "best_epoch": result.best_epoch,
+        metrics = {"seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
+                   "best_epoch": result.best_epoch,
                    "epochs_run": result.epochs_run}
         for score in result.scores:
             metrics[f"test_loss.{score.task}"] = score.test_loss

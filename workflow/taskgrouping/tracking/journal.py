@@ -53,7 +53,7 @@ def provenance_tags(stage: str, dataset: str, settings: dict[str, Any],
 
 
 RESULT_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
-                  "grouping_seconds", "trainings", "n_groups")
+                  "grouping_seconds", "grouping_cpu_seconds", "trainings", "n_groups")
 
 
 def _now_ms() -> int:
@@ -68,6 +68,7 @@ class StageRecord:
         parent = read_json(parent_file)
         self.parent_file = Path(parent_file)
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
         self.record: dict[str, Any] = {
             "parent": {key: parent[key] for key in PARENT_KEYS},
             "target": target,
@@ -81,8 +82,14 @@ class StageRecord:
 
     @property
     def elapsed(self) -> float:
-        """Seconds of the stage's own work: set-up and imports are not counted."""
+        """Wall seconds of the stage's own work: set-up and imports are not counted."""
         return time.perf_counter() - self.started
+
+    @property
+    def cpu_elapsed(self) -> float:
+        """CPU seconds of the same work, every thread of the process: what it cost in
+        compute, which a loaded machine does not inflate as it does the wall clock."""
+        return time.process_time() - self.cpu_started
 
     def log_metrics(self, metrics: dict[str, float], step: int = 0) -> None:
         stamp = _now_ms()
@@ -116,7 +123,7 @@ def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
     except BaseException as err:
         record.close("FAILED", error=f"{type(err).__name__}: {err}")
         raise
-    record.log_metrics({"stage_seconds": record.elapsed})
+    record.log_metrics({"stage_seconds": record.elapsed, "stage_cpu_seconds": record.cpu_elapsed})
     record.close("FINISHED")
 
 
