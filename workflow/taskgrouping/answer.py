@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from taskgrouping.methods import PLAIN, split_method
-
 REFERENCES = ("stl", "all")
 
 
@@ -32,7 +30,7 @@ def answer_lines(summary: pd.DataFrame, results: str, tasks: list[str],
     lines.append("  references: " + ", ".join(
         f"{row['method']} (k={row['k']}) {_loss(row)}" for _, row in references.iterrows()))
     for _, row in compared.sort_values(["method", "k"], kind="stable").iterrows():
-        if row["method"] not in PLAIN and split_method(row["method"])[0] == "samplewise":
+        if row["affinity"] == "samplewise":
             lines.append(f"  {row['method']} groups at k={row['k']}: {row['groups']}")
     lines.append(f"  files in {results}/: summary.csv, groups.csv (every method's groups), "
                  "evaluation.csv; plots total_loss.png, cost_quality.png, affinities.png, "

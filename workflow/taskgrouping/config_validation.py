@@ -149,21 +149,24 @@ def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
     error (an unknown option, task or attribute name, a table's task spec).
     """
     from taskgrouping.data.base import DataUnavailable
-    from taskgrouping.data.registry import check_data, dataset, dataset_options, select_tasks
+    from taskgrouping.data.checks import check_dataset
+    from taskgrouping.data.registry import dataset, dataset_options, select_tasks
 
     name = config["dataset"]
-    data = config["datasets"][name]
+    source, data = dataset(name), config["datasets"][name]
     probed = any((split_method(method) or ("",))[0] == "samplewise"
                  for method in config["methods"])
     with _stop_on(name, config_errors=True):
         options = dataset_options(name, data.get("options"))
-        reason = dataset(name).missing(options)  # a table checks its task spec here
+        reason = source.missing(options)  # a table checks its task spec here
         if reason is None:
-            select_tasks(name, dataset(name).tasks(options), data.get("tasks"))
+            offered = source.tasks(options)  # a table may read a column here: DataError
+            tasks = select_tasks(name, offered, data.get("tasks"))
     with _stop_on(name, config_errors=False):
         if reason is not None:
             raise DataUnavailable(reason)
-        report = check_data(name, data, config["samplewise"] if probed else None)
+        report = check_dataset(name, source, options, offered, tasks, data["split"],
+                               config["samplewise"] if probed else None)
     print(report.summary(), file=sys.stderr)
     for warning in report.warnings:
         print(f"data check warning: {warning}", file=sys.stderr)

@@ -41,7 +41,6 @@ import numpy as np
 from taskgrouping.data.base import (
     DataError,
     Dataset,
-    DataUnavailable,
     Inspection,
     Options,
     SplitData,
@@ -105,18 +104,17 @@ def inspect(name: str, source: Dataset, options: Options) -> Inspection:
     return Inspection(x, y, total=len(x), source=f"dataset {name}")
 
 
-def check_dataset(name: str, source: Dataset, options: Options, tasks: list[str],
-                  split: dict[str, Any], samplewise: dict[str, Any] | None) -> DataCheck:
+def check_dataset(name: str, source: Dataset, options: Options, offered: tuple[Task, ...],
+                  tasks: list[str], split: dict[str, Any],
+                  samplewise: dict[str, Any] | None) -> DataCheck:
     """Every rule of this module on dataset `name`'s `tasks` under its `split`.
 
-    `options` are the dataset's validated options and `samplewise` the probe settings
-    when a sample-wise method runs (None: no probe set to check).
+    The caller has checked the data are here (`source.missing`) and listed the dataset's
+    tasks (`offered`, which for a table may read the file). `options` are the dataset's
+    validated options and `samplewise` the probe settings when a sample-wise method runs
+    (None: no probe set to check).
     """
     started = time.perf_counter()
-    why = source.missing(options)
-    if why:
-        raise DataUnavailable(why)
-    offered = source.tasks(options)
     known = [task.name for task in offered]
     chosen = [known.index(task) for task in tasks]
     chosen_tasks = tuple(offered[j] for j in chosen)
@@ -127,10 +125,12 @@ def check_dataset(name: str, source: Dataset, options: Options, tasks: list[str]
     check_targets(seen, chosen_tasks, y)
     check_sizes(name, seen, split)
     warnings: list[str] = []
-    every = y if seen.note is None else None if seen.labels is None else seen.labels[:, columns]
-    if every is not None:
-        if seen.note is not None:  # the labels of every row, read with the cheap part
+    every = y  # every row's targets: all read, or read with a sampled dataset's cheap part
+    if seen.note is not None:
+        every = None if seen.labels is None else seen.labels[:, columns]
+        if every is not None:
             check_targets(seen, chosen_tasks, every)
+    if every is not None:
         splits = split_and_standardise(np.zeros((seen.total, 1)), every, chosen_tasks,
                                        split["seed"], split["val_fraction"],
                                        split["test_fraction"])

@@ -126,8 +126,14 @@ def check_data(name: str, data: dict[str, Any], samplewise: dict[str, Any] | Non
 
     `samplewise`: the probe settings when a sample-wise method runs, else None.
     """
+    from taskgrouping.data.base import DataUnavailable
     from taskgrouping.data.checks import check_dataset
 
+    source = dataset(name)
     options = dataset_options(name, data.get("options"))
-    tasks = select_tasks(name, dataset(name).tasks(options), data.get("tasks"))
-    return check_dataset(name, dataset(name), options, tasks, data["split"], samplewise)
+    why = source.missing(options)
+    if why:
+        raise DataUnavailable(why)
+    offered = source.tasks(options)
+    tasks = select_tasks(name, offered, data.get("tasks"))
+    return check_dataset(name, source, options, offered, tasks, data["split"], samplewise)

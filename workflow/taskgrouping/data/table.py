@@ -136,8 +136,8 @@ def _check_unique(path: Path, header: list[str]) -> None:
         places = [i + 1 for i, other in enumerate(header) if other == name]
         if len(places) > 1:
             raise DataError(f"{path}: column {name!r} appears {len(places)} times in the "
-                             f"header (columns {', '.join(map(str, places))}); column names "
-                             "must be unique")
+                            f"header (columns {', '.join(map(str, places))}); column names "
+                            "must be unique")
 
 
 def read_columns(path: Path, features: list[str], task_columns: list[str]):
@@ -153,7 +153,7 @@ def read_columns(path: Path, features: list[str], task_columns: list[str]):
         absent = [name for name in names if name not in header]
         if absent:
             raise DataError(f"{PREFIX}.{key}: column {absent[0]!r} not in {path}"
-                             f" (columns: {header})")
+                            f" (columns: {header})")
     wanted = features + task_columns
     try:
         if _is_parquet(path):
@@ -178,11 +178,11 @@ def _numeric(frame, column: str, key: str, path: Path) -> np.ndarray:
     bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
     if bad.size:
         raise DataError(f"{key}: column {column!r} in {path} has non-numeric values "
-                         f"(data row {bad[0] + 1}: {series.iloc[bad[0]]!r})")
+                        f"(data row {bad[0] + 1}: {series.iloc[bad[0]]!r})")
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise DataError(f"{key}: column {column!r} in {path} has missing or infinite values "
-                         f"(data row {bad[0] + 1})")
+                        f"(data row {bad[0] + 1})")
     return values
 
 
@@ -192,16 +192,16 @@ def _class_labels(values: np.ndarray, column: str, classes: int | None, path: Pa
     bad = np.flatnonzero((values != np.round(values)) | (values < 0))
     if bad.size:
         raise DataError(f"{key}: column {column!r} in {path} has a class label that is not "
-                         f"an integer >= 0 (data row {bad[0] + 1}: {values[bad[0]]:g})")
+                        f"an integer >= 0 (data row {bad[0] + 1}: {values[bad[0]]:g})")
     if classes is None:
         classes = int(values.max()) + 1
         if classes < 2:
             raise DataError(f"{key}: column {column!r} in {path} has one class only; a "
-                             "multiclass task needs labels 0..K-1 with K >= 2")
+                            "multiclass task needs labels 0..K-1 with K >= 2")
     bad = np.flatnonzero(values >= classes)
     if bad.size:
         raise DataError(f"{key}: column {column!r} in {path} has class label "
-                         f"{int(values[bad[0]])} >= classes {classes} (data row {bad[0] + 1})")
+                        f"{int(values[bad[0]])} >= classes {classes} (data row {bad[0] + 1})")
     return classes
 
 
@@ -231,7 +231,7 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
             bad = np.flatnonzero((values != 0) & (values != 1))
             if bad.size:
                 raise DataError(f"{key}: column {column!r} in {path} has a binary label "
-                                 f"other than 0/1 (data row {bad[0] + 1}: {values[bad[0]]:g})")
+                                f"other than 0/1 (data row {bad[0] + 1}: {values[bad[0]]:g})")
         elif kind == "multiclass":
             _class_labels(values, column, classes, path)
         elif options["standardise_targets"]:

@@ -73,4 +73,4 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         for path in outputs:
             record.log_artifact(path)
     log_to_pipeline(parent, metrics, outputs)
-    log_results(parent, settings, summary.to_dict("records"))
+    log_results(parent, settings, summary.to_dict("records"), (*SUMMARY_METRICS, "n_groups"))

@@ -52,10 +52,6 @@ def provenance_tags(stage: str, dataset: str, settings: dict[str, Any],
     }
 
 
-RESULT_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
-                  "grouping_seconds", "grouping_cpu_seconds", "trainings", "n_groups")
-
-
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -128,12 +124,13 @@ def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
 
 
 def log_results(parent_file: str | Path, settings: dict[str, Any],
-                rows: list[dict[str, Any]]) -> None:
+                rows: list[dict[str, Any]], metrics: tuple[str, ...]) -> None:
     """One child run per (method, k) of the comparison, under the evaluate stage.
 
     Plain metric names (total_loss, delta_m_percent, ...) on runs tagged with their
     method and k make MLflow's runs table a leaderboard that its charts and compare view
-    read natively; `rows` are the summary table's rows, their groups a param.
+    read natively; `rows` are the summary table's rows, their `metrics` columns the runs'
+    metrics and their groups a param.
     """
     for row in rows:
         labels = {"method": row["method"], "k": row["k"]}
@@ -142,7 +139,7 @@ def log_results(parent_file: str | Path, settings: dict[str, Any],
         params = {key: str(row[key]) for key in ("affinity", "grouper", "groups", "seeds")}
         record = StageRecord(parent_file, "child", name, tags, params)
         record.log_metrics({key: value for key, value in row.items()
-                            if key in RESULT_METRICS and value == value})  # NaN: no regret
+                            if key in metrics and value == value})  # NaN: no regret
         record.close("FINISHED")
 
 

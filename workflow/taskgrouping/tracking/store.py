@@ -113,8 +113,8 @@ def _client(uri: str):
     return MlflowClient(tracking_uri=uri)
 
 
-# MLflow 3's UI opens an experiment without this tag in its GenAI view ("Traces 0"); this
-# is a model-development experiment, whose runs table is what users compare.
+# MLflow 3's experiment kind: this is model development (runs to compare), not GenAI. The
+# UI's own GenAI / Model training toggle still decides which view the experiment opens.
 EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}
 
 
