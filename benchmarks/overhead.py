@@ -43,7 +43,7 @@ from taskgrouping.tracking.journal import stage_run
 
 
 def run(settings, parent, out, job):
-    with stage_run(parent, "noop", settings, {"job": job}):
+    with stage_run(parent, "noop", settings, {"job": job}, "a job that does nothing"):
         write_json(out, {"job": job})
 
 

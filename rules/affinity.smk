@@ -18,7 +18,11 @@ rule samplewise_affinity:
         samplewise=f"{RESULTS}/affinity/samplewise.csv",
         samplewise_meta=f"{RESULTS}/affinity/samplewise.meta.json",
         distance=f"{RESULTS}/affinity/samplewise_distance.csv",
-        heatmap=report(f"{RESULTS}/affinity/samplewise.png", category="Affinity"),
+        heatmap=report(
+            f"{RESULTS}/affinity/samplewise.png",
+            caption="../workflow/report/samplewise_heatmap.rst",
+            category="Affinity",
+        ),
     log:
         f"{RESULTS}/logs/samplewise_affinity.log",
     conda:
@@ -41,8 +45,16 @@ rule joint_affinity:
         tag_meta=f"{RESULTS}/affinity/tag.meta.json",
         cosine=f"{RESULTS}/affinity/cosine.csv",
         cosine_meta=f"{RESULTS}/affinity/cosine.meta.json",
-        tag_heatmap=report(f"{RESULTS}/affinity/tag.png", category="Affinity"),
-        cosine_heatmap=report(f"{RESULTS}/affinity/cosine.png", category="Affinity"),
+        tag_heatmap=report(
+            f"{RESULTS}/affinity/tag.png",
+            caption="../workflow/report/tag_heatmap.rst",
+            category="Affinity",
+        ),
+        cosine_heatmap=report(
+            f"{RESULTS}/affinity/cosine.png",
+            caption="../workflow/report/cosine_heatmap.rst",
+            category="Affinity",
+        ),
     log:
         f"{RESULTS}/logs/joint_affinity.log",
     conda:
@@ -66,7 +78,11 @@ rule hoa_affinity:
     output:
         hoa=f"{RESULTS}/affinity/hoa.csv",
         hoa_meta=f"{RESULTS}/affinity/hoa.meta.json",
-        heatmap=report(f"{RESULTS}/affinity/hoa.png", category="Affinity"),
+        heatmap=report(
+            f"{RESULTS}/affinity/hoa.png",
+            caption="../workflow/report/hoa_heatmap.rst",
+            category="Affinity",
+        ),
     log:
         f"{RESULTS}/logs/hoa_affinity.log",
     conda:
@@ -74,9 +90,10 @@ rule hoa_affinity:
     params:
         parent=PARENT,
         settings=settings("hoa_affinity"),
+        trainings=lambda w, input: path_list("hoa-trainings", input.trainings),
     shell:
         "taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --trainings {input.trainings} --out {output.hoa}"
+        " --trainings {params.trainings} --out {output.hoa}"
         " --meta-out {output.hoa_meta} --heatmap-out {output.heatmap} > {log} 2>&1"
 
 
@@ -85,7 +102,11 @@ rule compute_affinity:
     output:
         matrix=f"{RESULTS}/affinity/{{affinity}}.csv",
         meta=f"{RESULTS}/affinity/{{affinity}}.meta.json",
-        heatmap=report(f"{RESULTS}/affinity/{{affinity}}.png", category="Affinity"),
+        heatmap=report(
+            f"{RESULTS}/affinity/{{affinity}}.png",
+            caption="../workflow/report/computed_heatmap.rst",
+            category="Affinity",
+        ),
     log:
         f"{RESULTS}/logs/compute_affinity/{{affinity}}.log",
     wildcard_constraints:

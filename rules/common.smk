@@ -7,7 +7,12 @@ from pathlib import Path
 from taskgrouping.methods import chooses_k, split_method
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
-from taskgrouping.settings import data_settings, settings_file, write_settings_files
+from taskgrouping.settings import (
+    data_settings,
+    path_list_file,
+    settings_file,
+    write_settings_files,
+)
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
 
 DATASET = config["dataset"]
@@ -82,6 +87,15 @@ SETTINGS_WRITTEN = []
 def settings(stage, method=None):
     """`@file` of the config slice of `stage` (a rule's name); a changed slice is a new file."""
     path, text = settings_file(config, stage, f"{RESULTS}/settings", method)
+    SETTINGS_FILES[path] = text
+    if SETTINGS_WRITTEN:
+        write_settings_files({path: text})
+    return f"@{path}"
+
+
+def path_list(label, paths):
+    """`@file` listing `paths`, one per line: a job command of hundreds of inputs stays short."""
+    path, text = path_list_file(label, list(paths), f"{RESULTS}/settings")
     SETTINGS_FILES[path] = text
     if SETTINGS_WRITTEN:
         write_settings_files({path: text})

@@ -1,3 +1,7 @@
+# The HTML report (snakemake --report) opens on the run's answer.
+report: "../workflow/report/workflow.rst"
+
+
 # Every method against STL under one protocol: tables and plots, also on the parent run.
 rule evaluate:
     input:
@@ -11,17 +15,41 @@ rule evaluate:
         affinities=[affinity_outputs(name)["matrix"] for name in USED_AFFINITIES],
     output:
         evaluation=f"{RESULTS}/evaluation.csv",
-        summary=report(f"{RESULTS}/summary.csv", category="Evaluation"),
-        groups=report(f"{RESULTS}/groups.csv", category="Evaluation"),
+        summary=report(
+            f"{RESULTS}/summary.csv",
+            caption="../workflow/report/summary.rst",
+            category="Evaluation",
+        ),
+        groups=report(
+            f"{RESULTS}/groups.csv",
+            caption="../workflow/report/groups.rst",
+            category="Evaluation",
+        ),
         answer=report(
             f"{RESULTS}/answer.txt",
             caption="../workflow/report/answer.rst",
             category="Answer",
         ),
-        quality=report(f"{RESULTS}/affinity_quality.csv", category="Evaluation"),
-        plot=report(f"{RESULTS}/total_loss.png", category="Evaluation"),
-        cost_plot=report(f"{RESULTS}/cost_quality.png", category="Evaluation"),
-        affinity_plot=report(f"{RESULTS}/affinities.png", category="Affinity"),
+        quality=report(
+            f"{RESULTS}/affinity_quality.csv",
+            caption="../workflow/report/affinity_quality.rst",
+            category="Evaluation",
+        ),
+        plot=report(
+            f"{RESULTS}/total_loss.png",
+            caption="../workflow/report/total_loss.rst",
+            category="Evaluation",
+        ),
+        cost_plot=report(
+            f"{RESULTS}/cost_quality.png",
+            caption="../workflow/report/cost_quality.rst",
+            category="Evaluation",
+        ),
+        affinity_plot=report(
+            f"{RESULTS}/affinities.png",
+            caption="../workflow/report/affinities.rst",
+            category="Affinity",
+        ),
     log:
         f"{RESULTS}/logs/evaluate.log",
     conda:
@@ -29,9 +57,11 @@ rule evaluate:
     params:
         parent=PARENT,
         settings=settings("evaluate"),
+        trainings=lambda w, input: path_list("evaluate-trainings", input.trainings),
+        group_meta=lambda w, input: path_list("evaluate-groups", input.group_meta),
     shell:
         "taskgrouping evaluate --settings {params.settings:q} --parent {params.parent}"
-        " --trainings {input.trainings} --group-meta {input.group_meta}"
+        " --trainings {params.trainings} --group-meta {params.group_meta}"
         " --affinities {input.affinities} --evaluation-out {output.evaluation}"
         " --summary-out {output.summary} --groups-out {output.groups}"
         " --answer-out {output.answer}"

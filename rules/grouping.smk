@@ -13,7 +13,7 @@ def grouping_arguments(wildcards, input):
     if "matrix" in keys:
         return f"--affinity {input.matrix} --affinity-meta {input.meta}"
     if "trainings" in keys:
-        return "--trainings " + " ".join(input.trainings)
+        return "--trainings " + path_list("exhaustive-trainings", input.trainings)
     return ""
 
 
@@ -25,7 +25,11 @@ checkpoint cluster:
     output:
         groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
         meta=f"{RESULTS}/groups/meta/{{method}}_k{{k}}.json",
-        graph=report(f"{RESULTS}/groups/{{method}}_k{{k}}.png", category="Groups"),
+        graph=report(
+            f"{RESULTS}/groups/{{method}}_k{{k}}.png",
+            caption="../workflow/report/task_graph.rst",
+            category="Groups",
+        ),
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
     conda:

@@ -57,3 +57,18 @@ def test_unknown_task_names_the_key_and_task() -> None:
 def test_unknown_dataset() -> None:
     with pytest.raises(ValueError, match="unknown dataset 'nope'"):
         resolve_tasks("nope", None)
+
+
+def test_the_digest_names_the_data_a_training_read() -> None:
+    """Equal splits, equal digests; another split seed or a changed value, another one."""
+    from taskgrouping.data.registry import load_split
+
+    settings = {"tasks": ["Class1", "Class2"],
+                "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}}
+    first, again = load_split("yeast", settings), load_split("yeast", settings)
+    other = load_split("yeast", settings | {"split": settings["split"] | {"seed": 1}})
+    assert first.digest() == again.digest() != other.digest()
+    again.x_train[0, 0] += 1.0
+    assert again.digest() != first.digest()
+    assert first.profile() == {"train_rows": len(first.x_train), "val_rows": len(first.x_val),
+                               "test_rows": len(first.x_test), "inputs": 103, "tasks": 2}

@@ -15,7 +15,7 @@ def test_heatmap_writes_a_png(tmp_path) -> None:
 def test_total_loss_bars_writes_a_png(tmp_path) -> None:
     summary = pd.DataFrame({"dataset": ["toy"] * 2, "method": ["stl", "all"], "k": [2, 1],
                             "total_loss": [2.0, 1.8], "total_loss_std": [0.0, 0.1]})
-    total_loss_bars(summary, tmp_path / "b.png")
+    total_loss_bars(summary, "yeast6", tmp_path / "b.png")
     assert (tmp_path / "b.png").stat().st_size > 1000
 
 

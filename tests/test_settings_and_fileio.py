@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from taskgrouping.fileio import atomic_path, write_json
-from taskgrouping.settings import parse_settings, stage_settings
+from taskgrouping.settings import (
+    expand_path_lists,
+    parse_settings,
+    path_list_file,
+    stage_settings,
+)
 from taskgrouping.tracking.provenance import flatten, settings_hash
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,19 +26,26 @@ def config(full_config) -> dict:
 def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     probe = stage_settings(config, "probe_task")
     assert set(probe) == {"dataset", "data", "samplewise"}
-    for stage in ("probe_shared", "probe_general", "pair", "samplewise_affinity"):
+    for stage in ("probe_shared", "probe_general", "pair"):
         assert stage_settings(config, stage) == probe
+    # stages that draw figures also name the run, for their titles; probing does not
+    assert stage_settings(config, "samplewise_affinity") == probe | {"run": "yeast"}
+    config["name"] = "yeast6"
+    assert stage_settings(config, "evaluate")["run"] == "yeast6"
+    assert stage_settings(config, "probe_task") == probe
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
-    assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
+    assert set(stage_settings(config, "cluster", "random")) == {"dataset", "run", "tasks",
+                                                                 "random"}
     assert stage_settings(config, "cluster", "samplewise+gat_gmm")["grouper"] == {
         "name": "gat_gmm", "options": config["gat_gmm"], "seed": config["grouping"]["seed"]}
     assert stage_settings(config, "cluster", "tag+spectral")["grouper"]["options"] == {}
     assert stage_settings(config, "cluster", "hoa+select")["grouper"]["options"] == config[
         "select"]
     assert set(stage_settings(config, "cluster", "exhaustive")) == {
-        "dataset", "tasks", "exhaustive", "seeds"}
-    assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
-    assert set(stage_settings(config, "joint_affinity")) == {"dataset", "data", "tag", "device"}
+        "dataset", "run", "tasks", "exhaustive", "seeds"}
+    assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "run", "tasks"}
+    assert set(stage_settings(config, "joint_affinity")) == {"dataset", "run", "data", "tag",
+                                                             "device"}
     assert stage_settings(config, "train_group")["device"] == "cpu"
     assert "device" not in stage_settings(config, "probe_shared")  # probing stays on the CPU
     with pytest.raises(ValueError, match="unknown method 'samplewise'"):
@@ -51,6 +63,18 @@ def test_a_slice_does_not_change_when_another_section_does(config) -> None:
     assert stage_settings(config, "probe_shared") == before
     config["samplewise"]["theta0"] = "warmup"
     assert stage_settings(config, "probe_shared")["data"]["train"]["max_epochs"] == 3
+
+
+def test_a_long_list_of_paths_travels_as_a_file(tmp_path) -> None:
+    """`@list.txt` items of a list argument expand to the paths the file names."""
+    paths = [f"results/yeast/train/Class{i}_seed0.json" for i in range(300)]
+    path, text = path_list_file("evaluate-trainings", paths, str(tmp_path))
+    assert path.parent == tmp_path and path.name.startswith("evaluate-trainings-")
+    assert path_list_file("evaluate-trainings", paths[:-1], str(tmp_path))[0] != path
+    path.write_text(text)
+    assert expand_path_lists([f"@{path}", "extra.json"]) == [*paths, "extra.json"]
+    with pytest.raises(ValueError, match="absent.txt: no such list of paths"):
+        expand_path_lists([f"@{tmp_path / 'absent.txt'}"])
 
 
 def test_parse_settings_inline_and_file(tmp_path) -> None:

@@ -52,13 +52,13 @@ def test_parent_and_child_runs(pipeline, tmp_path) -> None:
     settings = {"dataset": "toy", "samplewise": {"step_size": 0.5}}
     artifact = tmp_path / "groups.json"
     artifact.write_text("{}")
-    with stage_run(pipeline, "pair", settings, {"pair": "a__b"}) as record:
+    with stage_run(pipeline, "pair", settings, {"pair": "a__b"}, "the pair a, b") as record:
         record.log_metrics({"distance": 1.25})
         record.log_artifact(artifact)
     assert children(pipeline) == []  # the job wrote a record, not a run
     [pending] = pending_records(pipeline)
     assert pending.parent == pipeline.parent / "mlflow_journal"
-    log_to_pipeline(pipeline, {"total": 1.0}, [])
+    log_to_pipeline(pipeline, {"total": 1.0}, [], {}, "the answer")
     assert publish(pipeline) == 2 and pending_records(pipeline) == []
     [child] = children(pipeline)
     client = MlflowClient(parent["tracking_uri"])
@@ -77,8 +77,46 @@ def test_parent_and_child_runs(pipeline, tmp_path) -> None:
     assert len(children(pipeline)) == 1
 
 
+def test_what_the_mlflow_ui_shows_of_a_run(pipeline, tmp_path, monkeypatch) -> None:
+    """A fixed artifact name, a learning curve, the data set, the description and source
+    tags on a child; a table and a markdown description on the parent."""
+    parent = read_json(pipeline)
+    graph = tmp_path / "samplewise+gat_gmm_k2.png"
+    graph.write_bytes(b"png")
+    with stage_run(pipeline, "train_group", {"dataset": "toy"}, {}, "trains a, b") as record:
+        for epoch, loss in enumerate([3.0, 2.0, 1.5], start=1):
+            record.log_metrics({"val_loss": loss}, step=epoch)
+        record.log_artifact(graph, "task_graph.png")
+        record.log_input("toy", "0123456789abcdef", "taskgrouping dataset toy {}",
+                         {"train_rows": 10})
+    table = tmp_path / "summary.csv"
+    table.write_text("method,k,total_loss\nstl,2,2.0\nall,1,1.9\n")
+    log_to_pipeline(pipeline, {}, [], {"tables/summary.json": table}, "**the answer**")
+    publish(pipeline)
+    client = MlflowClient(parent["tracking_uri"])
+    [child] = children(pipeline)
+    assert [(m.step, m.value) for m in client.get_metric_history(child.info.run_id,
+                                                                 "val_loss")] == [
+        (1, 3.0), (2, 2.0), (3, 1.5)]
+    assert [a.path for a in client.list_artifacts(child.info.run_id)] == ["task_graph.png"]
+    [data] = child.inputs.dataset_inputs
+    assert (data.dataset.name, data.dataset.digest) == ("toy", "0123456789abcdef")
+    assert json.loads(data.dataset.profile) == {"train_rows": 10}
+    tags = child.data.tags
+    assert tags["mlflow.note.content"] == "trains a, b"
+    assert tags["mlflow.source.name"] == "taskgrouping train-group" and tags["mlflow.user"]
+    pipeline_run = client.get_run(parent["run_id"])
+    assert pipeline_run.data.tags["mlflow.note.content"] == "**the answer**"
+    # MLflow's load_table searches the global store, not its client's
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", parent["tracking_uri"])
+    shown = client.load_table(parent["experiment_id"], "tables/summary.json",
+                              run_ids=[parent["run_id"]])
+    assert list(shown["method"]) == ["stl", "all"]
+
+
 def test_failed_stage_records_a_failed_run_with_its_error(pipeline) -> None:
-    with pytest.raises(ValueError), stage_run(pipeline, "probe_task", {"dataset": "toy"}, {}):
+    with pytest.raises(ValueError), stage_run(pipeline, "probe_task", {"dataset": "toy"}, {},
+                                              "probe"):
         raise ValueError("bad labels")
     publish(pipeline)
     [child] = children(pipeline)
@@ -88,7 +126,7 @@ def test_failed_stage_records_a_failed_run_with_its_error(pipeline) -> None:
 
 def test_an_interrupted_publish_resumes_on_the_same_run(pipeline) -> None:
     """A record whose run was created before the publisher died gets no second run."""
-    with stage_run(pipeline, "pair", {"dataset": "toy"}, {"pair": "a__b"}) as record:
+    with stage_run(pipeline, "pair", {"dataset": "toy"}, {"pair": "a__b"}, "a pair") as record:
         record.log_metrics({"distance": 2.0})
     [path] = pending_records(pipeline)
     parent = read_json(pipeline)
@@ -105,7 +143,7 @@ def test_publish_to_an_unreachable_store_keeps_every_record(pipeline, monkeypatc
     """The store down at the end of a run: the error names the URI, nothing is lost, and
     publishing again once it is back logs every record."""
     for pair in ("a__b", "a__c"):
-        with stage_run(pipeline, "pair", {"dataset": "toy"}, {"pair": pair}):
+        with stage_run(pipeline, "pair", {"dataset": "toy"}, {"pair": pair}, "a pair"):
             pass
     records = pending_records(pipeline)
     uri = "http://127.0.0.1:9"
@@ -127,7 +165,8 @@ def test_publish_to_an_unreachable_store_keeps_every_record(pipeline, monkeypatc
 def test_a_job_never_imports_mlflow(pipeline) -> None:
     """The point of the journal: a job's record costs no MLflow import."""
     code = ("import sys\nfrom taskgrouping.tracking.journal import stage_run\n"
-            f"with stage_run({str(pipeline)!r}, 'pair', {{'dataset': 'toy'}}, {{}}) as r:\n"
+            f"with stage_run({str(pipeline)!r}, 'pair', {{'dataset': 'toy'}}, {{}}, 'a pair')"
+            " as r:\n"
             "    r.log_metrics({'x': 1.0})\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mlflow', 'torch')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -41,7 +41,7 @@ own.parent.mkdir(parents=True)
 shutil.copy(parent, own)
 artifact = folder / f"worker{index}.txt"
 artifact.write_text(f"worker {index}")
-with stage_run(own, "load", {"dataset": "toy"}, {"worker": index}) as record:
+with stage_run(own, "load", {"dataset": "toy"}, {"worker": index}, "a worker") as record:
     record.log_metrics({f"m{j}": index + j / 100 for j in range(int(sys.argv[4]))})
     record.log_artifact(artifact)
 assert publish(own) == 1
@@ -110,7 +110,7 @@ def test_racing_publishers_log_each_record_once(tmp_path, monkeypatch) -> None:
     parent = tmp_path / "results" / "toy" / "mlflow_parent.json"
     init_pipeline(parent, "toy", _config(None))
     for index in range(WORKERS):
-        with stage_run(parent, "load", {"dataset": "toy"}, {"worker": index}) as record:
+        with stage_run(parent, "load", {"dataset": "toy"}, {"worker": index}, "a worker") as record:
             record.log_metrics({"m": index})
     counts = _in_parallel([[sys.executable, "-c", PUBLISHER, str(parent)] for _ in range(8)])
     assert sorted(int(count) for count in counts) == [0] * 7 + [WORKERS]

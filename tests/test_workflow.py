@@ -189,12 +189,21 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     artifacts = {a.path for a in client.list_artifacts(
         next(r.info.run_id for r in job_runs(children) if r.data.tags["stage"] == "evaluate"))}
     assert {"summary.csv", "cost_quality.png", "affinities.png"} <= artifacts
+    assert_mlflow_shows_what_users_look_for(client, parent_run, children, summary)
 
     report = tmp_path / "report.html"
     made = snakemake(tmp_path, config, "--report", str(report))
     assert made.returncode == 0, made.stderr[-4000:]
-    assert report.stat().st_size > 10_000
-    assert answer[0] in report.read_text()  # the answer, in the report's caption
+    assert "WARNING" not in made.stderr and "ERROR" not in made.stderr, made.stderr[-3000:]
+    html = report.read_text()
+    # the report opens on the answer (its global description) and every figure has a caption
+    opening = html.split("taskgrouping: which tasks to", 1)[1].split("Where to look", 1)[0]
+    assert answer[1].split(" ± ")[0].strip() in opening  # '±' is escaped in the page
+    for caption in ("Groups of method", "TAG&#x27;s lookahead inter-task affinity",
+                    "HOA&#x27;s pair gains", "What each grouping cost against what it gave",
+                    "Every affinity matrix of the run side by side",
+                    "The sample-wise task similarity (ours)", "Every method&#x27;s groups"):
+        assert caption.replace("&#x27;", "'") in html.replace("&#x27;", "'"), caption
 
     rerun = snakemake(tmp_path, config, "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
@@ -209,6 +218,45 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
                  "evaluate"):
         assert re.search(rf"^{rule}\s+\d+$", plan.stdout, re.MULTILINE), plan.stdout[-3000:]
     assert not re.search(r"^(train_group|joint_affinity)\s+\d+$", plan.stdout, re.MULTILINE)
+
+
+def assert_mlflow_shows_what_users_look_for(client, parent_run, children, summary) -> None:
+    """Learning curves and the data set on training runs; fixed artifact names on cluster
+    runs; a description, MLflow's source and user tags on every run; the parent's markdown
+    summary and its summary and groups as table artifacts."""
+    trained = next(r for r in children if r.data.tags["stage"] == "train_group")
+    curve = client.get_metric_history(trained.info.run_id, "val_loss")
+    assert len(curve) >= 2 and [m.step for m in curve] == list(range(1, len(curve) + 1))
+    assert len(client.get_metric_history(trained.info.run_id, "train_loss")) == len(curve)
+    assert int(trained.data.metrics["epochs_run"]) == len(curve)
+    inputs = trained.inputs.dataset_inputs
+    assert [d.dataset.name for d in inputs] == ["yeast"]
+    assert re.fullmatch(r"[0-9a-f]{16}", inputs[0].dataset.digest)
+    assert {(t.key, t.value) for t in inputs[0].tags} == {("mlflow.data.context", "training")}
+    assert json.loads(inputs[0].dataset.profile)["tasks"] == 4
+    digests = {r.inputs.dataset_inputs[0].dataset.digest for r in children
+               if r.data.tags["stage"] in ("train_group", "joint_affinity")}
+    assert digests == {inputs[0].dataset.digest}  # every training read the same data
+    for run in (r for r in children if r.data.tags["stage"] == "cluster"):
+        names = {a.path for a in client.list_artifacts(run.info.run_id)}
+        assert names == {"groups.json", "task_graph.png"}, names
+    for run in [parent_run, *children]:
+        tags = run.data.tags
+        assert tags["mlflow.note.content"].strip() and tags["mlflow.user"], run.info.run_name
+        assert tags["mlflow.source.name"].startswith("taskgrouping "), run.info.run_name
+    description = parent_run.data.tags["mlflow.note.content"]
+    best = summary.sort_values("total_loss").iloc[0]
+    assert description.startswith("**taskgrouping answer for yeast")
+    assert f"| {best['method']}" in description and best["groups"] in description
+    tables = {a.path for a in client.list_artifacts(parent_run.info.run_id, "tables")}
+    assert tables == {"tables/summary.json", "tables/groups.json"}
+    logged = json.loads(client.get_run(parent_run.info.run_id).data.tags[
+        "mlflow.loggedArtifacts"])
+    assert {"path": "tables/summary.json", "type": "table"} in logged
+    table = json.loads(Path(client.download_artifacts(parent_run.info.run_id,
+                                                      "tables/summary.json")).read_text())
+    assert sorted(row[table["columns"].index("method")] for row in table["data"]) == sorted(
+        summary["method"])
 
 
 def readme_filters() -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from taskgrouping import __version__
 
 Configure = Callable[[argparse.ArgumentParser], None]
+PATHS_HELP = "files, or @list.txt: a file naming them one per line (keeps job commands short)"
 
 
 def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool = False) -> None:
@@ -93,7 +94,7 @@ def _cluster(p: argparse.ArgumentParser) -> None:
     p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
     p.add_argument("--affinity-meta", help="the affinity stage's meta JSON (its cost)")
     p.add_argument("--trainings", nargs="+",
-                   help="train-group outputs of every subset (method exhaustive)")
+                   help="train-group outputs of every subset (method exhaustive), or @list.txt")
     p.add_argument("--meta-out", required=True)
     p.add_argument("--graph-out", required=True, help="task graph coloured by group (PNG)")
 
@@ -117,7 +118,7 @@ def _compute_affinity(p: argparse.ArgumentParser) -> None:
 def _hoa_affinity(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--trainings", nargs="+", required=True,
-                   help="train-group outputs of every pair and single task")
+                   help="train-group outputs of every pair and single task, or @list.txt")
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--meta-out", required=True)
 
@@ -144,8 +145,8 @@ def _train_group(p: argparse.ArgumentParser) -> None:
 def _evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settings", required=True)
     p.add_argument("--parent", required=True)
-    p.add_argument("--trainings", nargs="+", required=True)
-    p.add_argument("--group-meta", nargs="+", required=True)
+    p.add_argument("--trainings", nargs="+", required=True, help=PATHS_HELP)
+    p.add_argument("--group-meta", nargs="+", required=True, help=PATHS_HELP)
     p.add_argument("--affinities", nargs="*", help="affinity matrices (CSV) of the run")
     p.add_argument("--evaluation-out", required=True)
     p.add_argument("--summary-out", required=True)
@@ -204,13 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
     verb = args.pop("verb")
     module = importlib.import_module(f"taskgrouping.stages.{VERBS[verb][0]}")
-    from taskgrouping.settings import parse_settings
+    from taskgrouping.settings import expand_path_lists, parse_settings
     from taskgrouping.tracking.store import TrackingError
 
     try:
         if "settings" in args:
             args["settings"] = parse_settings(args["settings"])
-        module.run(**args)
+        module.run(**{key: expand_path_lists(value) if isinstance(value, list) else value
+                      for key, value in args.items()})
     except (ValueError, FileNotFoundError, FloatingPointError, TrackingError) as err:
         print(f"taskgrouping {verb}: error: {err}", file=sys.stderr)
         return 1

@@ -50,7 +50,7 @@ def heatmap(matrix: pd.DataFrame, title: str, path: str | Path, signed: bool = F
     _save(fig, path)
 
 
-def total_loss_bars(summary: pd.DataFrame, path: str | Path) -> None:
+def total_loss_bars(summary: pd.DataFrame, run: str, path: str | Path) -> None:
     """Total normalised test loss by method and k, with the spread over seeds.
 
     Horizontal bars, one row per (method, k) in the summary's order, and an axis zoomed
@@ -70,7 +70,7 @@ def total_loss_bars(summary: pd.DataFrame, path: str | Path) -> None:
     ax.axvline(summary.loc[summary["method"] == "stl", "total_loss"].mean(), color="grey",
                linestyle="--", label="STL")
     ax.set_xlabel("total test loss (sum of loss / STL loss; lower is better)")
-    ax.set_title(f"{summary['dataset'].iloc[0]}: total loss by method and budget")
+    ax.set_title(f"{run}: total loss by method and budget")
     ax.legend(loc="lower right")
     _save(fig, path)
 
@@ -179,7 +179,7 @@ def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str, path: 
 MARKERS = "osD^vP*Xph"
 
 
-def cost_quality_scatter(summary: pd.DataFrame, path: str | Path) -> None:
+def cost_quality_scatter(summary: pd.DataFrame, run: str, path: str | Path) -> None:
     """Grouping cost in CPU seconds against total loss: colour by method, marker by k.
 
     CPU seconds (summed over the affinity's and the grouper's jobs) are what the grouping
@@ -201,7 +201,7 @@ def cost_quality_scatter(summary: pd.DataFrame, path: str | Path) -> None:
     ax.set_xlabel("grouping cost: CPU seconds of affinity and grouper jobs, summed "
                   "(log; no cost at 0.01)")
     ax.set_ylabel("total test loss: sum of loss / STL loss (lower is better)")
-    ax.set_title(f"{summary['dataset'].iloc[0]}: cost against quality")
+    ax.set_title(f"{run}: cost against quality")
     handles = [Line2D([], [], color=palette[i], marker="o", linestyle="", label=method)
                for i, method in enumerate(methods)]
     handles += [Line2D([], [], color="grey", marker=MARKERS[i % len(MARKERS)], linestyle="",

@@ -32,6 +32,8 @@ def data_settings(config: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+FIGURE_STAGES = ("samplewise_affinity", "joint_affinity", "hoa_affinity", "compute_affinity",
+                 "cluster", "evaluate")
 PROBE_STAGES = ("probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity")
 
 
@@ -39,6 +41,8 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
     """The part of `config` that `stage` (a rule's name) reads; `method` names the method
     of a `cluster` job or the affinity of a `compute_affinity` job."""
     base: dict[str, Any] = {"dataset": config["dataset"]}
+    if stage in FIGURE_STAGES:  # their figures' titles name the run (results/<run>/)
+        base["run"] = config.get("name") or config["dataset"]
     data = data_settings(config)
     if stage in PROBE_STAGES:
         probe = dict(config["samplewise"])
@@ -97,6 +101,28 @@ def write_settings_files(files: dict[Path, str]) -> None:
     for path, text in files.items():
         if not path.is_file() or path.read_text() != text:
             write_with(path, lambda tmp, text=text: tmp.write_text(text))
+
+
+def path_list_file(label: str, paths: list[str], folder: str) -> tuple[Path, str]:
+    """Where a long list of input paths goes (`folder`/<label>-<digest>.txt, one per line)
+    and its text: a job command names the file (`@path`) instead of hundreds of paths."""
+    text = "".join(f"{path}\n" for path in paths)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return Path(folder) / f"{label}-{digest}.txt", text
+
+
+def expand_path_lists(values: list[str]) -> list[str]:
+    """A list argument with each `@file` item replaced by the paths that file lists."""
+    expanded = []
+    for value in values:
+        if value.startswith("@"):
+            path = Path(value[1:])
+            if not path.is_file():
+                raise ValueError(f"{value}: no such list of paths")
+            expanded += [line for line in path.read_text().splitlines() if line]
+        else:
+            expanded.append(value)
+    return expanded
 
 
 def parse_settings(text: str) -> dict[str, Any]:

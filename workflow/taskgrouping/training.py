@@ -13,6 +13,7 @@ import torch
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.progress import progress
 from taskgrouping.tasks import Task, split_targets
 
 
@@ -35,6 +36,9 @@ class TrainResult:
     steps: int
     seconds: float
     cpu_seconds: float
+    # (epoch, mean training loss of its batches, validation loss) of every epoch run: the
+    # learning curve; losses are the group's summed task losses.
+    history: list[tuple[int, float, float]]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,13 +110,23 @@ def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
     shuffler = torch.Generator().manual_seed(seed)
     x_all, y_all = torch.from_numpy(x), torch.from_numpy(y)
     model.train()
-    for step in range(1, steps + 1):
+    for step in progress(range(1, steps + 1), "warm-up steps"):
         batch = torch.randint(len(x_all), (train["batch_size"],), generator=shuffler)
         optimiser.zero_grad()
         where = f"warm-up step {step}"
         joint_loss(model, model.tasks, x_all[batch], y_all[batch], where).backward()
         optimiser.step()
     model.eval()
+
+
+def _update(model: MultiTaskModel, optimiser: torch.optim.Optimizer, tasks: tuple[Task, ...],
+            x: torch.Tensor, y: torch.Tensor, where: str) -> float:
+    """One optimiser step on the batch's summed task losses; the loss before the step."""
+    optimiser.zero_grad()
+    loss = joint_loss(model, tasks, x, y, where)
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
 
 
 StepHook = Callable[[MultiTaskModel, torch.Tensor, torch.Tensor, int], None]
@@ -143,24 +157,29 @@ def train_group(
     y_val = data.y_val[:, columns]
     shuffler = torch.Generator().manual_seed(seed)
     best_loss, best_epoch, best_state, step = float("inf"), 0, copy.deepcopy(model.state_dict()), 0
-    epoch = 0
-    for epoch in range(1, train["max_epochs"] + 1):
-        model.train()
-        for batch in torch.randperm(len(x_train), generator=shuffler).split(train["batch_size"]):
-            step += 1
-            where = f"epoch {epoch}, step {step} (group {list(group)}, seed {seed})"
-            x_batch, y_batch = x_train[batch].to(device), y_train[batch].to(device)
-            if before_step is not None:
-                before_step(model, x_batch, y_batch, step)
-            optimiser.zero_grad()
-            joint_loss(model, tasks, x_batch, y_batch, where).backward()
-            optimiser.step()
-        model.eval()
-        val_loss = sum(task_losses(model, data.x_val, y_val)[0])
-        if val_loss < best_loss:
-            best_loss, best_epoch, best_state = val_loss, epoch, copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= train["patience"]:
-            break
+    epoch, history = 0, []
+    with progress(None, f"epochs of {len(group)} task(s)", train["max_epochs"]) as bar:
+        for epoch in range(1, train["max_epochs"] + 1):
+            batches = torch.randperm(len(x_train), generator=shuffler).split(train["batch_size"])
+            model.train()
+            train_loss = 0.0
+            for batch in batches:
+                step += 1
+                where = f"epoch {epoch}, step {step} (group {list(group)}, seed {seed})"
+                x_batch, y_batch = x_train[batch].to(device), y_train[batch].to(device)
+                if before_step is not None:
+                    before_step(model, x_batch, y_batch, step)
+                train_loss += _update(model, optimiser, tasks, x_batch, y_batch, where)
+            model.eval()
+            val_loss = sum(task_losses(model, data.x_val, y_val)[0])
+            history.append((epoch, train_loss / len(batches), float(val_loss)))
+            bar.set_postfix(val_loss=f"{val_loss:.4g}", refresh=False)
+            bar.update()
+            if val_loss < best_loss:
+                best_loss, best_epoch, best_state = val_loss, epoch, copy.deepcopy(
+                    model.state_dict())
+            elif epoch - best_epoch >= train["patience"]:
+                break
     model.load_state_dict(best_state)
     return TrainResult(
         scores=score(model, data, columns),
@@ -169,6 +188,7 @@ def train_group(
         steps=step,
         seconds=time.perf_counter() - started,
         cpu_seconds=time.process_time() - cpu_started,
+        history=history,
     )
 
 

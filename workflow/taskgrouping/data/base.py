@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -197,6 +198,22 @@ class SplitData:
         if missing:
             raise ValueError(f"unknown task(s) {missing}; this dataset has {list(known)}")
         return [known.index(name) for name in names]
+
+    def digest(self) -> str:
+        """sha256 (16 hex digits) of the task names and every split's arrays: equal digests,
+        equal data, whatever file or option produced them (MLflow's dataset digest)."""
+        hasher = hashlib.sha256("\n".join(self.task_names).encode())
+        for array in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test,
+                      self.y_test):
+            hasher.update(str((array.dtype, array.shape)).encode())
+            hasher.update(np.ascontiguousarray(array).data)
+        return hasher.hexdigest()[:16]
+
+    def profile(self) -> dict[str, int]:
+        """Rows per split, input values per sample and tasks: MLflow's dataset profile."""
+        return {"train_rows": len(self.x_train), "val_rows": len(self.x_val),
+                "test_rows": len(self.x_test), "inputs": int(np.prod(self.input_shape)),
+                "tasks": len(self.tasks)}
 
 
 def split_order(n: int, seed: int, val_fraction: float,

@@ -120,6 +120,17 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
     return splits
 
 
+def dataset_source(settings: dict[str, Any]) -> str:
+    """Where a stage's data come from, as MLflow's dataset source: the dataset, its
+    options (files, columns) and its split, which with the digest say what was read."""
+    import json
+
+    data = settings["data"]
+    where = {"options": dataset_options(settings["dataset"], data.get("options")),
+             "split": data["split"]}
+    return f"taskgrouping dataset {settings['dataset']} " + json.dumps(where, sort_keys=True)
+
+
 def check_data(name: str, data: dict[str, Any], samplewise: dict[str, Any] | None
                ) -> DataCheck:
     """The up-front data check of dataset `name` under its `data` settings (see checks.py).

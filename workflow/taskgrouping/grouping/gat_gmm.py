@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from taskgrouping.grouping.baselines import groups_from_labels
 from taskgrouping.grouping.grouper import Grouper
+from taskgrouping.progress import progress
 
 
 class DenseGATLayer(nn.Module):
@@ -66,7 +67,7 @@ def embed_tasks(similarity: pd.DataFrame, options: dict[str, Any], seed: int) ->
     model = GraphAutoEncoder(len(values), options["hidden"], options["heads"],
                              options["embedding"])
     optimiser = torch.optim.Adam(model.parameters(), lr=options["learning_rate"])
-    for _ in range(options["epochs"]):
+    for _ in progress(range(options["epochs"]), "GAT epochs"):
         optimiser.zero_grad()
         embedding = model(values, adjacency)
         loss = F.mse_loss(torch.sigmoid(embedding @ embedding.T), adjacency)

@@ -19,6 +19,7 @@ from torch.func import functional_call, grad, vmap
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_l1
 from taskgrouping.probing.layers import ProbePlan
+from taskgrouping.progress import progress
 from taskgrouping.tasks import split_targets
 
 
@@ -69,7 +70,7 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     if not params:
         return sums
     size = sum(p.numel() for p in params.values())
-    for start in range(0, len(x), chunk_size):
+    for start in progress(range(0, len(x), chunk_size), "probe chunks"):
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
         grads = torch.empty(tasks, len(xs) * size)  # one chunk of every task, no copies
         for t, target in enumerate(split_targets(model.tasks, ys)):

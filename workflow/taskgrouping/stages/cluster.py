@@ -93,7 +93,8 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
         from taskgrouping.training import make_deterministic
 
         make_deterministic(settings["grouper"]["seed"], threads)
-    with stage_run(parent, "cluster", settings, {"method": method, "k": k}) as record:
+    with stage_run(parent, "cluster", settings, {"method": method, "k": k},
+                   f"the groups of method {method} at budget k={k}") as record:
         records = [read_json(path) for path in trainings or []]
         groups, info = make_groups(settings, method, k, affinity, records)
         before_seconds, before_cpu, before_trainings, passes = _stage_cost(affinity_meta,
@@ -111,8 +112,9 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
             graph = task_graph(similarity)
         else:
             graph = nodes_only(settings["tasks"])
-        task_graph_plot(graph, groups, f"{settings['dataset']}: {method}, k={k}", graph_out,
+        task_graph_plot(graph, groups, f"{settings['run']}: {method}, k={k}", graph_out,
                         similarity)
         record.log_metrics({"n_groups": len(groups)} | cost | info)
-        record.log_artifact(Path(out))
-        record.log_artifact(Path(graph_out))
+        # the same names on every method's run, so MLflow's compare view lines them up
+        record.log_artifact(Path(out), "groups.json")
+        record.log_artifact(Path(graph_out), "task_graph.png")

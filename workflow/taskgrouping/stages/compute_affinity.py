@@ -21,15 +21,17 @@ def run(settings: dict[str, Any], parent: str, affinity: str, out: str, meta_out
                          "in one process")
     options = settings["options"]
     make_deterministic(options["seed"] if "seed" in entry.options else 0, threads)
-    with stage_run(parent, "compute_affinity", settings, {"affinity": affinity}) as record:
+    with stage_run(parent, "compute_affinity", settings, {"affinity": affinity},
+                   f"the {affinity} affinity of every task pair, in one process") as record:
         data = load_split(settings["dataset"], settings["data"])
         matrix, passes = entry.compute(data, options)
         tasks = list(data.task_names)
         meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes,
                             cpu_seconds=record.cpu_elapsed)
         write_affinity(matrix, meta, out, meta_out)
-        heatmap(matrix, f"{settings['dataset']}: {affinity} affinity", heatmap_out,
+        heatmap(matrix, f"{settings['run']}: {affinity} affinity", heatmap_out,
                 signed=entry.signed)
         record.log_metrics({"seconds": meta.seconds, "passes": passes})
-        record.log_artifact(Path(out))
-        record.log_artifact(Path(heatmap_out))
+        # fixed names: MLflow's compare view lines up the runs of different affinities
+        record.log_artifact(Path(out), "affinity.csv")
+        record.log_artifact(Path(heatmap_out), "affinity.png")

@@ -8,7 +8,7 @@ from typing import Any
 
 from taskgrouping.affinity.matrix import read_matrix
 from taskgrouping.affinity.quality import affinity_quality, true_pair_gains
-from taskgrouping.answer import answer_lines
+from taskgrouping.answer import answer_lines, answer_markdown
 from taskgrouping.evaluation import (
     evaluation_table,
     groups_table,
@@ -38,7 +38,9 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         groups_out: str, answer_out: str, quality_out: str, plot_out: str, cost_plot_out: str,
         affinity_plot_out: str) -> None:
     dataset, tasks = settings["dataset"], settings["tasks"]
-    with stage_run(parent, "evaluate", settings, {}) as record:
+    with stage_run(parent, "evaluate", settings, {},
+                   "every method against STL under one protocol: summary, groups and "
+                   "plots") as record:
         metas = [read_json(path) for path in group_meta]
         records = [read_json(path) for path in trainings]
         evaluation = evaluation_table(dataset, method_records(metas, records, settings["seeds"]),
@@ -55,9 +57,9 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         answer = answer_lines(summary, str(Path(summary_out).parent), tasks, settings["seeds"])
         write_with(answer_out, lambda tmp: tmp.write_text("\n".join(answer) + "\n"))
         _write_csv(quality_out, quality)
-        total_loss_bars(summary, plot_out)
-        cost_quality_scatter(summary, cost_plot_out)
-        heatmaps_side_by_side(matrices, f"{dataset}: task affinities", affinity_plot_out)
+        total_loss_bars(summary, settings["run"], plot_out)
+        cost_quality_scatter(summary, settings["run"], cost_plot_out)
+        heatmaps_side_by_side(matrices, f"{settings['run']}: task affinities", affinity_plot_out)
         metrics = {}
         for row in summary.itertuples(index=False):
             for column in SUMMARY_METRICS:
@@ -72,5 +74,6 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
                                      plot_out, cost_plot_out, affinity_plot_out)]
         for path in outputs:
             record.log_artifact(path)
-    log_to_pipeline(parent, metrics, outputs)
+    tables = {"tables/summary.json": summary_out, "tables/groups.json": groups_out}
+    log_to_pipeline(parent, metrics, outputs, tables, answer_markdown(answer, summary))
     log_results(parent, settings, summary.to_dict("records"), (*SUMMARY_METRICS, "n_groups"))

@@ -15,7 +15,9 @@ from taskgrouping.tracking.journal import stage_run
 def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
         heatmap_out: str, meta_out: str) -> None:
     tasks = settings["tasks"]
-    with stage_run(parent, "hoa_affinity", settings, {"affinity": "hoa"}) as record:
+    with stage_run(parent, "hoa_affinity", settings, {"affinity": "hoa"},
+                   f"HOA: pair gains of {len(tasks)} tasks from the trainings of every single and "
+                   "pair") as record:
         records = [read_json(path) for path in trainings]
         gains = pair_gains(mean_losses(records), tasks)
         seconds = sum(rec["seconds"] for rec in records) + record.elapsed
@@ -23,8 +25,9 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
         passes = sum(rec["steps"] for rec in records)
         write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes,
                                            cpu_seconds), out, meta_out)
-        heatmap(gains, f"{settings['dataset']}: HOA pair gain (row onto column, val loss)",
+        heatmap(gains, f"{settings['run']}: HOA pair gain (row onto column, val loss)",
                 heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "trainings": len(records), "passes": passes})
-        record.log_artifact(Path(out))
-        record.log_artifact(Path(heatmap_out))
+        # fixed names: MLflow's compare view lines up the runs of different affinities
+        record.log_artifact(Path(out), "affinity.csv")
+        record.log_artifact(Path(heatmap_out), "affinity.png")

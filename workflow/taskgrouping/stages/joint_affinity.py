@@ -12,6 +12,7 @@ from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.data.registry import load_split
 from taskgrouping.plots import heatmap
+from taskgrouping.stages.train_group import log_training
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
@@ -22,7 +23,9 @@ def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_o
     data_settings, options = settings["data"], settings["tag"]
     tasks = data_settings["tasks"]
     make_deterministic(options["seed"], threads)
-    with stage_run(parent, "joint_affinity", settings, {"affinity": "tag"}) as record:
+    with stage_run(parent, "joint_affinity", settings, {"affinity": "tag"},
+                   f"TAG: one joint training of all {len(tasks)} tasks with a lookahead per task "
+                   "pair, the inter-task affinity matrix") as record:
         device = training_device(settings["device"])  # before a load that may take minutes
         data = load_split(settings["dataset"], data_settings)
         train = data_settings["train"]
@@ -38,12 +41,15 @@ def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_o
                                                      cosine_meta_out)):
             write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes, cpu_seconds),
                            matrix_out, meta_file)
-        heatmap(tag, f"{settings['dataset']}: TAG lookahead affinity (row onto column)",
+        heatmap(tag, f"{settings['run']}: TAG lookahead affinity (row onto column)",
                 heatmap_out, signed=True)
-        heatmap(cosine, f"{settings['dataset']}: gradient cosine similarity",
+        heatmap(cosine, f"{settings['run']}: gradient cosine similarity",
                 cosine_heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
                             "lookaheads": hook.count,
                             "epochs_run": result.epochs_run})
-        for path in (out, cosine_out, heatmap_out, cosine_heatmap_out):
-            record.log_artifact(Path(path))
+        log_training(record, settings, data, result)
+        # fixed names: MLflow's compare view lines up the runs of different affinities
+        for path, name in ((out, "affinity.csv"), (heatmap_out, "affinity.png"),
+                           (cosine_out, "cosine.csv"), (cosine_heatmap_out, "cosine.png")):
+            record.log_artifact(Path(path), name)

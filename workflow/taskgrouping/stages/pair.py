@@ -15,7 +15,9 @@ from taskgrouping.tracking.journal import stage_run
 def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
         out: str) -> None:
     first, second = signals
-    with stage_run(parent, "pair", settings, {"tile": Path(out).stem}) as record:
+    with stage_run(parent, "pair", settings, {"tile": Path(out).stem},
+                   f"sample-wise probing: distances between the optima of tile {Path(out).stem}'s "
+                   "task pairs") as record:
         with np.load(first) as a, np.load(second) as b, np.load(stats) as shared:
             weights = layer_weights(list(shared["widths"]), shared["factors"])
             tasks_a, tasks_b = list(a["tasks"]), list(b["tasks"])

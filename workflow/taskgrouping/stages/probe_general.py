@@ -17,7 +17,9 @@ from taskgrouping.training import make_deterministic
 def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
-    with stage_run(parent, "probe_general", settings, {}) as record:
+    with stage_run(parent, "probe_general", settings, {},
+                   "sample-wise probing: per-sample gradients of the layers outside the fast "
+                   "path, every task") as record:
         _, model, x, y = load_probe_start(settings, shared)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
         chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],

@@ -19,7 +19,9 @@ from taskgrouping.training import make_deterministic
 def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
-    with stage_run(parent, "probe_shared", settings, {}) as record:
+    with stage_run(parent, "probe_shared", settings, {},
+                   f"sample-wise probing: the start point theta0 ({probe['theta0']}) and the "
+                   f"{probe['probe_samples']} probe samples every task block shares") as record:
         data = load_split(settings["dataset"], settings["data"])
         model = start_point(data, settings)
         indices = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],

@@ -20,7 +20,9 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, ou
         threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
-    with stage_run(parent, "probe_task", settings, {"block": Path(out).stem}) as record:
+    with stage_run(parent, "probe_task", settings, {"block": Path(out).stem},
+                   f"sample-wise probing: the one-step optima of tasks {', '.join(tasks)}"
+                   ) as record:
         data, model, x, y = load_probe_start(settings, shared)
         columns = data.task_index(tasks)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])

@@ -20,7 +20,9 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
         meta_out: str) -> None:
     tasks = settings["data"]["tasks"]
     probe = settings["samplewise"]
-    with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"}) as record:
+    with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"},
+                   f"the sample-wise affinity of {len(tasks)} tasks from the pair tiles' summed "
+                   "distances") as record:
         tiles = [read_json(path) for path in pairs]
         sums = distance_matrix(tasks, {(first, second): total for tile in tiles
                                        for first, second, total in tile["pairs"]})
@@ -43,8 +45,10 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
                             cpu_seconds=cpu_seconds)
         write_affinity(similarity, meta, out, meta_out)
         write_matrix(distance_out, distance)
-        heatmap(similarity, f"{settings['dataset']}: sample-wise task similarity", heatmap_out)
+        heatmap(similarity, f"{settings['run']}: sample-wise task similarity", heatmap_out)
         record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
                             "tasks": len(tasks)})
-        for path in (out, distance_out, heatmap_out):
-            record.log_artifact(Path(path))
+        # fixed names: MLflow's compare view lines up the runs of different affinities
+        for path, name in ((out, "affinity.csv"), (distance_out, "distance.csv"),
+                           (heatmap_out, "affinity.png")):
+            record.log_artifact(Path(path), name)

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.base import SplitData
+from taskgrouping.data.registry import dataset_source, load_split
 from taskgrouping.fileio import write_json
 from taskgrouping.subsets import canonical, subset_name
-from taskgrouping.tracking.journal import stage_run
-from taskgrouping.training import make_deterministic, train_group, training_device
+from taskgrouping.tracking.journal import StageRecord, stage_run
+from taskgrouping.training import (
+    TrainResult,
+    make_deterministic,
+    train_group,
+    training_device,
+)
+
+
+def log_training(record: StageRecord, settings: dict[str, Any], data: SplitData,
+                 result: TrainResult) -> None:
+    """A training's learning curve (train_loss and val_loss, step = epoch) and the data set
+    it read (MLflow dataset input with its digest) onto its run."""
+    for epoch, train_loss, val_loss in result.history:
+        record.log_metrics({"train_loss": train_loss, "val_loss": val_loss}, step=epoch)
+    record.log_input(settings["dataset"], data.digest(), dataset_source(settings),
+                     data.profile())
 
 
 def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out: str,
@@ -16,7 +32,9 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
     members = canonical(tasks, settings["data"]["tasks"])
     labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}
     make_deterministic(seed, threads)
-    with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels) as record:
+    with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels,
+                   f"trains one model of tasks {', '.join(members)} (seed {seed}) and scores each "
+                   "on test") as record:
         device = training_device(settings["device"])  # before a load that may take minutes
         data = load_split(settings["dataset"], settings["data"])
         result = train_group(data, members, settings["data"]["model"],
@@ -26,6 +44,7 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
         metrics = {"seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
                    "best_epoch": result.best_epoch,
                    "epochs_run": result.epochs_run}
+        log_training(record, settings, data, result)
         for score in result.scores:
             metrics[f"test_loss.{score.task}"] = score.test_loss
             metrics[f"val_loss.{score.task}"] = score.val_loss

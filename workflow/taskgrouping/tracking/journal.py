@@ -11,6 +11,7 @@ and removes each record once its run is complete, so nothing is logged twice or 
 
 from __future__ import annotations
 
+import getpass
 import os
 import time
 import uuid
@@ -41,15 +42,31 @@ def pending_records(parent_file: str | Path) -> list[Path]:
 
 def provenance_tags(stage: str, dataset: str, settings: dict[str, Any],
                     labels: dict[str, Any]) -> dict[str, str]:
-    """What every run carries: stage, dataset, git sha, config hash, package version."""
+    """What every run carries: stage, dataset, git sha, config hash, package version, and
+    MLflow's own source and user tags, which its runs table shows as Source and User."""
+    sha = git_sha()
     return {
         "dataset": dataset,
         "stage": stage,
-        "git_sha": git_sha(),
+        "git_sha": sha,
         "config_hash": settings_hash(settings),
         "taskgrouping_version": __version__,
+        "mlflow.source.name": f"taskgrouping {stage.replace('_', '-')}",
+        "mlflow.source.type": "LOCAL",
+        "mlflow.user": _user(),
+        **({"mlflow.source.git.commit": sha} if sha != "unknown" else {}),
         **{key: str(value) for key, value in labels.items()},
     }
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's uid without a passwd entry
+        return "unknown"
+
+
+DESCRIPTION_TAG = "mlflow.note.content"  # the run page's Description, in markdown
 
 
 def _now_ms() -> int:
@@ -73,6 +90,8 @@ class StageRecord:
             "params": params,
             "metrics": [],
             "artifacts": [],
+            "inputs": [],
+            "tables": [],
             "start_time": _now_ms(),
         }
 
@@ -92,8 +111,25 @@ class StageRecord:
         self.record["metrics"] += [[key, float(value), stamp, step]
                                    for key, value in sorted(metrics.items())]
 
-    def log_artifact(self, path: str | Path) -> None:
-        self.record["artifacts"].append(str(Path(path).resolve()))
+    def log_artifact(self, path: str | Path, name: str | None = None) -> None:
+        """`path` as the artifact `name` (default: its own file name). Fixed names make a
+        compare view line up runs whose files are named by their method."""
+        path = Path(path).resolve()
+        self.record["artifacts"].append([str(path), name or path.name])
+
+    def log_table(self, csv_path: str | Path, name: str) -> None:
+        """A CSV table as MLflow's JSON table artifact `name`, which its UI shows as a grid."""
+        self.record["tables"].append([str(Path(csv_path).resolve()), name])
+
+    def log_input(self, name: str, digest: str, source: str, profile: dict[str, Any],
+                  context: str = "training") -> None:
+        """The data set a run read, as an MLflow dataset input (its UI's Datasets column)."""
+        self.record["inputs"].append({"name": name, "digest": digest, "source": source,
+                                      "profile": profile, "context": context})
+
+    def describe(self, text: str) -> None:
+        """The run's description (markdown), the first thing its MLflow page shows."""
+        self.record["tags"][DESCRIPTION_TAG] = text
 
     def close(self, status: str, error: str | None = None) -> Path:
         """Write the record into the journal, complete or not at all."""
@@ -109,11 +145,13 @@ class StageRecord:
 
 @contextmanager
 def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
-              labels: dict[str, Any]) -> Iterator[StageRecord]:
-    """A child run of the pipeline's parent run, recorded FINISHED, or FAILED with its error."""
+              labels: dict[str, Any], description: str) -> Iterator[StageRecord]:
+    """A child run of the pipeline's parent run, recorded FINISHED, or FAILED with its
+    error; `description` is its one line in the UI (what the job did)."""
     name = " ".join([stage, *(f"{key}={value}" for key, value in labels.items())])
     tags = provenance_tags(stage, settings["dataset"], settings, labels)
     record = StageRecord(parent_file, "child", name, tags, flatten(settings))
+    record.describe(description)
     try:
         yield record
     except BaseException as err:
@@ -138,16 +176,25 @@ def log_results(parent_file: str | Path, settings: dict[str, Any],
         tags = provenance_tags("evaluate", settings["dataset"], settings, labels)
         params = {key: str(row[key]) for key in ("affinity", "grouper", "groups", "seeds")}
         record = StageRecord(parent_file, "child", name, tags, params)
+        record.describe(f"{row['method']} at k={row['k']}: total test loss "
+                        f"{row['total_loss']:.3f} ± {row['total_loss_std']:.3f} (std over "
+                        f"{row['seeds']} seeds), groups {row['groups']}")
         record.log_metrics({key: value for key, value in row.items()
                             if key in metrics and value == value})  # NaN: no regret
         record.close("FINISHED")
 
 
 def log_to_pipeline(parent_file: str | Path, metrics: dict[str, float],
-                    artifacts: list[str | Path]) -> None:
-    """Put the comparison on the parent run, where runs of several configs are compared."""
+                    artifacts: list[str | Path], tables: dict[str, str | Path],
+                    description: str) -> None:
+    """Put the comparison on the parent run, where runs of several configs are compared:
+    its metrics and files, `tables` (artifact name: CSV) as tables the UI shows, and
+    `description` (markdown) as the parent's description."""
     record = StageRecord(parent_file, "parent", "", {}, {})
     record.log_metrics(metrics)
     for path in artifacts:
         record.log_artifact(path)
+    for name, path in tables.items():
+        record.log_table(path, name)
+    record.describe(description)
     record.close("FINISHED")

@@ -152,7 +152,8 @@ def init_pipeline(
                 run_name=f"pipeline {config.get('name') or dataset}",
                 tags=provenance_tags("pipeline", dataset, config, tags or {}),
             )
-            _log_record(client, {"params": flatten(config), "metrics": [], "artifacts": []},
+            _log_record(client, {"params": flatten(config), "metrics": [], "artifacts": [],
+                                 "tags": {}},
                         run.info.run_id)
     except TrackingError:
         raise
@@ -168,20 +169,65 @@ def init_pipeline(
     return record
 
 
-def _log_record(client, record: dict[str, Any], run_id: str) -> None:
-    """Params, metrics, tags and artifacts of one record onto `run_id`, in batches."""
+def _log_record(client, record: dict[str, Any], run_id: str, with_tags: bool = False) -> None:
+    """Params, metrics, artifacts, tables and dataset inputs of one record onto `run_id`,
+    in batches; its tags too with `with_tags` (a child run gets them when created)."""
     from mlflow.entities import Metric, Param, RunTag
 
     params = [Param(key, value[:6000]) for key, value in sorted(record["params"].items())]
     metrics = [Metric(key, value, stamp, step) for key, value, stamp, step in record["metrics"]]
-    missing = [path for path in record["artifacts"] if not Path(path).exists()]
-    tags = [RunTag("missing_artifacts", ", ".join(missing))] if missing else []
+    artifacts = [(entry, Path(entry).name) if isinstance(entry, str) else tuple(entry)
+                 for entry in record["artifacts"]]  # a bare path: journaled by an earlier release
+    tables = record.get("tables", [])
+    missing = [path for path, _ in [*artifacts, *tables] if not Path(path).exists()]
+    tags = [RunTag(key, value) for key, value in sorted(record["tags"].items())
+            if with_tags]
+    if missing:
+        tags.append(RunTag("missing_artifacts", ", ".join(missing)))
     for start in range(0, max(len(params), len(metrics), 1), 100):
         with_retry(client.log_batch, run_id, metrics=metrics[start : start + 100],
                    params=params[start : start + 100], tags=tags if start == 0 else [])
-    for path in record["artifacts"]:
+    if record.get("inputs"):
+        with_retry(client.log_inputs, run_id, datasets=_dataset_inputs(record["inputs"]))
+    for path, name in artifacts:
         if path not in missing:
-            with_retry(client.log_artifact, run_id, path)
+            _log_artifact_as(client, run_id, Path(path), name)
+    for path, name in tables:
+        if path not in missing:
+            with_retry(client.log_table, run_id, _read_table(path), name)
+
+
+def _read_table(path: str):
+    import pandas as pd
+
+    return pd.read_csv(path)
+
+
+def _log_artifact_as(client, run_id: str, path: Path, name: str) -> None:
+    """Log `path` under the artifact name `name` (a copy when the names differ)."""
+    if path.name == name:
+        with_retry(client.log_artifact, run_id, str(path))
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / name
+        shutil.copyfile(path, copy)
+        with_retry(client.log_artifact, run_id, str(copy))
+
+
+def _dataset_inputs(inputs: list[dict[str, Any]]) -> list:
+    """The records' data sets as MLflow dataset inputs, with the context tag its UI shows."""
+    import json
+
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    return [DatasetInput(Dataset(name=item["name"], digest=item["digest"],
+                                 source_type="taskgrouping", source=item["source"],
+                                 profile=json.dumps(item["profile"], sort_keys=True)),
+                         tags=[InputTag("mlflow.data.context", item["context"])])
+            for item in inputs]
 
 
 def _publish_record(client, path: Path, record: dict[str, Any]) -> None:
@@ -192,7 +238,7 @@ def _publish_record(client, path: Path, record: dict[str, Any]) -> None:
     """
     parent = record["parent"]
     if record["target"] == "parent":
-        _log_record(client, record, parent["run_id"])
+        _log_record(client, record, parent["run_id"], with_tags=True)
     else:
         run_id = record.get("run_id")
         if run_id is None:
