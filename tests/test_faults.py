@@ -441,6 +441,7 @@ def test_unreachable_server_keeps_the_records_and_names_the_uri(tmp_path, monkey
     assert main(train_group_args(data, parent_file, out, ["Class1"], "yeast")) == 0
     assert_complete_training(out, ["Class1"])
     [record] = pending_records(parent_file)
+    capsys.readouterr()  # the training's progress lines
     started = time.monotonic()
     assert main(["publish-tracking", "--parent", str(parent_file)]) == 1
     assert time.monotonic() - started < 30  # far below MLflow's own retry schedule

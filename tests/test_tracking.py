@@ -200,6 +200,17 @@ def test_a_busy_server_is_retried_and_a_bad_request_is_not() -> None:
 
     assert with_retry(busy_twice) == "logged" and len(calls) == 3
 
+    def dataset_race() -> str:  # two threads logged the same new dataset at once
+        calls.append(1)
+        if len(calls) < 2:
+            raise RestException({"error_code": "BAD_REQUEST", "message": (
+                "(sqlite3.IntegrityError) UNIQUE constraint failed: datasets.experiment_id, "
+                "datasets.name, datasets.digest")})
+        return "logged"
+
+    calls.clear()
+    assert with_retry(dataset_race) == "logged" and len(calls) == 2
+
     def bad_request() -> None:
         calls.append(1)
         raise RestException({"error_code": "BAD_REQUEST", "message": "Invalid metric name"})

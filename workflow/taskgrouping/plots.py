@@ -26,8 +26,8 @@ def _draw_matrix(ax: plt.Axes, matrix: pd.DataFrame, signed: bool) -> plt.cm.Sca
     signed affinity on a diverging map centred at 0, so gains and losses read apart."""
     values = matrix.to_numpy(dtype=float).copy()
     np.fill_diagonal(values, np.nan)
-    cmap = plt.get_cmap("RdBu_r" if signed else "viridis").copy()
-    cmap.set_bad("lightgrey")  # the blank diagonal, apart from any value
+    # the blank diagonal in grey, apart from any value
+    cmap = plt.get_cmap("RdBu_r" if signed else "viridis").with_extremes(bad="lightgrey")
     if signed:
         bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
         image = ax.imshow(values, cmap=cmap, vmin=-bound or -1.0, vmax=bound or 1.0)

@@ -85,6 +85,9 @@ TRANSIENT_ERRORS = (
     "database is locked",  # sqlite: another writer holds the file
     "database table is locked",
     "queuepool limit",  # a server's SQLAlchemy pool is exhausted; MLflow answers 400 for it
+    # two runs logging the same new dataset at once: the loser's insert fails, and its
+    # retry finds the dataset the winner inserted
+    "unique constraint failed: datasets.",
 )
 
 
