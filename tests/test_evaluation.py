@@ -124,3 +124,23 @@ def test_groups_are_in_the_summary_and_in_their_own_table() -> None:
         ["toy", "net", 2, 1, 2, "a;b"], ["toy", "net", 2, 2, 1, "a"],
         ["toy", "stl", 2, 1, 1, "a"], ["toy", "stl", 2, 2, 1, "b"],
     ]
+
+
+def test_the_parent_description_leaves_out_groups_past_mlflows_tag_limit() -> None:
+    """MLflow cuts a tag at 8000 characters: 200 tasks' STL row alone would pass it."""
+    import pandas as pd
+
+    from taskgrouping.answer import DESCRIPTION_LIMIT, answer_markdown
+
+    def summary(tasks: int) -> pd.DataFrame:
+        names = [f"Class{i}" for i in range(tasks)]
+        return pd.DataFrame({"method": ["stl", "all"], "k": [tasks, 1], "n_groups": [tasks, 1],
+                             "total_loss": [float(tasks), tasks - 0.5],
+                             "total_loss_std": [0.0, 0.1],
+                             "groups": [" ".join("{" + n + "}" for n in names),
+                                        "{" + ", ".join(names) + "}"]})
+
+    small = answer_markdown(["answer", "  k=1: all"], summary(4))
+    assert small.startswith("**answer**\n\n- k=1: all\n\n") and "{Class0, Class1" in small
+    large = answer_markdown(["answer", "  k=1: all"], summary(200))
+    assert len(large) <= DESCRIPTION_LIMIT and "Class0" not in large and "| stl" in large

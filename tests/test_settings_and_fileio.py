@@ -26,26 +26,19 @@ def config(full_config) -> dict:
 def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     probe = stage_settings(config, "probe_task")
     assert set(probe) == {"dataset", "data", "samplewise"}
-    for stage in ("probe_shared", "probe_general", "pair"):
+    for stage in ("probe_shared", "probe_general", "pair", "samplewise_affinity"):
         assert stage_settings(config, stage) == probe
-    # stages that draw figures also name the run, for their titles; probing does not
-    assert stage_settings(config, "samplewise_affinity") == probe | {"run": "yeast"}
-    config["name"] = "yeast6"
-    assert stage_settings(config, "evaluate")["run"] == "yeast6"
-    assert stage_settings(config, "probe_task") == probe
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
-    assert set(stage_settings(config, "cluster", "random")) == {"dataset", "run", "tasks",
-                                                                 "random"}
+    assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
     assert stage_settings(config, "cluster", "samplewise+gat_gmm")["grouper"] == {
         "name": "gat_gmm", "options": config["gat_gmm"], "seed": config["grouping"]["seed"]}
     assert stage_settings(config, "cluster", "tag+spectral")["grouper"]["options"] == {}
     assert stage_settings(config, "cluster", "hoa+select")["grouper"]["options"] == config[
         "select"]
     assert set(stage_settings(config, "cluster", "exhaustive")) == {
-        "dataset", "run", "tasks", "exhaustive", "seeds"}
-    assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "run", "tasks"}
-    assert set(stage_settings(config, "joint_affinity")) == {"dataset", "run", "data", "tag",
-                                                             "device"}
+        "dataset", "tasks", "exhaustive", "seeds"}
+    assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
+    assert set(stage_settings(config, "joint_affinity")) == {"dataset", "data", "tag", "device"}
     assert stage_settings(config, "train_group")["device"] == "cpu"
     assert "device" not in stage_settings(config, "probe_shared")  # probing stays on the CPU
     with pytest.raises(ValueError, match="unknown method 'samplewise'"):

@@ -114,6 +114,48 @@ def test_what_the_mlflow_ui_shows_of_a_run(pipeline, tmp_path, monkeypatch) -> N
     assert list(shown["method"]) == ["stl", "all"]
 
 
+def test_a_record_journaled_by_an_earlier_release_still_publishes(pipeline, tmp_path) -> None:
+    """Records wait in the journal across an upgrade: bare artifact paths, no inputs or
+    tables."""
+    from taskgrouping.fileio import write_json
+    from taskgrouping.tracking.journal import journal_dir
+
+    parent = read_json(pipeline)
+    artifact = tmp_path / "groups.json"
+    artifact.write_text("{}")
+    write_json(journal_dir(pipeline) / "00000000000001-pair-1-old.json", {
+        "parent": {key: parent[key] for key in ("tracking_uri", "experiment_id", "run_id")},
+        "target": "child", "run_name": "pair", "tags": {"stage": "pair"}, "params": {},
+        "metrics": [["distance", 1.0, 1, 0]], "artifacts": [str(artifact)],
+        "start_time": 1, "end_time": 2, "status": "FINISHED"})
+    assert publish(pipeline) == 1
+    [child] = children(pipeline)
+    client = MlflowClient(parent["tracking_uri"])
+    assert [a.path for a in client.list_artifacts(child.info.run_id)] == ["groups.json"]
+
+
+def test_a_table_is_logged_once_however_often_its_record_is(pipeline, tmp_path,
+                                                             monkeypatch) -> None:
+    """MLflow's log_table appends: a parent record published again (a resumed publish)
+    must not double the table's rows."""
+    parent = read_json(pipeline)
+    table = tmp_path / "summary.csv"
+    table.write_text("method,k\nstl,2\nall,1\n")
+    for _ in range(2):
+        log_to_pipeline(pipeline, {}, [], {"tables/summary.json": table}, "answer")
+        publish(pipeline)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", parent["tracking_uri"])
+    shown = MlflowClient(parent["tracking_uri"]).load_table(
+        parent["experiment_id"], "tables/summary.json", run_ids=[parent["run_id"]])
+    assert list(shown["method"]) == ["stl", "all"]
+
+
+def test_figures_are_titled_by_the_run_name() -> None:
+    from taskgrouping.tracking.journal import run_label
+
+    assert run_label("results/yeast6/mlflow_parent.json") == "yeast6"
+
+
 def test_failed_stage_records_a_failed_run_with_its_error(pipeline) -> None:
     with pytest.raises(ValueError), stage_run(pipeline, "probe_task", {"dataset": "toy"}, {},
                                               "probe"):

@@ -39,16 +39,21 @@ def answer_lines(summary: pd.DataFrame, results: str, tasks: list[str],
     return lines
 
 
-
+DESCRIPTION_LIMIT = 8000
 DESCRIPTION_COLUMNS = ("method", "k", "n_groups", "total_loss", "total_loss_std",
                        "delta_m_percent", "grouping_seconds", "grouping_cpu_seconds", "groups")
 
 
 def answer_markdown(lines: list[str], summary: pd.DataFrame) -> str:
     """The answer as markdown, the parent run's description in MLflow: its lines as a
-    list, then the summary table (best total loss first per k)."""
+    list, then the summary table (best total loss first per k). MLflow cuts a tag at
+    DESCRIPTION_LIMIT characters: past it the table leaves out the groups."""
     table = summary.sort_values(["k", "total_loss"], kind="stable")
-    columns = [column for column in DESCRIPTION_COLUMNS if column in table]
     bullets = "\n".join(f"- {line.strip()}" for line in lines[1:])
-    return (f"**{lines[0]}**\n\n{bullets}\n\n"
-            + table[columns].to_markdown(index=False, floatfmt=".3f") + "\n")
+    for columns in (DESCRIPTION_COLUMNS, DESCRIPTION_COLUMNS[:-1]):
+        shown = [column for column in columns if column in table]
+        text = (f"**{lines[0]}**\n\n{bullets}\n\n"
+                + table[shown].to_markdown(index=False, floatfmt=".3f") + "\n")
+        if len(text) <= DESCRIPTION_LIMIT:
+            break
+    return text

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any
 
 from tqdm import tqdm
 
 LOG_INTERVAL = 10.0  # seconds between two status lines in a log file
-T = TypeVar("T")
 
 
 class _Lines:
@@ -32,7 +31,7 @@ class _Lines:
         self.stream.flush()
 
 
-def progress(items: Iterable[T] | None, what: str, total: int | None = None) -> tqdm:
+def progress(items: Iterable[Any] | None, what: str, total: int | None = None) -> tqdm:
     """`items` with their progress on stderr; `what` names the loop. A loop that may stop
     early passes None and `total`, calls `update()` after each step and uses the bar as a
     context manager, so the last line counts the steps done (tqdm counts an item only

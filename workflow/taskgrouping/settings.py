@@ -32,8 +32,6 @@ def data_settings(config: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-FIGURE_STAGES = ("samplewise_affinity", "joint_affinity", "hoa_affinity", "compute_affinity",
-                 "cluster", "evaluate")
 PROBE_STAGES = ("probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity")
 
 
@@ -41,8 +39,6 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
     """The part of `config` that `stage` (a rule's name) reads; `method` names the method
     of a `cluster` job or the affinity of a `compute_affinity` job."""
     base: dict[str, Any] = {"dataset": config["dataset"]}
-    if stage in FIGURE_STAGES:  # their figures' titles name the run (results/<run>/)
-        base["run"] = config.get("name") or config["dataset"]
     data = data_settings(config)
     if stage in PROBE_STAGES:
         probe = dict(config["samplewise"])

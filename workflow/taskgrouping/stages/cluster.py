@@ -17,7 +17,7 @@ from taskgrouping.methods import split_method
 from taskgrouping.plots import task_graph_plot
 from taskgrouping.registries import AFFINITIES, GROUPERS
 from taskgrouping.subsets import canonical
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.journal import run_label, stage_run
 
 
 def grouper_input(method: str, matrix: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +112,7 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
             graph = task_graph(similarity)
         else:
             graph = nodes_only(settings["tasks"])
-        task_graph_plot(graph, groups, f"{settings['run']}: {method}, k={k}", graph_out,
+        task_graph_plot(graph, groups, f"{run_label(parent)}: {method}, k={k}", graph_out,
                         similarity)
         record.log_metrics({"n_groups": len(groups)} | cost | info)
         # the same names on every method's run, so MLflow's compare view lines them up

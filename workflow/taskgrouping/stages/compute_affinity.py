@@ -9,7 +9,7 @@ from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.data.registry import load_split
 from taskgrouping.plots import heatmap
 from taskgrouping.registries import AFFINITIES
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.journal import run_label, stage_run
 from taskgrouping.training import make_deterministic
 
 
@@ -29,7 +29,7 @@ def run(settings: dict[str, Any], parent: str, affinity: str, out: str, meta_out
         meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes,
                             cpu_seconds=record.cpu_elapsed)
         write_affinity(matrix, meta, out, meta_out)
-        heatmap(matrix, f"{settings['run']}: {affinity} affinity", heatmap_out,
+        heatmap(matrix, f"{run_label(parent)}: {affinity} affinity", heatmap_out,
                 signed=entry.signed)
         record.log_metrics({"seconds": meta.seconds, "passes": passes})
         # fixed names: MLflow's compare view lines up the runs of different affinities

@@ -18,7 +18,7 @@ from taskgrouping.evaluation import (
 from taskgrouping.fileio import read_json, write_with
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
 from taskgrouping.tasks import KINDS
-from taskgrouping.tracking.journal import log_results, log_to_pipeline, stage_run
+from taskgrouping.tracking.journal import log_results, log_to_pipeline, run_label, stage_run
 
 SUMMARY_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
                    "grouping_seconds", "grouping_cpu_seconds", "trainings")
@@ -57,9 +57,9 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         answer = answer_lines(summary, str(Path(summary_out).parent), tasks, settings["seeds"])
         write_with(answer_out, lambda tmp: tmp.write_text("\n".join(answer) + "\n"))
         _write_csv(quality_out, quality)
-        total_loss_bars(summary, settings["run"], plot_out)
-        cost_quality_scatter(summary, settings["run"], cost_plot_out)
-        heatmaps_side_by_side(matrices, f"{settings['run']}: task affinities", affinity_plot_out)
+        total_loss_bars(summary, run_label(parent), plot_out)
+        cost_quality_scatter(summary, run_label(parent), cost_plot_out)
+        heatmaps_side_by_side(matrices, f"{run_label(parent)}: task affinities", affinity_plot_out)
         metrics = {}
         for row in summary.itertuples(index=False):
             for column in SUMMARY_METRICS:

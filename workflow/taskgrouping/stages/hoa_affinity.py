@@ -9,7 +9,7 @@ from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds, w
 from taskgrouping.fileio import read_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
 from taskgrouping.plots import heatmap
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.journal import run_label, stage_run
 
 
 def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
@@ -25,7 +25,7 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
         passes = sum(rec["steps"] for rec in records)
         write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes,
                                            cpu_seconds), out, meta_out)
-        heatmap(gains, f"{settings['run']}: HOA pair gain (row onto column, val loss)",
+        heatmap(gains, f"{run_label(parent)}: HOA pair gain (row onto column, val loss)",
                 heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "trainings": len(records), "passes": passes})
         # fixed names: MLflow's compare view lines up the runs of different affinities

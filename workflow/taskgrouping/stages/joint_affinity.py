@@ -13,7 +13,7 @@ from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.data.registry import load_split
 from taskgrouping.plots import heatmap
 from taskgrouping.stages.train_group import log_training
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.journal import run_label, stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 
@@ -41,9 +41,9 @@ def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_o
                                                      cosine_meta_out)):
             write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes, cpu_seconds),
                            matrix_out, meta_file)
-        heatmap(tag, f"{settings['run']}: TAG lookahead affinity (row onto column)",
+        heatmap(tag, f"{run_label(parent)}: TAG lookahead affinity (row onto column)",
                 heatmap_out, signed=True)
-        heatmap(cosine, f"{settings['run']}: gradient cosine similarity",
+        heatmap(cosine, f"{run_label(parent)}: gradient cosine similarity",
                 cosine_heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
                             "lookaheads": hook.count,

@@ -12,7 +12,7 @@ from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, wri
 from taskgrouping.fileio import read_json
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import normalise
-from taskgrouping.tracking.journal import stage_run
+from taskgrouping.tracking.journal import run_label, stage_run
 
 
 def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
@@ -45,7 +45,7 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
                             cpu_seconds=cpu_seconds)
         write_affinity(similarity, meta, out, meta_out)
         write_matrix(distance_out, distance)
-        heatmap(similarity, f"{settings['run']}: sample-wise task similarity", heatmap_out)
+        heatmap(similarity, f"{run_label(parent)}: sample-wise task similarity", heatmap_out)
         record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
                             "tasks": len(tasks)})
         # fixed names: MLflow's compare view lines up the runs of different affinities

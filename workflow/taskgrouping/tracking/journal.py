@@ -32,6 +32,13 @@ def journal_dir(parent_file: str | Path) -> Path:
     return Path(parent_file).resolve().parent / "mlflow_journal"
 
 
+def run_label(parent_file: str | Path) -> str:
+    """The run's name (config `name`, else the dataset), as figure titles show it: the
+    folder results/<name>/ that holds its parent file. Read from the path, not the
+    settings slice, so renaming a run retitles nothing that it would not rerun anyway."""
+    return Path(parent_file).resolve().parent.name
+
+
 def pending_records(parent_file: str | Path) -> list[Path]:
     """Complete records not yet published, oldest first (temp files start with '.')."""
     folder = journal_dir(parent_file)

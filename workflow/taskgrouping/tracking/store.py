@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from taskgrouping.tracking.provenance import flatten
 
 DEFAULT_TRACKING_URI = "sqlite:///results/mlflow.db"
 PUBLISH_THREADS = 8
+INPUTS_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
@@ -85,8 +87,8 @@ TRANSIENT_ERRORS = (
     "database is locked",  # sqlite: another writer holds the file
     "database table is locked",
     "queuepool limit",  # a server's SQLAlchemy pool is exhausted; MLflow answers 400 for it
-    # two runs logging the same new dataset at once: the loser's insert fails, and its
-    # retry finds the dataset the winner inserted
+    # two publishers logging the same new dataset at once (sqlite behind the server): the
+    # loser's insert fails, and its retry finds the dataset the winner inserted
     "unique constraint failed: datasets.",
 )
 
@@ -183,21 +185,28 @@ def _log_record(client, record: dict[str, Any], run_id: str, with_tags: bool = F
                  for entry in record["artifacts"]]  # a bare path: journaled by an earlier release
     tables = record.get("tables", [])
     missing = [path for path, _ in [*artifacts, *tables] if not Path(path).exists()]
-    tags = [RunTag(key, value) for key, value in sorted(record["tags"].items())
-            if with_tags]
+    tags = ([RunTag(key, value) for key, value in sorted(record["tags"].items())]
+            if with_tags else [])
     if missing:
         tags.append(RunTag("missing_artifacts", ", ".join(missing)))
     for start in range(0, max(len(params), len(metrics), 1), 100):
         with_retry(client.log_batch, run_id, metrics=metrics[start : start + 100],
                    params=params[start : start + 100], tags=tags if start == 0 else [])
     if record.get("inputs"):
-        with_retry(client.log_inputs, run_id, datasets=_dataset_inputs(record["inputs"]))
+        with INPUTS_LOCK:  # one publisher's threads never insert the same dataset at once
+            with_retry(client.log_inputs, run_id, datasets=_dataset_inputs(record["inputs"]))
     for path, name in artifacts:
         if path not in missing:
             _log_artifact_as(client, run_id, Path(path), name)
     for path, name in tables:
-        if path not in missing:
+        # log_table appends to a table already there: a retried or resumed publish skips it
+        if path not in missing and not _has_artifact(client, run_id, name):
             with_retry(client.log_table, run_id, _read_table(path), name)
+
+
+def _has_artifact(client, run_id: str, name: str) -> bool:
+    folder = str(Path(name).parent) if Path(name).parent != Path(".") else None
+    return name in {item.path for item in with_retry(client.list_artifacts, run_id, folder)}
 
 
 def _read_table(path: str):
