@@ -84,22 +84,23 @@ SETTINGS_FILES = {}
 SETTINGS_WRITTEN = []
 
 
-def settings(stage, method=None):
-    """`@file` of the config slice of `stage` (a rule's name); a changed slice is a new file."""
-    path, text = settings_file(config, stage, f"{RESULTS}/settings", method)
+def file_argument(path, text):
+    """`@path` for a job's command; the file is written before the first job (onstart),
+    or at once when the job is planned after it."""
     SETTINGS_FILES[path] = text
     if SETTINGS_WRITTEN:
         write_settings_files({path: text})
     return f"@{path}"
+
+
+def settings(stage, method=None):
+    """`@file` of the config slice of `stage` (a rule's name); a changed slice is a new file."""
+    return file_argument(*settings_file(config, stage, f"{RESULTS}/settings", method))
 
 
 def path_list(label, paths):
     """`@file` listing `paths`, one per line: a job command of hundreds of inputs stays short."""
-    path, text = path_list_file(label, list(paths), f"{RESULTS}/settings")
-    SETTINGS_FILES[path] = text
-    if SETTINGS_WRITTEN:
-        write_settings_files({path: text})
-    return f"@{path}"
+    return file_argument(*path_list_file(label, list(paths), f"{RESULTS}/settings"))
 
 
 def start_checkpoint(wildcards):

@@ -85,9 +85,15 @@ def settings_file(config: dict[str, Any], stage: str, folder: str,
     """Where the slice of `stage` goes (`folder`/<stage>[-<method>]-<digest>.json) and its
     text: named by its content, so a changed slice is a new path and reruns the stage."""
     text = json.dumps(stage_settings(config, stage, method), sort_keys=True, indent=1) + "\n"
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     label = stage if method is None else f"{stage}-{method}"
-    return Path(folder) / f"{label}-{digest}.json", text
+    return content_named(folder, label, text, ".json"), text
+
+
+def content_named(folder: str, label: str, text: str, suffix: str) -> Path:
+    """`folder`/<label>-<digest of text><suffix>: other content, other path, so a job
+    whose file changed reruns and two versions never overwrite each other."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return Path(folder) / f"{label}-{digest}{suffix}"
 
 
 def write_settings_files(files: dict[Path, str]) -> None:
@@ -103,8 +109,7 @@ def path_list_file(label: str, paths: list[str], folder: str) -> tuple[Path, str
     """Where a long list of input paths goes (`folder`/<label>-<digest>.txt, one per line)
     and its text: a job command names the file (`@path`) instead of hundreds of paths."""
     text = "".join(f"{path}\n" for path in paths)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return Path(folder) / f"{label}-{digest}.txt", text
+    return content_named(folder, label, text, ".txt"), text
 
 
 def expand_path_lists(values: list[str]) -> list[str]:

@@ -103,6 +103,16 @@ def joint_loss(model: MultiTaskModel, tasks: tuple[Task, ...], x: torch.Tensor,
     return torch.stack(losses).sum()
 
 
+def _update(model: MultiTaskModel, optimiser: torch.optim.Optimizer, tasks: tuple[Task, ...],
+            x: torch.Tensor, y: torch.Tensor, where: str) -> float:
+    """One optimiser step on the batch's summed task losses; the loss before the step."""
+    optimiser.zero_grad()
+    loss = joint_loss(model, tasks, x, y, where)
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
+
+
 def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
             train: dict[str, Any], seed: int) -> None:
     """A short joint training of every task: the warm-up start point theta0."""
@@ -112,21 +122,9 @@ def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
     model.train()
     for step in progress(range(1, steps + 1), "warm-up steps"):
         batch = torch.randint(len(x_all), (train["batch_size"],), generator=shuffler)
-        optimiser.zero_grad()
-        where = f"warm-up step {step}"
-        joint_loss(model, model.tasks, x_all[batch], y_all[batch], where).backward()
-        optimiser.step()
+        _update(model, optimiser, model.tasks, x_all[batch], y_all[batch],
+                f"warm-up step {step}")
     model.eval()
-
-
-def _update(model: MultiTaskModel, optimiser: torch.optim.Optimizer, tasks: tuple[Task, ...],
-            x: torch.Tensor, y: torch.Tensor, where: str) -> float:
-    """One optimiser step on the batch's summed task losses; the loss before the step."""
-    optimiser.zero_grad()
-    loss = joint_loss(model, tasks, x, y, where)
-    loss.backward()
-    optimiser.step()
-    return float(loss.detach())
 
 
 StepHook = Callable[[MultiTaskModel, torch.Tensor, torch.Tensor, int], None]

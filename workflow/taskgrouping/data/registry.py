@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -123,8 +124,6 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
 def dataset_source(settings: dict[str, Any]) -> str:
     """Where a stage's data come from, as MLflow's dataset source: the dataset, its
     options (files, columns) and its split, which with the digest say what was read."""
-    import json
-
     data = settings["data"]
     where = {"options": dataset_options(settings["dataset"], data.get("options")),
              "split": data["split"]}

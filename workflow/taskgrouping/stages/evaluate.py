@@ -57,9 +57,10 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         answer = answer_lines(summary, str(Path(summary_out).parent), tasks, settings["seeds"])
         write_with(answer_out, lambda tmp: tmp.write_text("\n".join(answer) + "\n"))
         _write_csv(quality_out, quality)
-        total_loss_bars(summary, run_label(parent), plot_out)
-        cost_quality_scatter(summary, run_label(parent), cost_plot_out)
-        heatmaps_side_by_side(matrices, f"{run_label(parent)}: task affinities", affinity_plot_out)
+        run = run_label(parent)
+        total_loss_bars(summary, run, plot_out)
+        cost_quality_scatter(summary, run, cost_plot_out)
+        heatmaps_side_by_side(matrices, f"{run}: task affinities", affinity_plot_out)
         metrics = {}
         for row in summary.itertuples(index=False):
             for column in SUMMARY_METRICS:
