@@ -22,6 +22,7 @@ rule samplewise_affinity:
             f"{RESULTS}/affinity/samplewise.png",
             caption="../workflow/report/samplewise_heatmap.rst",
             category="Affinity",
+            subcategory=RUN,
         ),
     log:
         f"{RESULTS}/logs/samplewise_affinity.log",
@@ -49,11 +50,13 @@ rule joint_affinity:
             f"{RESULTS}/affinity/tag.png",
             caption="../workflow/report/tag_heatmap.rst",
             category="Affinity",
+            subcategory=RUN,
         ),
         cosine_heatmap=report(
             f"{RESULTS}/affinity/cosine.png",
             caption="../workflow/report/cosine_heatmap.rst",
             category="Affinity",
+            subcategory=RUN,
         ),
     log:
         f"{RESULTS}/logs/joint_affinity.log",
@@ -82,6 +85,7 @@ rule hoa_affinity:
             f"{RESULTS}/affinity/hoa.png",
             caption="../workflow/report/hoa_heatmap.rst",
             category="Affinity",
+            subcategory=RUN,
         ),
     log:
         f"{RESULTS}/logs/hoa_affinity.log",
@@ -106,6 +110,7 @@ rule compute_affinity:
             f"{RESULTS}/affinity/{{affinity}}.png",
             caption="../workflow/report/computed_heatmap.rst",
             category="Affinity",
+            subcategory=RUN,
         ),
     log:
         f"{RESULTS}/logs/compute_affinity/{{affinity}}.log",

@@ -19,6 +19,8 @@ DATASET = config["dataset"]
 TASKS = data_settings(config)["tasks"]
 RESULTS = f"results/{config['name'] or DATASET}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
+# The run's name in the report (a benchmark's report holds every run's figures).
+RUN = Path(RESULTS).name
 # Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair
 # matrix (a block against a block, one pair job each), not by task and pair.
 BLOCKS = task_blocks(TASKS, config["samplewise"]["tile_tasks"])

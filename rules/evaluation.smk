@@ -19,36 +19,43 @@ rule evaluate:
             f"{RESULTS}/summary.csv",
             caption="../workflow/report/summary.rst",
             category="Evaluation",
+            subcategory=RUN,
         ),
         groups=report(
             f"{RESULTS}/groups.csv",
             caption="../workflow/report/groups.rst",
             category="Evaluation",
+            subcategory=RUN,
         ),
         answer=report(
             f"{RESULTS}/answer.txt",
             caption="../workflow/report/answer.rst",
             category="Answer",
+            subcategory=RUN,
         ),
         quality=report(
             f"{RESULTS}/affinity_quality.csv",
             caption="../workflow/report/affinity_quality.rst",
             category="Evaluation",
+            subcategory=RUN,
         ),
         plot=report(
             f"{RESULTS}/total_loss.png",
             caption="../workflow/report/total_loss.rst",
             category="Evaluation",
+            subcategory=RUN,
         ),
         cost_plot=report(
             f"{RESULTS}/cost_quality.png",
             caption="../workflow/report/cost_quality.rst",
             category="Evaluation",
+            subcategory=RUN,
         ),
         affinity_plot=report(
             f"{RESULTS}/affinities.png",
             caption="../workflow/report/affinities.rst",
             category="Affinity",
+            subcategory=RUN,
         ),
     log:
         f"{RESULTS}/logs/evaluate.log",

@@ -29,6 +29,7 @@ checkpoint cluster:
             f"{RESULTS}/groups/{{method}}_k{{k}}.png",
             caption="../workflow/report/task_graph.rst",
             category="Groups",
+            subcategory=RUN,
         ),
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",

@@ -4,29 +4,13 @@
 # reruns when the config changes keeps every job downstream of it from rerunning in the
 # same invocation when they take its output as ancient (snakemake#4166), and without
 # ancient any new parent run would rerun every job.
-import subprocess
-import sys
-
-from snakemake.exceptions import WorkflowError
+from taskgrouping.tracking.hooks import run_tracking_verb
 
 
 def tracking(*arguments, check=True):
-    """Run a tracking verb of the taskgrouping CLI; its output goes to logs/tracking.log.
-
-    Returns the verb's last line (what it did) when it succeeds.
-    """
+    """Run a tracking verb of the taskgrouping CLI; its output goes to logs/tracking.log."""
     log_file = Path(RESULTS) / "logs" / "tracking.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("a") as log:
-        command = [sys.executable, "-m", "taskgrouping", *arguments]
-        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
-    if done.returncode:
-        last = log_file.read_text().strip().splitlines()[-1:]
-        message = f"{' '.join(last)} (log: {log_file})"
-        if check:
-            raise WorkflowError(message)
-        print(message, file=sys.stderr)
-    return (log_file.read_text().strip().splitlines() or [""])[-1]
+    return run_tracking_verb(log_file, *arguments, check=check)
 
 
 def print_answer(tracked):

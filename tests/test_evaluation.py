@@ -43,8 +43,11 @@ def test_evaluation_normalises_by_stl_and_serves_best_validation_group() -> None
     assert row.loc[("all", "a"), "normalized_loss"] == pytest.approx(0.5)
     assert row.loc[("net", "a"), "loss"] == pytest.approx(0.6)
     assert row.loc[("net", "b"), "normalized_loss"] == pytest.approx(2.0)
+    # validation losses normalised by STL's too: a: 0.30 / 0.5 (the group serving a)
+    assert row.loc[("net", "a"), "normalized_val_loss"] == pytest.approx(0.6)
     assert list(table.columns) == ["dataset", "method", "k", "seed", "task", "metric_name",
-                                   "metric", "loss", "normalized_loss"]
+                                   "metric", "loss", "normalized_loss", "val_loss",
+                                   "normalized_val_loss"]
 
 
 def test_summary_totals_and_delta_m() -> None:

@@ -35,6 +35,12 @@ def _init_tracking(p: argparse.ArgumentParser) -> None:
                    help="JSON object of extra tags of the parent run (the data check's)")
 
 
+def _init_benchmark(p: argparse.ArgumentParser) -> None:
+    _common(p, parent=False)
+    p.add_argument("--runs", required=True,
+                   help="JSON object: each run of the benchmark and its dataset")
+
+
 def _publish_tracking(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parent", required=True,
                    help="results/<name>/mlflow_parent.json of this pipeline run")
@@ -161,9 +167,29 @@ def _evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--affinity-plot-out", required=True)
 
 
+def _benchmark_summary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", required=True, help="the benchmark's statistics settings")
+    p.add_argument("--parent", required=True, help="the benchmark's mlflow_parent.json")
+    p.add_argument("--evaluations", nargs="+", required=True,
+                   help="each run's evaluation.csv (results/<benchmark>/<run>/)")
+    p.add_argument("--summaries", nargs="+", required=True, help="each run's summary.csv")
+    for name, what in (("summary", "per run the method x k table"),
+                       ("per-seed", "per run, method, k and seed the normalised losses"),
+                       ("ranks", "mean rank of each method over runs and budgets"),
+                       ("comparisons", "sample-wise against random, all and TAG"),
+                       ("claims", "the paper's claims: speed-up and loss ratio vs TAG"),
+                       ("defaults", "the grouper chosen on validation loss"),
+                       ("rank-plot", "critical-difference plot (PNG)"),
+                       ("comparison-plot", "paired differences with intervals (PNG)"),
+                       ("answer", "the few lines the benchmark ends with")):
+        p.add_argument(f"--{name}-out", required=True, help=what)
+
+
 VERBS: dict[str, tuple[str, Configure, str]] = {
     "init-tracking": ("init_tracking", _init_tracking,
                       "create the MLflow experiment and this pipeline's parent run"),
+    "init-benchmark": ("init_benchmark", _init_benchmark,
+                       "create the benchmark's MLflow experiment and parent run"),
     "publish-tracking": ("publish_tracking", _publish_tracking,
                          "log the jobs' records waiting in results/<name>/mlflow_journal/"),
     "finish-tracking": ("finish_tracking", _finish_tracking,
@@ -190,6 +216,8 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
     "train-group": ("train_group", _train_group, "train and score one group for one seed"),
     "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
+    "benchmark-summary": ("benchmark_summary", _benchmark_summary,
+                          "the benchmark across runs: ranks, intervals, the paper's claims"),
 }
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ import pandas as pd
 
 EVALUATION_COLUMNS = [
     "dataset", "method", "k", "seed", "task", "metric_name", "metric", "loss", "normalized_loss",
+    "val_loss", "normalized_val_loss",
 ]
 SUMMARY_COLUMNS = [
     "dataset", "method", "affinity", "grouper", "k", "n_groups", "seeds", "total_loss",
@@ -59,16 +60,20 @@ def served_scores(trainings: list[dict[str, Any]]) -> pd.DataFrame:
 def evaluation_table(
     dataset: str, trainings: list[dict[str, Any]], task_order: list[str]
 ) -> pd.DataFrame:
-    """Per-task test metric and loss, the loss normalised by the task's STL loss (same seed)."""
+    """Per-task test metric and loss, the loss normalised by the task's STL loss (same seed);
+    the validation loss too, normalised alike: what choices may be made on (the test
+    split never chooses anything)."""
     table = served_scores(trainings)
-    stl = table[table["method"] == "stl"].set_index(["seed", "task"])["loss"]
+    stl = table[table["method"] == "stl"].set_index(["seed", "task"])
     missing = set(table[["seed", "task"]].itertuples(index=False, name=None)) - set(stl.index)
     if missing:
         raise ValueError(f"no STL result for (seed, task) {sorted(missing)[:5]}")
-    table["normalized_loss"] = [
-        loss / stl[(seed, task)]
-        for seed, task, loss in table[["seed", "task", "loss"]].itertuples(index=False)
-    ]
+    for column in ("loss", "val_loss"):
+        reference = stl[column]
+        table[f"normalized_{column}"] = [
+            loss / reference[(seed, task)]
+            for seed, task, loss in table[["seed", "task", column]].itertuples(index=False)
+        ]
     table["dataset"] = dataset
     table["task"] = pd.Categorical(table["task"], categories=task_order, ordered=True)
     table = table.sort_values(["method", "k", "seed", "task"]).astype({"task": str})

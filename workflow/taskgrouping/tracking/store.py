@@ -127,14 +127,28 @@ def init_pipeline(
     parent_file: str | Path, dataset: str, config: dict[str, Any],
     tags: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create (once, under a lock) the experiment and this pipeline's parent run.
+    """Create (once, under a lock) the experiment and this pipeline's parent run, nested
+    under the run of `mlflow.nest_under` when set (a benchmark's parent run).
 
     `tags` are added to its provenance tags (the data check's outcome and warnings).
     """
     mlflow_settings = config.get("mlflow", {})
-    uri = resolve_tracking_uri(mlflow_settings.get("tracking_uri"))
-    experiment_name = mlflow_settings.get("experiment") or f"taskgrouping-{dataset}"
-    results = Path(parent_file).resolve().parent.parent  # results/<dataset>/.. = results/
+    nest_under = mlflow_settings.get("nest_under")
+    run_tags = provenance_tags("pipeline", dataset, config, tags or {})
+    if nest_under:
+        run_tags["mlflow.parentRunId"] = read_json(nest_under)["run_id"]
+    return create_parent_run(
+        parent_file, resolve_tracking_uri(mlflow_settings.get("tracking_uri")),
+        mlflow_settings.get("experiment") or f"taskgrouping-{dataset}",
+        f"pipeline {config.get('name') or dataset}", run_tags, flatten(config))
+
+
+def create_parent_run(parent_file: str | Path, uri: str, experiment_name: str,
+                      run_name: str, tags: dict[str, str], params: dict[str, str]
+                      ) -> dict[str, str]:
+    """The experiment (created once, under a lock, with its artifacts under results/ for
+    a sqlite store) and a new run in it whose ids go to `parent_file`."""
+    results = Path(parent_file).resolve().parent.parent  # results/<name>/.. = results/
     lock_file = results / ".mlflow.lock"
     results.mkdir(parents=True, exist_ok=True)
     try:
@@ -151,13 +165,8 @@ def init_pipeline(
                 )
             else:
                 experiment_id = experiment.experiment_id
-            run = with_retry(
-                client.create_run,
-                experiment_id,
-                run_name=f"pipeline {config.get('name') or dataset}",
-                tags=provenance_tags("pipeline", dataset, config, tags or {}),
-            )
-            _log_record(client, {"params": flatten(config), "metrics": [], "artifacts": [],
+            run = with_retry(client.create_run, experiment_id, run_name=run_name, tags=tags)
+            _log_record(client, {"params": params, "metrics": [], "artifacts": [],
                                  "tags": {}},
                         run.info.run_id)
     except TrackingError:

@@ -1,0 +1,157 @@
+# The benchmark: every run of a benchmark config is the pipeline's own Snakefile loaded as
+# a Snakemake module (rules <run>_*), so one DAG, one profile, one resume and one report;
+# then one job compares the runs. From the repository root:
+#   snakemake -s rules/benchmark.smk --configfile config/benchmark/quick.yaml --cores all
+import json
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+from taskgrouping.benchmark.plan import announce_skipped, plan_runs
+from taskgrouping.benchmark.profile import apply_rule_settings_to_runs
+from taskgrouping.tracking.hooks import run_tracking_verb
+
+min_version("9.0")
+
+PLAN = plan_runs(config, Path(workflow.basedir).parent)
+if workflow.is_main_process:
+    announce_skipped(PLAN)
+# The profile's per-rule lines (profiles/slurm: train_group, ...) for <run>_<rule> too.
+apply_rule_settings_to_runs(workflow, list(PLAN.runs))
+
+for _run, _config in PLAN.runs.items():
+
+    module:
+        name: f"{_run}_pipeline"
+        snakefile:
+            "../Snakefile"
+        config:
+            _config
+
+    _module = f"{_run}_pipeline"
+    _alias = f"{_run}_*"
+
+    use rule * from _module as _alias
+
+
+# The benchmark's report opens on its answer; each run's figures follow, by run.
+report: "../workflow/report/benchmark.rst"
+
+
+rule benchmark_summary:
+    input:
+        evaluations=[f"{PLAN.run_results(run)}/evaluation.csv" for run in PLAN.runs],
+        summaries=[f"{PLAN.run_results(run)}/summary.csv" for run in PLAN.runs],
+    output:
+        summary=report(
+            f"{PLAN.results}/summary.csv",
+            caption="../workflow/report/benchmark_summary.rst",
+            category="Benchmark",
+        ),
+        per_seed=f"{PLAN.results}/per_seed.csv",
+        ranks=report(
+            f"{PLAN.results}/ranks.csv",
+            caption="../workflow/report/benchmark_ranks.rst",
+            category="Benchmark",
+        ),
+        comparisons=report(
+            f"{PLAN.results}/comparisons.csv",
+            caption="../workflow/report/benchmark_comparisons.rst",
+            category="Benchmark",
+        ),
+        claims=report(
+            f"{PLAN.results}/claims.csv",
+            caption="../workflow/report/benchmark_claims.rst",
+            category="Benchmark",
+        ),
+        defaults=report(
+            f"{PLAN.results}/defaults.csv",
+            caption="../workflow/report/benchmark_defaults.rst",
+            category="Benchmark",
+        ),
+        rank_plot=report(
+            f"{PLAN.results}/mean_ranks.png",
+            caption="../workflow/report/benchmark_rank_plot.rst",
+            category="Benchmark",
+        ),
+        comparison_plot=report(
+            f"{PLAN.results}/comparisons.png",
+            caption="../workflow/report/benchmark_comparison_plot.rst",
+            category="Benchmark",
+        ),
+        answer=report(
+            f"{PLAN.results}/answer.txt",
+            caption="../workflow/report/benchmark_answer.rst",
+            category="Answer",
+        ),
+    log:
+        f"{PLAN.results}/logs/benchmark_summary.log",
+    conda:
+        "../envs/taskgrouping.yaml"
+    params:
+        parent=PLAN.parent,
+        settings=json.dumps(PLAN.settings["statistics"], sort_keys=True),
+    shell:
+        "taskgrouping benchmark-summary --settings {params.settings:q}"
+        " --parent {params.parent} --evaluations {input.evaluations}"
+        " --summaries {input.summaries} --summary-out {output.summary}"
+        " --per-seed-out {output.per_seed} --ranks-out {output.ranks}"
+        " --comparisons-out {output.comparisons} --claims-out {output.claims}"
+        " --defaults-out {output.defaults} --rank-plot-out {output.rank_plot}"
+        " --comparison-plot-out {output.comparison_plot}"
+        " --answer-out {output.answer} > {log} 2>&1"
+
+
+# The default target: the cross-dataset comparison.
+rule all:
+    default_target: True
+    input:
+        rules.benchmark_summary.output,
+
+
+def benchmark_tracking(*arguments, check=True):
+    """A tracking verb for the benchmark's parent run; output in its logs/tracking.log."""
+    log_file = Path(PLAN.results) / "logs" / "tracking.log"
+    return run_tracking_verb(log_file, *arguments, check=check)
+
+
+def run_hooks(hook):
+    """A module's onstart/onsuccess/onerror runs only when called: Snakemake runs the
+    hooks of the main Snakefile alone."""
+    for run in PLAN.runs:
+        getattr(globals()[f"{run}_pipeline"], hook)()
+
+
+onstart:
+    benchmark_tracking(
+        "init-benchmark",
+        "--settings",
+        json.dumps(PLAN.settings, sort_keys=True),
+        "--runs",
+        json.dumps({run: cfg["dataset"] for run, cfg in PLAN.runs.items()}),
+        "--out",
+        PLAN.parent,
+    )
+    run_hooks("onstart")
+
+
+onsuccess:
+    run_hooks("onsuccess")
+    benchmark_tracking(
+        "finish-tracking", "--parent", PLAN.parent, "--status", "FINISHED"
+    )
+    answer = Path(f"{PLAN.results}/answer.txt")
+    if answer.exists():  # not when a run's own target was asked for
+        print(answer.read_text(), flush=True)
+
+
+onerror:
+    run_hooks("onerror")
+    benchmark_tracking(
+        "finish-tracking",
+        "--parent",
+        PLAN.parent,
+        "--status",
+        "FAILED",
+        check=False,
+    )

@@ -1,0 +1,154 @@
+"""The benchmark: the pipeline composed per dataset as Snakemake modules, end to end on two
+small datasets (one seed), its cross-dataset tables and its MLflow nesting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO, workflow_env
+
+from taskgrouping.benchmark.plan import plan_runs
+
+SMALL_MODEL = {"model": {"type": "mlp", "hidden": [16]},
+               "train": {"max_epochs": 3, "patience": 2, "batch_size": 256,
+                         "learning_rate": 0.01, "weight_decay": 0.0}}
+METHODS = ["samplewise+spectral", "tag+spectral", "random"]
+
+
+def tiny_benchmark(tmp_path: Path, **runs_extra) -> Path:
+    """Two small datasets (4 Yeast labels, 6 planted synthetic tasks), one seed, k = 2."""
+    config = {
+        "name": "bench",
+        "defaults": {"methods": METHODS, "budgets": [2], "seeds": [0],
+                     "samplewise": {"probe_samples": 64}},
+        "runs": {
+            "yeast": {"datasets": {"yeast": {"tasks": ["Class1", "Class2", "Class3",
+                                                       "Class12"], **SMALL_MODEL}}},
+            "planted": {"dataset": "synthetic", "datasets": {"synthetic": {
+                "options": {"n_tasks": 6, "groups": 2, "samples": 600}, **SMALL_MODEL}}},
+            **runs_extra,
+        },
+        "statistics": {"bootstrap_samples": 200},
+    }
+    path = tmp_path / "benchmark.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def benchmark(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
+    command = ["snakemake", "-s", str(REPO / "rules" / "benchmark.smk"), "-d", str(tmp_path),
+               "--configfile", str(config), "--cores", "2", *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=workflow_env(tmp_path))
+
+
+def test_each_run_is_the_pipeline_config_layered_and_absent_downloads_are_left_out(
+        tmp_path) -> None:
+    config = yaml.safe_load(tiny_benchmark(tmp_path, celeba={"downloaded": True,
+                                                             "datasets": {"celeba": {
+                                                                 "options": {"data_root":
+                                                                             str(tmp_path)}}}}
+                                           ).read_text())
+    plan = plan_runs(config, REPO)
+    assert sorted(plan.runs) == ["planted", "yeast"]
+    assert "celeba" in plan.skipped and str(tmp_path) in plan.skipped["celeba"]
+    yeast = plan.runs["yeast"]
+    shipped = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    # config.yaml, then the dataset's file, then the shared defaults, then the run's entry
+    assert yeast["gat_gmm"] == shipped["gat_gmm"]
+    assert yeast["datasets"]["yeast"]["split"]["test_fraction"] == 0.15
+    assert yeast["samplewise"]["probe_samples"] == 64
+    assert yeast["samplewise"]["theta0"] == shipped["samplewise"]["theta0"]
+    assert yeast["methods"] == METHODS and yeast["name"] == "bench/yeast"
+    assert plan.runs["planted"]["dataset"] == "synthetic"
+    assert yeast["mlflow"] == {"tracking_uri": None, "experiment": "taskgrouping-benchmark",
+                               "nest_under": "results/bench/mlflow_parent.json"}
+
+
+def test_a_bad_run_entry_names_the_run_and_the_key(tmp_path) -> None:
+    result = benchmark(tmp_path, tiny_benchmark(tmp_path, broken={"dataset": "yeast",
+                                                                  "seeds": "zero"}), "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "benchmark run broken (dataset yeast): invalid config" in output
+    assert "config key seeds" in output
+
+
+def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_path) -> None:
+    result = benchmark(tmp_path, tiny_benchmark(tmp_path))
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = tmp_path / "results" / "bench"
+
+    summary = pd.read_csv(results / "summary.csv")
+    assert set(summary["run"]) == {"yeast", "planted"}
+    assert set(summary["method"]) == {*METHODS, "all", "stl"}
+    stl = summary[summary["method"] == "stl"]
+    assert np.allclose(stl["normalized_loss"], 1.0)
+
+    # per seed: the mean over tasks of the run's normalised test loss, computed here by hand
+    per_seed = pd.read_csv(results / "per_seed.csv")
+    evaluation = pd.read_csv(results / "yeast" / "evaluation.csv")
+    ours = evaluation[(evaluation["method"] == "samplewise+spectral")]
+    row = per_seed[(per_seed["dataset"] == "yeast")
+                   & (per_seed["method"] == "samplewise+spectral")].iloc[0]
+    assert row["test"] == pytest.approx(ours["normalized_loss"].mean())
+    assert row["val"] == pytest.approx(ours["normalized_val_loss"].mean())
+
+    # the paired difference against random: mean over the runs of (ours / random - 1) %
+    at = per_seed.set_index(["dataset", "method"])["test"]
+    expected = np.mean([(at[(run, "samplewise+spectral")] / at[(run, "random")] - 1) * 100
+                        for run in ("yeast", "planted")])
+    comparisons = pd.read_csv(results / "comparisons.csv").set_index(["method", "reference"])
+    against_random = comparisons.loc[("samplewise+spectral", "random")]
+    assert against_random["mean_difference_percent"] == pytest.approx(expected)
+    assert against_random["ci_low"] <= expected <= against_random["ci_high"]
+    assert against_random[["wins", "ties", "losses"]].sum() == 2  # one k in each of 2 runs
+    assert comparisons.loc[("samplewise+spectral", "tag"), "reference_method"] == "tag+spectral"
+
+    claims = pd.read_csv(results / "claims.csv")
+    assert set(claims["dataset"]) == {"yeast", "planted", "all datasets"}
+    costs = summary.set_index(["run", "method"])["grouping_cpu_seconds"]
+    yeast_claim = claims[claims["dataset"] == "yeast"].iloc[0]
+    assert yeast_claim["speedup_cpu"] == pytest.approx(
+        costs[("yeast", "tag+spectral")] / costs[("yeast", "samplewise+spectral")])
+    for name in ("mean_ranks.png", "comparisons.png"):
+        assert (results / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    answer = (results / "answer.txt").read_text()
+    assert "Is sample-wise grouping better than random" in answer
+    assert answer in result.stdout
+
+    from mlflow.tracking import MlflowClient
+
+    parent = json.loads((results / "mlflow_parent.json").read_text())
+    client = MlflowClient(parent["tracking_uri"])
+    experiment = client.get_experiment_by_name("taskgrouping-benchmark")
+    runs = client.search_runs([experiment.experiment_id], max_results=2000)
+    by_id = {run.info.run_id: run for run in runs}
+    top = by_id[parent["run_id"]]
+    assert top.info.status == "FINISHED" and top.data.tags["stage"] == "benchmark"
+    assert "mean_rank/samplewise_spectral" in top.data.metrics
+    assert "comparisons.csv" in {a.path for a in client.list_artifacts(parent["run_id"])}
+    pipelines = [run for run in runs if run.data.tags.get("stage") == "pipeline"]
+    assert sorted(run.data.tags["dataset"] for run in pipelines) == ["synthetic", "yeast"]
+    assert {run.data.tags["mlflow.parentRunId"] for run in pipelines} == {parent["run_id"]}
+    pipeline_ids = {run.info.run_id for run in pipelines}
+    jobs = [run for run in runs if run.data.tags.get("stage") not in ("benchmark", "pipeline")]
+    assert jobs and all(run.data.tags["mlflow.parentRunId"] in pipeline_ids for run in jobs)
+    seeded = client.search_runs([experiment.experiment_id],
+                                "tags.dataset = 'synthetic' and tags.seed = '0'")
+    assert seeded and all(run.data.tags["stage"] == "train_group" for run in seeded)
+    leaderboard = client.search_runs(
+        [experiment.experiment_id],
+        "tags.dataset = 'yeast' and tags.stage = 'evaluate' and tags.method = 'random'"
+        " and tags.k = '2'")
+    assert len(leaderboard) == 1 and "total_loss" in leaderboard[0].data.metrics
+
+    # a second invocation has nothing to do and keeps the tables
+    again = benchmark(tmp_path, tiny_benchmark(tmp_path))
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr

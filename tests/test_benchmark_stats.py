@@ -1,0 +1,155 @@
+"""The benchmark's statistics on tables small enough to compute by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from taskgrouping.benchmark.figures import critical_difference_plot, paired_differences_plot
+from taskgrouping.benchmark.statistics import (
+    budget_blocks,
+    choose_by_validation,
+    claims,
+    friedman_nemenyi,
+    mean_ranks,
+    nemenyi_critical_difference,
+    paired_comparisons,
+)
+
+
+def rows(dataset: str, method: str, k: int, tests: list[float], val: list[float] | None = None
+         ) -> list[dict]:
+    return [{"dataset": dataset, "method": method, "k": k, "seed": seed, "test": test,
+             "val": (val or tests)[seed], "delta_m": 0.0}
+            for seed, test in enumerate(tests)]
+
+
+def table(*groups: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([row for group in groups for row in group])
+
+
+def test_nemenyi_critical_difference_is_demsars_table_value() -> None:
+    # Demšar (2006), Table 5(a): q_0.05 / sqrt(2) = 2.569 for 4 methods
+    assert nemenyi_critical_difference(4, 10) == pytest.approx(2.569 * np.sqrt(20 / 60),
+                                                                abs=1e-3)
+
+
+def test_blocks_and_ranks_with_references_in_every_block_and_a_tie() -> None:
+    per_seed = table(rows("a", "ours", 2, [0.9]), rows("a", "other", 2, [0.9]),
+                     rows("a", "ours", 3, [0.8]), rows("a", "other", 3, [1.1]),
+                     rows("a", "stl", 5, [1.0]), rows("a", "all", 1, [0.95]),
+                     rows("b", "ours", 2, [0.9]), rows("b", "other", 2, [0.9]),
+                     rows("b", "stl", 5, [1.0]), rows("b", "all", 1, [0.95]),
+                     rows("b", "exhaustive", 2, [0.5]))
+    blocks, left_out = budget_blocks(per_seed, "test")
+    assert left_out == ["exhaustive"]  # ran in one block of three
+    ranks = mean_ranks(blocks.drop(index="b", level="dataset")).set_index("method")
+    # k=2: ours and other tie for 1 (rank 1.5), all 3, stl 4; k=3: ours 1, all 2, stl 3, other 4
+    assert ranks.loc["ours", "mean_rank"] == pytest.approx((1.5 + 1) / 2)
+    assert ranks.loc["other", "mean_rank"] == pytest.approx((1.5 + 4) / 2)
+    assert ranks.loc["stl", "mean_rank"] == pytest.approx(3.5)
+
+
+def test_friedman_needs_three_methods_and_sees_one_that_always_wins() -> None:
+    assert friedman_nemenyi(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 3.0]})).p_value is None
+    winner = pd.DataFrame({"best": np.arange(8.0), "mid": np.arange(8.0) + 1,
+                           "worst": np.arange(8.0) + 2})
+    assert friedman_nemenyi(winner).p_value < 0.05
+
+
+def _pairs() -> pd.DataFrame:
+    # run a: ours 2 % below random at both seeds; run b: 1 % and 3 % above
+    return table(rows("a", "samplewise+spectral", 2, [0.98, 0.98]),
+                 rows("a", "random", 2, [1.0, 1.0]),
+                 rows("b", "samplewise+spectral", 2, [1.01, 1.03]),
+                 rows("b", "random", 2, [1.0, 1.0]))
+
+
+def test_paired_difference_weighs_runs_equally_with_wins_ties_losses() -> None:
+    result = paired_comparisons(_pairs(), ["samplewise+spectral"], ("random",), samples=500,
+                                tie_percent=0.5).iloc[0]
+    assert result["mean_difference_percent"] == pytest.approx((-2 + 2) / 2)
+    assert result["ci_low"] < 0 < result["ci_high"]
+    assert result["verdict"] == "no clear difference"
+    assert (result["wins"], result["ties"], result["losses"]) == (1, 0, 1)
+    tie = paired_comparisons(_pairs(), ["samplewise+spectral"], ("random",), samples=500,
+                             tie_percent=2.5).iloc[0]
+    assert (tie["wins"], tie["ties"], tie["losses"]) == (0, 2, 0)
+
+
+def test_equal_differences_give_a_point_interval_and_a_verdict() -> None:
+    per_seed = table(rows("a", "samplewise+spectral", 2, [0.99, 0.99]),
+                     rows("a", "random", 2, [1.0, 1.0]),
+                     rows("b", "samplewise+spectral", 2, [0.99]),
+                     rows("b", "random", 2, [1.0]))
+    result = paired_comparisons(per_seed, ["samplewise+spectral"], ("random",),
+                                samples=300).iloc[0]
+    assert result["ci_low"] == pytest.approx(-1.0) and result["ci_high"] == pytest.approx(-1.0)
+    assert result["verdict"] == "better"
+
+
+def test_all_answers_every_budget_and_tag_falls_back_to_another_grouper() -> None:
+    per_seed = table(rows("a", "samplewise+spectral", 2, [0.9]),
+                     rows("a", "samplewise+spectral", 3, [0.8]),
+                     rows("a", "all", 1, [1.0]),
+                     rows("a", "tag+select", 2, [1.0]), rows("a", "tag+select", 3, [1.0]))
+    result = paired_comparisons(per_seed, ["samplewise+spectral"], ("all", "tag"),
+                                samples=200).set_index("reference")
+    assert result.loc["all", "units"] == 2
+    assert result.loc["all", "mean_difference_percent"] == pytest.approx(-15.0)
+    assert result.loc["tag", "reference_method"] == "tag+select"
+
+
+def test_claims_speedup_and_its_geometric_mean_over_runs() -> None:
+    per_seed = table(rows("a", "samplewise+spectral", 2, [1.0, 1.0]),
+                     rows("a", "tag+spectral", 2, [1.0, 1.0]),
+                     rows("b", "samplewise+spectral", 2, [0.99, 0.99]),
+                     rows("b", "tag+spectral", 2, [1.0, 1.0]))
+    costs = pd.DataFrame([
+        {"dataset": "a", "method": "samplewise+spectral", "k": 2, "grouping_seconds": 2.0,
+         "grouping_cpu_seconds": 1.0, "trainings": 0},
+        {"dataset": "a", "method": "tag+spectral", "k": 2, "grouping_seconds": 8.0,
+         "grouping_cpu_seconds": 2.0, "trainings": 1},
+        {"dataset": "b", "method": "samplewise+spectral", "k": 2, "grouping_seconds": 1.0,
+         "grouping_cpu_seconds": 1.0, "trainings": 0},
+        {"dataset": "b", "method": "tag+spectral", "k": 2, "grouping_seconds": 16.0,
+         "grouping_cpu_seconds": 8.0, "trainings": 1}])
+    result = claims(per_seed, costs, ["samplewise+spectral"], samples=200).set_index("dataset")
+    assert result.loc["a", "speedup_wall"] == pytest.approx(4.0)
+    assert result.loc["b", "speedup_cpu"] == pytest.approx(8.0)
+    assert result.loc["all datasets", "speedup_wall"] == pytest.approx(np.sqrt(4 * 16))
+    assert result.loc["all datasets", "speedup_cpu"] == pytest.approx(np.sqrt(2 * 8))
+    assert result.loc["all datasets", "loss_ratio"] == pytest.approx((1.0 + 0.99) / 2)
+    assert bool(result.loc["a", "comparable"]) and bool(result.loc["all datasets",
+                                                                   "comparable"])
+    strict = claims(per_seed, costs, ["samplewise+spectral"], samples=200,
+                    margin_percent=0.5).set_index("dataset")
+    assert not strict.loc["b", "comparable"]  # 0.99 lies outside 1 ± 0.5 %
+
+
+def test_the_default_is_chosen_on_validation_never_on_test() -> None:
+    # test prefers x everywhere; validation prefers y in runs a and b, x in c
+    per_seed = table(rows("a", "samplewise+x", 2, [0.9], [1.1]),
+                     rows("a", "samplewise+y", 2, [1.0], [1.0]),
+                     rows("b", "samplewise+x", 2, [0.9], [1.1]),
+                     rows("b", "samplewise+y", 2, [1.0], [1.0]),
+                     rows("c", "samplewise+x", 2, [0.9], [0.9]),
+                     rows("c", "samplewise+y", 2, [1.0], [1.0]))
+    chosen, check = choose_by_validation(per_seed, ["samplewise+x", "samplewise+y"])
+    assert chosen == "samplewise+y"
+    check = check.set_index("held_out")
+    assert check.loc["c", "chosen_on_others"] == "samplewise+y"
+    assert check.loc["c", "test_rank_on_held_out"] == 2.0
+    assert set(check["best_on_held_out_test"]) == {"samplewise+x"}
+
+
+def test_figures_are_written(tmp_path) -> None:
+    ranks = pd.DataFrame({"method": ["a", "b", "c"], "mean_rank": [1.2, 1.9, 2.9],
+                          "blocks": 6})
+    critical_difference_plot(ranks, 1.35, 0.04, "t", tmp_path / "cd.png")
+    comparisons = paired_comparisons(_pairs(), ["samplewise+spectral"], ("random",),
+                                     samples=100)
+    paired_differences_plot(comparisons, "t", tmp_path / "pairs.png")
+    for name in ("cd.png", "pairs.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,1 @@
+"""The cross-dataset benchmark: plan, statistics, figures."""
