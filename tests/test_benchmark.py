@@ -152,3 +152,18 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
     # a second invocation has nothing to do and keeps the tables
     again = benchmark(tmp_path, tiny_benchmark(tmp_path))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_the_slurm_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
+    """profiles/slurm names rules (joint_affinity); in the benchmark they are
+    <run>_joint_affinity, and the dry run shows them with the profile's resources."""
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    result = benchmark(tmp_path, tiny_benchmark(tmp_path), "--profile",
+                       str(REPO / "profiles" / "slurm"), "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = result.stdout.split("\nrule ")
+    for run in ("yeast", "planted"):
+        joint = next(job for job in jobs if job.startswith(f"{run}_joint_affinity:"))
+        assert "mem_mb=8000" in joint and "runtime=240" in joint and "cpus_per_task=4" in joint
+        probe = next(job for job in jobs if job.startswith(f"{run}_probe_shared:"))
+        assert "runtime=15" in probe
