@@ -3,13 +3,14 @@
 # then one job compares the runs. From the repository root:
 #   snakemake -s rules/benchmark.smk --configfile config/benchmark/quick.yaml --cores all
 import json
+from functools import partial
 from pathlib import Path
 
 from snakemake.utils import min_version
 
 from taskgrouping.benchmark.plan import announce_skipped, plan_runs
 from taskgrouping.benchmark.profile import apply_rule_settings_to_runs
-from taskgrouping.tracking.hooks import run_tracking_verb
+from taskgrouping.tracking.hooks import run_module_hooks, run_tracking_verb
 
 min_version("9.0")
 
@@ -109,17 +110,13 @@ rule all:
         rules.benchmark_summary.output,
 
 
-def benchmark_tracking(*arguments, check=True):
-    """A tracking verb for the benchmark's parent run; output in its logs/tracking.log."""
-    log_file = Path(PLAN.results) / "logs" / "tracking.log"
-    return run_tracking_verb(log_file, *arguments, check=check)
-
-
-def run_hooks(hook):
-    """A module's onstart/onsuccess/onerror runs only when called: Snakemake runs the
-    hooks of the main Snakefile alone."""
-    for run in PLAN.runs:
-        getattr(globals()[f"{run}_pipeline"], hook)()
+# The benchmark parent's tracking verbs; its log is results/<name>/logs/tracking.log.
+benchmark_tracking = partial(
+    run_tracking_verb, Path(PLAN.results) / "logs" / "tracking.log"
+)
+# Each run's module namespace: a module's onstart/onsuccess/onerror hooks run only when
+# called, since Snakemake runs the hooks of the main Snakefile alone.
+RUN_MODULES = [f"{run}_pipeline" for run in PLAN.runs]
 
 
 onstart:
@@ -132,11 +129,11 @@ onstart:
         "--out",
         PLAN.parent,
     )
-    run_hooks("onstart")
+    run_module_hooks([globals()[m] for m in RUN_MODULES], "onstart")
 
 
 onsuccess:
-    run_hooks("onsuccess")
+    run_module_hooks([globals()[m] for m in RUN_MODULES], "onsuccess")
     benchmark_tracking(
         "finish-tracking", "--parent", PLAN.parent, "--status", "FINISHED"
     )
@@ -146,7 +143,7 @@ onsuccess:
 
 
 onerror:
-    run_hooks("onerror")
+    run_module_hooks([globals()[m] for m in RUN_MODULES], "onerror")
     benchmark_tracking(
         "finish-tracking",
         "--parent",

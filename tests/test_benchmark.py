@@ -167,3 +167,9 @@ def test_the_slurm_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
         assert "mem_mb=8000" in joint and "runtime=240" in joint and "cpus_per_task=4" in joint
         probe = next(job for job in jobs if job.startswith(f"{run}_probe_shared:"))
         assert "runtime=15" in probe
+
+
+def test_lint_is_clean(tmp_path) -> None:
+    result = benchmark(tmp_path, tiny_benchmark(tmp_path), "--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Lints for" not in result.stdout + result.stderr

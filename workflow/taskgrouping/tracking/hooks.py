@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def run_tracking_verb(log_file: Path, *arguments: str, check: bool = True) -> str:
@@ -26,3 +27,11 @@ def run_tracking_verb(log_file: Path, *arguments: str, check: bool = True) -> st
             raise WorkflowError(message)
         print(message, file=sys.stderr)
     return (log_file.read_text().strip().splitlines() or [""])[-1]
+
+
+def run_module_hooks(modules: list[Any], hook: str) -> None:
+    """Call `hook` (onstart, onsuccess or onerror) of each Snakemake module namespace:
+    Snakemake runs only the main Snakefile's own hooks, and a benchmark's runs need
+    theirs (their parent runs, settings files, publishing)."""
+    for module in modules:
+        getattr(module, hook)()
