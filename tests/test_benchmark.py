@@ -78,6 +78,9 @@ def test_a_bad_run_entry_names_the_run_and_the_key(tmp_path) -> None:
     assert result.returncode != 0
     assert "benchmark run broken (dataset yeast): invalid config" in output
     assert "config key seeds" in output
+    unknown = benchmark(tmp_path, tiny_benchmark(tmp_path, typo={"dataset": "yaest"}), "-n")
+    assert unknown.returncode != 0
+    assert "benchmark run typo: no dataset 'yaest'" in unknown.stdout + unknown.stderr
 
 
 def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_path) -> None:

@@ -103,8 +103,11 @@ def plan_runs(config: dict[str, Any], repo: Path) -> Plan:
     pipeline_defaults = _read_yaml(repo / "config" / "config.yaml")
     for run, entry in config["runs"].items():
         name = entry.get("dataset", run)
-        layered = merged(pipeline_defaults, _read_yaml(repo / "config" / "datasets" /
-                                                       f"{name}.yaml"))
+        try:
+            dataset_file = _read_yaml(repo / "config" / "datasets" / f"{name}.yaml")
+        except ValueError as err:
+            raise WorkflowError(f"benchmark run {run}: no dataset {name!r} ({err})") from None
+        layered = merged(pipeline_defaults, dataset_file)
         layered = merged(layered, config["defaults"])
         layered = merged(layered, {k: v for k, v in entry.items() if k not in RUN_KEYS})
         layered |= {"dataset": name, "name": f"{plan.name}/{run}"}
