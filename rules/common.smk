@@ -9,6 +9,7 @@ from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import (
     data_settings,
+    results_name,
     path_list_file,
     settings_file,
     write_settings_files,
@@ -17,7 +18,8 @@ from taskgrouping.subsets import all_subsets, subset_members, subset_name
 
 DATASET = config["dataset"]
 TASKS = data_settings(config)["tasks"]
-RESULTS = f"results/{config['name'] or DATASET}"
+# A meta-protocol run of a dataset sits beside its MTL run, not on top of it.
+RESULTS = f"results/{config['name'] or results_name(DATASET, config['protocol'])}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
 # The run's name in the report (a benchmark's report holds every run's figures).
 RUN = Path(RESULTS).name

@@ -24,6 +24,7 @@ import yaml
 
 from taskgrouping.methods import PLAIN, method_error, split_method
 from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
+from taskgrouping.settings import resolved_theta0
 
 if TYPE_CHECKING:
     from taskgrouping.data.checks import DataCheck
@@ -162,6 +163,7 @@ def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
         if reason is None:
             offered = source.tasks(options)  # a table may read a column here: DataError
             tasks = select_tasks(name, offered, data.get("tasks"))
+            check_protocol(config, probed, [t for t in offered if t.name in tasks])
     with _stop_on(name, config_errors=False):
         if reason is not None:
             raise DataUnavailable(reason)
@@ -171,6 +173,24 @@ def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
     for warning in report.warnings:
         print(f"data check warning: {warning}", file=sys.stderr)
     return report
+
+
+def check_protocol(config: dict[str, Any], probed: bool, tasks: list) -> None:
+    """Protocol meta (or a meta warm-up theta0) needs the dataset's `meta` section, and one
+    meta-model must be able to serve every task: one type and head width."""
+    name = config["dataset"]
+    wants = [why for why, used in (
+        ("protocol: meta", config["protocol"] == "meta"),
+        ("samplewise.theta0: meta_warmup",
+         probed and resolved_theta0(config) == "meta_warmup")) if used]
+    if wants and "meta" not in config["datasets"][name]:
+        raise ValueError(f"config key datasets.{name}.meta: {wants[0]} needs the dataset's "
+                         "meta-learner settings (algorithm, inner_steps, inner_lr, ...; "
+                         "config/datasets/sinusoid.yaml has an example)")
+    if config["protocol"] == "meta":
+        from taskgrouping.meta.training import shared_head_task
+
+        shared_head_task(tuple(tasks))
 
 
 @contextmanager

@@ -12,9 +12,9 @@ EVALUATION_COLUMNS = [
     "val_loss", "normalized_val_loss",
 ]
 SUMMARY_COLUMNS = [
-    "dataset", "method", "affinity", "grouper", "k", "n_groups", "seeds", "total_loss",
-    "total_loss_std", "delta_m_percent", "regret_percent", "grouping_seconds",
-    "grouping_cpu_seconds", "trainings", "groups",
+    "dataset", "protocol", "method", "affinity", "grouper", "k", "n_groups", "seeds",
+    "total_loss", "total_loss_std", "delta_m_percent", "regret_percent", "planted_ari",
+    "grouping_seconds", "grouping_cpu_seconds", "trainings", "groups",
 ]
 GROUPS_COLUMNS = ["dataset", "method", "k", "group", "size", "tasks"]
 GroupMeta = dict[tuple[str, int], dict[str, Any]]
@@ -97,12 +97,15 @@ def summary_table(
     evaluation: pd.DataFrame,
     higher_is_better: dict[str, bool],
     metas: GroupMeta,
+    protocol: str = "mtl",
+    planted: list[list[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per (method, k): total normalised loss (mean, std over seeds), delta-m, cost.
 
     regret_percent: how much the total loss exceeds the exhaustive method's at the same k.
     That cover is optimal on validation loss, so on test loss another method can beat it
-    (a negative regret).
+    (a negative regret). planted_ari: the groups' adjusted Rand index against the
+    dataset's `planted` groups (generated data only; NaN otherwise).
     """
     per_seed = evaluation.groupby(["method", "k", "seed"])["normalized_loss"].sum()
     per_seed = per_seed.to_frame("total").join(delta_m_percent(evaluation, higher_is_better)
@@ -124,12 +127,30 @@ def summary_table(
     summary["grouping_cpu_seconds"] = [metas[key].get("grouping_cpu_seconds", np.nan)
                                        for key in keys]  # NaN: a meta from before CPU time
     summary["groups"] = [format_groups(metas[key]["groups"]) for key in keys]
+    summary["protocol"] = protocol
+    summary["planted_ari"] = [planted_ari(metas[key]["groups"], planted) for key in keys]
     optimum = summary[summary["method"] == "exhaustive"].set_index("k")["total_loss"]
     summary["regret_percent"] = [
         (loss / optimum[k] - 1.0) * 100.0 if k in optimum.index else np.nan
         for k, loss in zip(summary["k"], summary["total_loss"], strict=True)
     ]
     return summary[SUMMARY_COLUMNS].sort_values(["k", "total_loss"]).reset_index(drop=True)
+
+
+def planted_ari(groups: list[list[str]], planted: list[list[str]] | None) -> float:
+    """Adjusted Rand index of `groups` against `planted` over the planted tasks (a task in
+    several overlapping groups counts in its first); NaN without planted groups."""
+    if not planted:
+        return float("nan")
+    from sklearn.metrics import adjusted_rand_score
+
+    truth = {task: index for index, group in enumerate(planted) for task in group}
+    found: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        for task in group:
+            found.setdefault(task, index)
+    tasks = sorted(truth)
+    return float(adjusted_rand_score([truth[t] for t in tasks], [found[t] for t in tasks]))
 
 
 def format_groups(groups: list[list[str]]) -> str:

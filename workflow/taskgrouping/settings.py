@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from taskgrouping.data.registry import all_tasks, resolve_tasks
+from taskgrouping.data.registry import all_tasks, dataset, dataset_options, resolve_tasks
 from taskgrouping.methods import split_method
 from taskgrouping.registries import AFFINITIES, GROUPERS
 
@@ -32,6 +32,32 @@ def data_settings(config: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def resolved_theta0(config: dict[str, Any]) -> str:
+    """`samplewise.theta0` with auto resolved: the MTL warm-up under protocol mtl, the meta
+    warm-up under protocol meta (benchmarks/meta_start.py; docs/results.md)."""
+    theta0 = config["samplewise"]["theta0"]
+    if theta0 == "auto":
+        return "meta_warmup" if config["protocol"] == "meta" else "warmup"
+    return theta0
+
+
+def results_name(dataset_name: str, protocol: str) -> str:
+    """results/<this>/ of a run without a `name`: the dataset's, `-meta` for protocol meta."""
+    return f"{dataset_name}-meta" if protocol == "meta" else dataset_name
+
+
+def planted_groups(config: dict[str, Any]) -> list[list[str]] | None:
+    """The dataset's planted groups restricted to the run's tasks (generated data), or None."""
+    name = config["dataset"]
+    source = dataset(name)
+    if source.planted is None:
+        return None
+    tasks = set(data_settings(config)["tasks"])
+    options = dataset_options(name, config["datasets"][name].get("options"))
+    groups = [[task for task in group if task in tasks] for group in source.planted(options)]
+    return [group for group in groups if group]
+
+
 PROBE_STAGES = ("probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity")
 
 
@@ -40,9 +66,13 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
     of a `cluster` job or the affinity of a `compute_affinity` job."""
     base: dict[str, Any] = {"dataset": config["dataset"]}
     data = data_settings(config)
+    # The meta-learner's settings reach only the stages that meta-train.
+    meta = {"meta": data.pop("meta")} if "meta" in data else {}
     if stage in PROBE_STAGES:
-        probe = dict(config["samplewise"])
-        if probe["theta0"] != "warmup":
+        probe = dict(config["samplewise"]) | {"theta0": resolved_theta0(config)}
+        if probe["theta0"] == "meta_warmup":
+            data = {k: v for k, v in data.items() if k != "train"} | meta
+        elif probe["theta0"] != "warmup":
             data = {k: v for k, v in data.items() if k != "train"}
         return base | {"data": data, "samplewise": probe}
     if stage == "joint_affinity":
@@ -55,12 +85,15 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
     if stage == "cluster":
         return base | {"tasks": data["tasks"]} | _method_settings(config, method)
     if stage == "train_group":
+        if config["protocol"] == "meta":  # an MTL training's slice is as it was before
+            data = {k: v for k, v in data.items() if k != "train"} | meta
+            return base | {"data": data, "device": config["device"], "protocol": "meta"}
         return base | {"data": data, "device": config["device"]}
     if stage == "evaluate":
-        sections = {key: config[key] for key in ("methods", "budgets", "seeds")}
+        sections = {key: config[key] for key in ("methods", "budgets", "seeds", "protocol")}
         kinds = {task.name: task.kind.name for task in all_tasks(base["dataset"],
                                                                 data.get("options"))}
-        return base | {"tasks": data["tasks"],
+        return base | {"tasks": data["tasks"], "planted": planted_groups(config),
                        "task_kinds": {task: kinds[task] for task in data["tasks"]}} | sections
     raise ValueError(f"unknown stage {stage!r}")
 

@@ -16,12 +16,19 @@ AFFINITY = Affinity(
     options={
         "seed": {"type": "integer", "minimum": 0, "default": 0,
                  "description": "Seed of theta0, the warm-up and the probe-set draw."},
-        "theta0": {"type": "string", "enum": ["random", "warmup", "checkpoint"],
-                   "default": "warmup",
-                   "description": "Start point: the seeded random init, a short joint warm-up "
-                                  "of warmup_steps, or the state dict at checkpoint."},
+        "theta0": {"type": "string",
+                   "enum": ["auto", "random", "warmup", "meta_warmup", "checkpoint"],
+                   "default": "auto",
+                   "description": "Start point. auto: warmup under protocol mtl, meta_warmup "
+                                  "under protocol meta. Else the seeded random init, a short "
+                                  "joint warm-up "
+                                  "of warmup_steps, a meta-initialisation (warmup_steps "
+                                  "meta-steps of datasets.<dataset>.meta on every task, each "
+                                  "head from the meta-model's one), or the state dict at "
+                                  "checkpoint."},
         "warmup_steps": {"type": "integer", "minimum": 1, "default": 40,
-                         "description": "Joint training steps of the warm-up start point."},
+                         "description": "Joint training steps (meta-steps for meta_warmup) of "
+                                        "the warm-up start point."},
         "checkpoint": {"type": ["string", "null"], "default": None,
                        "description": "State dict file (torch.save(model.state_dict())) for "
                                       "theta0: checkpoint."},

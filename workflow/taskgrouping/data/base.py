@@ -61,7 +61,9 @@ class Dataset:
     and targets y (n x columns, see tasks.py) in `tasks(options)` order. `missing` says
     why the data cannot load here, or None. `inspect` is what the up-front data check
     (`taskgrouping.data.checks`) reads: None reads everything through `load` (cheap
-    data); a downloaded dataset reads what is cheap and says what it sampled.
+    data); a downloaded dataset reads what is cheap and says what it sampled. `planted`,
+    for generated data, gives the true groups that a method's groups are scored against
+    (adjusted Rand index in summary.csv).
     """
 
     name: str
@@ -76,6 +78,7 @@ class Dataset:
     options: dict[str, dict[str, Any]]
     required_options: tuple[str, ...] = ()
     inspect: Callable[[Options], Inspection] | None = None
+    planted: Callable[[Options], list[list[str]]] | None = None
 
     @property
     def options_schema(self) -> dict[str, Any]:
@@ -85,6 +88,17 @@ class Dataset:
         if self.required_options:
             schema["required"] = list(self.required_options)
         return schema
+
+
+def interleaved_groups(names: list[str], count: int) -> list[list[str]]:
+    """Planted groups of generated data: task j in group j % count, so that task order
+    does not reveal the groups; listed by first task."""
+    return [names[g::count] for g in range(count)]
+
+
+def always_available(_options: Options) -> str | None:
+    """`missing` of a generated dataset: nothing to fetch, so never a reason."""
+    return None
 
 
 def max_samples_option(default: int | None, description: str) -> dict[str, Any]:

@@ -27,7 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from taskgrouping.data.base import Dataset, Options, seed_option
+from taskgrouping.data.base import (
+    Dataset,
+    Options,
+    always_available,
+    interleaved_groups,
+    seed_option,
+)
 from taskgrouping.tasks import Task, make_task
 
 HIDDEN = 8
@@ -68,8 +74,7 @@ def check(options: Options) -> None:
 def planted_groups(options: Options) -> list[list[str]]:
     """The planted partition by task name (validated options in), groups by first task."""
     check(options)
-    names = task_names(options)
-    return [names[g::options["groups"]] for g in range(options["groups"])]
+    return interleaved_groups(task_names(options), options["groups"])
 
 
 def tasks(options: Options) -> tuple[Task, ...]:
@@ -114,11 +119,6 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), (labels != flipped).astype(np.float32)
 
 
-def missing(_options: Options) -> str | None:
-    """Generated here: always available."""
-    return None
-
-
 DATASET = Dataset(
     name="synthetic",
     modality="tabular",
@@ -128,6 +128,7 @@ DATASET = Dataset(
     default_model="mlp",
     tasks=tasks,
     load=load,
-    missing=missing,
+    missing=always_available,
     options=OPTIONS,
+    planted=planted_groups,
 )

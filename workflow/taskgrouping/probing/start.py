@@ -25,15 +25,22 @@ def initial_model(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
 
 
 def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
-    """theta0 by `samplewise.theta0`: the random init, a short joint warm-up, or a file.
+    """theta0 by `samplewise.theta0`: the random init, a short joint warm-up, a short
+    meta-training (meta_warmup), or a file.
 
-    After a warm-up, identical heads have trained apart.
+    After a warm-up, identical heads have trained apart; after a meta warm-up every head
+    is the meta-model's one head.
     """
     probe = settings["samplewise"]
     model = initial_model(data, settings)
     if probe["theta0"] == "warmup":
         warm_up(model, data.x_train, data.y_train, probe["warmup_steps"],
                 settings["data"]["train"], probe["seed"])
+    elif probe["theta0"] == "meta_warmup":
+        from taskgrouping.meta.training import meta_warm_start
+
+        meta_warm_start(data, model, settings["data"]["model"], settings["data"]["meta"],
+                        probe["warmup_steps"], probe["seed"])
     elif probe["theta0"] == "checkpoint":
         load_checkpoint(model, probe["checkpoint"])
     return model.eval()

@@ -21,7 +21,7 @@ from taskgrouping.tasks import KINDS
 from taskgrouping.tracking.journal import log_results, log_to_pipeline, run_label, stage_run
 
 SUMMARY_METRICS = ("total_loss", "total_loss_std", "delta_m_percent", "regret_percent",
-                   "grouping_seconds", "grouping_cpu_seconds", "trainings")
+                   "planted_ari", "grouping_seconds", "grouping_cpu_seconds", "trainings")
 
 
 def _metric_key(*parts: object) -> str:
@@ -48,7 +48,8 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta:
         higher = {task: KINDS[kind].higher_is_better
                   for task, kind in settings["task_kinds"].items()}
         summary = summary_table(dataset, evaluation, higher,
-                                {(m["method"], m["k"]): m for m in metas})
+                                {(m["method"], m["k"]): m for m in metas},
+                                settings.get("protocol", "mtl"), settings.get("planted"))
         matrices = {Path(path).stem: read_matrix(path) for path in affinities or []}
         quality = affinity_quality(dataset, matrices, true_pair_gains(records, tasks))
         _write_csv(evaluation_out, evaluation)

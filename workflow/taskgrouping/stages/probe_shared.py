@@ -31,7 +31,7 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
         factors = (l1 if probe["distance"] == "l1" else nonzero).numpy()
         fast_params, general_params = plan.parameter_count()
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
-        passes = probe["warmup_steps"] if probe["theta0"] == "warmup" else 0
+        passes = probe["warmup_steps"] if probe["theta0"] in ("warmup", "meta_warmup") else 0
         write_with(out, lambda tmp: torch.save(
             {"state_dict": model.state_dict(), "probe_indices": torch.from_numpy(indices)}, tmp))
         write_with(stats_out, lambda tmp: np.savez(

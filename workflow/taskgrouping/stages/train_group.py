@@ -1,4 +1,5 @@
-"""Stage: train one group's MTL model for one seed and score its tasks."""
+"""Stage: train one group's model for one seed and score its tasks (MTL, or meta-training
+and adaptation under protocol meta)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import dataset_source, load_split
 from taskgrouping.fileio import write_json
+from taskgrouping.meta.training import meta_train_group
 from taskgrouping.subsets import canonical, subset_name
 from taskgrouping.tracking.journal import StageRecord, stage_run
 from taskgrouping.training import (
@@ -32,13 +34,19 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
     members = canonical(tasks, settings["data"]["tasks"])
     labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}
     make_deterministic(seed, threads)
+    what = ("meta-trains one model of tasks" if settings.get("protocol") == "meta"
+            else "trains one model of tasks")
     with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels,
-                   f"trains one model of tasks {', '.join(members)} (seed {seed}) and scores each "
-                   "on test") as record:
+                   f"{what} {', '.join(members)} (seed {seed}) and scores each on test"
+                   ) as record:
         device = training_device(settings["device"])  # before a load that may take minutes
         data = load_split(settings["dataset"], settings["data"])
-        result = train_group(data, members, settings["data"]["model"],
-                             settings["data"]["train"], seed, device=device)
+        if settings.get("protocol") == "meta":
+            result = meta_train_group(data, members, settings["data"]["model"],
+                                      settings["data"]["meta"], seed, device=device)
+        else:
+            result = train_group(data, members, settings["data"]["model"],
+                                 settings["data"]["train"], seed, device=device)
         write_json(out, {"tasks": members, "seed": seed, "device": str(device)}
                    | result.as_dict())
         metrics = {"seconds": result.seconds, "cpu_seconds": result.cpu_seconds,

@@ -62,6 +62,7 @@ def provenance_tags(stage: str, dataset: str, settings: dict[str, Any],
         "mlflow.source.type": "LOCAL",
         "mlflow.user": _user(),
         **({"mlflow.source.git.commit": sha} if sha != "unknown" else {}),
+        **({"protocol": str(settings["protocol"])} if "protocol" in settings else {}),
         **{key: str(value) for key, value in labels.items()},
     }
 

@@ -1,0 +1,1 @@
+"""Gradient-based meta-learning as an evaluation protocol: MAML, first-order MAML, Reptile."""
