@@ -128,6 +128,7 @@ def test_the_meta_protocol_runs_end_to_end_on_the_planted_sinusoids(tmp_path) ->
     parent_run = client.get_run(parent["run_id"])
     assert parent_run.info.status == "FINISHED"
     assert parent_run.data.tags["protocol"] == "meta"
+    assert parent_run.info.run_name == "pipeline sinusoid-meta"
     assert "planted_ari/samplewise_spectral/k2" in parent_run.data.metrics
     children = client.search_runs(
         [parent_run.info.experiment_id],

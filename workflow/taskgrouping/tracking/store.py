@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from filelock import FileLock
 
 from taskgrouping.fileio import read_json, write_json
+from taskgrouping.settings import results_name
 from taskgrouping.tracking.journal import journal_dir, pending_records, provenance_tags
 from taskgrouping.tracking.provenance import flatten
 
@@ -140,7 +141,8 @@ def init_pipeline(
     return create_parent_run(
         parent_file, resolve_tracking_uri(mlflow_settings.get("tracking_uri")),
         mlflow_settings.get("experiment") or f"taskgrouping-{dataset}",
-        f"pipeline {config.get('name') or dataset}", run_tags, flatten(config))
+        f"pipeline {config.get('name') or results_name(dataset, config.get('protocol', 'mtl'))}",
+        run_tags, flatten(config))
 
 
 def create_parent_run(parent_file: str | Path, uri: str, experiment_name: str,
