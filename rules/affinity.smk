@@ -32,7 +32,7 @@ rule samplewise_affinity:
         parent=PARENT,
         settings=settings("samplewise_affinity"),
     shell:
-        "taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
         " --stats {input.stats} --signals {input.signals} --pairs {input.pairs}"
         " --general {input.general}"
         " --out {output.samplewise} --meta-out {output.samplewise_meta}"
@@ -67,7 +67,7 @@ rule joint_affinity:
         parent=PARENT,
         settings=settings("joint_affinity"),
     shell:
-        "taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.tag} --meta-out {output.tag_meta}"
         " --cosine-out {output.cosine} --cosine-meta-out {output.cosine_meta}"
         " --heatmap-out {output.tag_heatmap} --cosine-heatmap-out {output.cosine_heatmap}"
@@ -96,7 +96,7 @@ rule hoa_affinity:
         settings=settings("hoa_affinity"),
         trainings=lambda w, input: path_list("hoa-trainings", input.trainings),
     shell:
-        "taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
         " --trainings {params.trainings} --out {output.hoa}"
         " --meta-out {output.hoa_meta} --heatmap-out {output.heatmap} > {log} 2>&1"
 
@@ -123,6 +123,6 @@ rule compute_affinity:
         parent=PARENT,
         settings=lambda w: settings("compute_affinity", w.affinity),
     shell:
-        "taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
         " --affinity {wildcards.affinity} --threads {threads} --out {output.matrix}"
         " --meta-out {output.meta} --heatmap-out {output.heatmap} > {log} 2>&1"

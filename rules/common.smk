@@ -1,4 +1,7 @@
 # Shared names and input functions; the config is already validated by the Snakefile.
+# Every job command starts with exec: the taskgrouping process replaces the job's shell,
+# so a signal to the job (a kill of its wrapper, a cancelled SLURM step) reaches the
+# process that writes the outputs; none can outlive its job and write after it failed.
 import json
 import re
 import sys

@@ -14,7 +14,7 @@ rule probe_shared:
         parent=PARENT,
         settings=settings("probe_shared"),
     shell:
-        "taskgrouping probe-shared --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping probe-shared --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.start} --stats-out {output.stats} > {log} 2>&1"
 
 
@@ -34,7 +34,7 @@ rule probe_task:
         settings=settings("probe_task"),
         tasks=lambda w: " ".join(BLOCKS[w.block]),
     shell:
-        "taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
         " --tasks {params.tasks} --shared {input.shared} --threads {threads}"
         " --out {output} > {log} 2>&1"
 
@@ -54,7 +54,7 @@ rule probe_general:
         parent=PARENT,
         settings=settings("probe_general"),
     shell:
-        "taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
         " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"
 
 
@@ -77,6 +77,6 @@ rule pair:
         parent=PARENT,
         settings=settings("pair"),
     shell:
-        "taskgrouping pair --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping pair --settings {params.settings:q} --parent {params.parent}"
         " --stats {input.stats} --signals {input.first} {input.second}"
         " --out {output} > {log} 2>&1"

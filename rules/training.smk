@@ -13,6 +13,6 @@ rule train_group:
         settings=settings("train_group"),
         tasks=lambda w: " ".join(subset_members(w.subset, TASKS)),
     shell:
-        "taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
         " --tasks {params.tasks} --seed {wildcards.seed} --threads {threads}"
         " --out {output} > {log} 2>&1"

@@ -496,3 +496,66 @@ def test_parsing_a_stages_settings_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.integration
+def test_killing_a_jobs_wrapper_kills_its_process_and_accepts_no_late_output(tmp_path) -> None:
+    """The process Snakemake starts for a job is the taskgrouping process itself (exec):
+    SIGKILL to it leaves nothing running that could write the output after the job
+    failed; the run fails, the output is absent, and the rerun builds it."""
+    import psutil
+
+    config = small_config(tmp_path, methods=["random"])
+    target = train_output("Class1")
+    settings = yaml.safe_load(config.read_text())
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 400, "patience": 400}
+    config.write_text(yaml.safe_dump(settings))
+    run = subprocess.Popen(snakemake_command(tmp_path, config, target, "--cores", "1"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=workflow_env(tmp_path), start_new_session=True)
+    try:
+        deadline, job = time.time() + 120, None
+        while job is None and time.time() < deadline:
+            for child in psutil.Process(run.pid).children(recursive=True):
+                if "train-group" in _command(child):
+                    job = child
+            time.sleep(0.1)
+        assert job is not None, "no train-group job started"
+        wrapper = job.parent()
+        assert "train-group" not in _command(wrapper), "a shell wraps the job"
+        job.send_signal(signal.SIGKILL)
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode != 0
+    assert "Error in rule train_group" in stderr
+    time.sleep(1)
+    left = [p for p in psutil.process_iter()
+            if "train-group" in _command(p) and _cwd(p) == str(tmp_path)]
+    assert not left, "a job outlived its run"
+    assert not (tmp_path / target).exists()
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 2, "patience": 1}
+    config.write_text(yaml.safe_dump(settings))
+    rerun = snakemake(tmp_path, config, target)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert_complete_training(tmp_path / target, ["Class1"])
+
+
+def _command(process) -> str:
+    """A process's command line; empty once it is gone (or a zombie)."""
+    import psutil
+
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def _cwd(process) -> str:
+    import psutil
+
+    try:
+        return process.cwd()
+    except psutil.Error:
+        return ""
