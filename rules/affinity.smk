@@ -66,6 +66,7 @@ rule joint_affinity:
     params:
         parent=PARENT,
         settings=settings("joint_affinity"),
+        data=DATA_MANIFEST,
     shell:
         "exec taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.tag} --meta-out {output.tag_meta}"
@@ -122,6 +123,7 @@ rule compute_affinity:
     params:
         parent=PARENT,
         settings=lambda w: settings("compute_affinity", w.affinity),
+        data=DATA_MANIFEST,
     shell:
         "exec taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
         " --affinity {wildcards.affinity} --threads {threads} --out {output.matrix}"

@@ -13,6 +13,7 @@ rule probe_shared:
     params:
         parent=PARENT,
         settings=settings("probe_shared"),
+        data=DATA_MANIFEST,
     shell:
         "exec taskgrouping probe-shared --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.start} --stats-out {output.stats} > {log} 2>&1"
@@ -32,6 +33,7 @@ rule probe_task:
     params:
         parent=PARENT,
         settings=settings("probe_task"),
+        data=DATA_MANIFEST,
         tasks=lambda w: " ".join(BLOCKS[w.block]),
     shell:
         "exec taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
@@ -53,6 +55,7 @@ rule probe_general:
     params:
         parent=PARENT,
         settings=settings("probe_general"),
+        data=DATA_MANIFEST,
     shell:
         "exec taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
         " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"

@@ -11,6 +11,7 @@ rule train_group:
     params:
         parent=PARENT,
         settings=settings("train_group"),
+        data=DATA_MANIFEST,
         tasks=lambda w: " ".join(subset_members(w.subset, TASKS)),
     shell:
         "exec taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
