@@ -595,3 +595,24 @@ def test_editing_the_data_reruns_the_stages_that_read_it(tmp_path) -> None:
     after = pd.read_csv(summary_file)
     assert not np.allclose(before["total_loss"], after["total_loss"])
     assert "Nothing to be done" in snakemake(tmp_path, path, "-n").stdout
+
+
+def test_a_users_task_mapping_replaces_the_templates(tmp_path) -> None:
+    """The user's own --configfile names the table's tasks: only those are planned, the
+    template's example columns (y_binary, y_value, y_class) never join them."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=["x1", "x2", "x3"])
+    frame["mine"] = (frame["x1"] > 0).astype(int)
+    frame["theirs"] = frame["x2"] * 2
+    frame.to_csv(tmp_path / "own.csv", index=False)
+    user = {"dataset": "table", "budgets": [2], "datasets": {"table": {"options": {
+        "path": str(tmp_path / "own.csv"), "tasks": {"mine": "binary", "theirs": "regression"}}}}}
+    (tmp_path / "user.yaml").write_text(yaml.safe_dump(user))
+    command = ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "-n",
+               "--configfile", str(REPO / "config" / "config.yaml"), str(tmp_path / "user.yaml"),
+               "--cores", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                            env=workflow_env(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "200 rows x 2 tasks" in result.stderr
+    assert "y_binary" not in result.stdout + result.stderr

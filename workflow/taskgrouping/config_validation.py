@@ -157,6 +157,16 @@ def cross_key_errors(config: dict[str, Any]) -> list[str]:
     return lines
 
 
+def replace_task_mappings(config: dict[str, Any], overrides: dict[str, Any] | None) -> None:
+    """A task mapping the user gives (`datasets.<name>.options.tasks` in a --configfile or
+    --config) replaces the dataset file's, which Snakemake would merge key by key: the
+    template's example columns must not join the user's tasks."""
+    for name, settings in ((overrides or {}).get("datasets") or {}).items():
+        tasks = ((settings or {}).get("options") or {}).get("tasks")
+        if isinstance(tasks, dict) and name in config.get("datasets", {}):
+            config["datasets"][name].setdefault("options", {})["tasks"] = copy.deepcopy(tasks)
+
+
 def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
     """Stop before any job when the data cannot load here or are bad, in one line each.
 
