@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -616,3 +617,39 @@ def test_a_users_task_mapping_replaces_the_templates(tmp_path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "200 rows x 2 tasks" in result.stderr
     assert "y_binary" not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """A complete small run (sample-wise spectral), to copy and damage."""
+    workdir = tmp_path_factory.mktemp("finished")
+    config = small_config(workdir, methods=["samplewise+spectral"])
+    assert snakemake(workdir, config).returncode == 0
+    return workdir
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("damaged", ["probe/task/b000.npz", "probe/shared.pt",
+                                     "train/Class1_seed0.json"])
+def test_a_damaged_intermediate_is_named_removed_and_rebuilt(finished_run, tmp_path,
+                                                             damaged) -> None:
+    """Truncate one of the pipeline's own files after a run and force its reader to rerun:
+    the job fails with one line naming the file, the file is gone, and the reader's next
+    run rebuilds it and completes (a truncated file used to fail every rerun, unnamed)."""
+    shutil.copytree(finished_run, tmp_path, dirs_exist_ok=True, symlinks=True)
+    config = small_config(tmp_path, methods=["samplewise+spectral"])
+    results = tmp_path / "results" / "yeast"
+    target = results / damaged
+    target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    reader = {"probe/task/b000.npz": "pair", "probe/shared.pt": "probe_task",
+              "train/Class1_seed0.json": "evaluate"}[damaged]
+    failed = snakemake(tmp_path, config, "--forcerun", reader)
+    assert failed.returncode != 0
+    log = "\n".join(p.read_text() for p in (results / "logs").rglob("*.log"))
+    assert f"{target}: damaged, cannot be read" in log or \
+        f"results/yeast/{damaged}: damaged, cannot be read" in log
+    assert "Traceback" not in log
+    assert not target.exists()
+    rerun = snakemake(tmp_path, config, "--forcerun", reader)  # it needs the file again
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert target.exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from taskgrouping.fileio import read_json, write_json
+from taskgrouping.fileio import CorruptFile, read_json, write_json
 from taskgrouping.tracking.journal import journal_dir, pending_records, provenance_tags
 from taskgrouping.tracking.provenance import flatten
 
@@ -289,7 +290,11 @@ def publish(parent_file: str | Path) -> int:
     with FileLock(folder / ".publish.lock", timeout=3600):
         by_store: dict[str, dict[Path, dict[str, Any]]] = {}
         for path in pending_records(parent_file):
-            record = read_json(path)
+            try:
+                record = read_json(path)
+            except CorruptFile as err:  # named and removed; the others still publish
+                print(f"taskgrouping: MLflow record skipped: {err}", file=sys.stderr)
+                continue
             by_store.setdefault(record["parent"]["tracking_uri"], {})[path] = record
         for uri, records in by_store.items():
             try:
