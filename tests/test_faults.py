@@ -653,3 +653,61 @@ def test_a_damaged_intermediate_is_named_removed_and_rebuilt(finished_run, tmp_p
     rerun = snakemake(tmp_path, config, "--forcerun", reader)  # it needs the file again
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert target.exists()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("closer", ["publish-tracking", "next invocation"])
+def test_a_killed_invocation_leaves_no_run_running(tmp_path, closer) -> None:
+    """SIGKILL Snakemake and its jobs mid-training: `publish-tracking`, or else the next
+    invocation, closes the parent run FAILED, saying why, and the killed job appears as a
+    FAILED child run with its reason; the next invocation's own parent ends FINISHED."""
+    import psutil
+    from mlflow.tracking import MlflowClient
+
+    config = small_config(tmp_path, methods=["random"])
+    settings = yaml.safe_load(config.read_text())
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 400, "patience": 400}
+    config.write_text(yaml.safe_dump(settings))
+    target = train_output("Class1")
+    run = subprocess.Popen(snakemake_command(tmp_path, config, target, "--cores", "1"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=workflow_env(tmp_path), start_new_session=True)
+    journal = tmp_path / "results" / "yeast" / "mlflow_journal"
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(
+            "train-group" in _command(p) for p in psutil.Process(run.pid).children(True)):
+        time.sleep(0.1)
+    time.sleep(2)  # the job has journaled its start
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert any(json.loads(p.read_text())["status"] == "RUNNING" for p in journal.glob("*.json"))
+    parent_file = tmp_path / "results" / "yeast" / "mlflow_parent.json"
+    parent = json.loads(parent_file.read_text())
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 2, "patience": 1}
+    if closer == "publish-tracking":
+        published = subprocess.run(
+            [sys.executable, "-m", "taskgrouping", "publish-tracking", "--parent",
+             str(parent_file)], capture_output=True, text=True, env=workflow_env(tmp_path),
+            timeout=120)
+        assert published.returncode == 0, published.stderr
+        assert "closed FAILED" in published.stdout
+    else:
+        assert snakemake(tmp_path, config, "--unlock").returncode == 0
+        config.write_text(yaml.safe_dump(settings))
+        assert snakemake(tmp_path, config, target).returncode == 0
+    client = MlflowClient(parent["tracking_uri"])
+    parent_run = client.get_run(parent["run_id"])
+    assert parent_run.info.status == "FAILED"
+    assert "ended without closing it" in parent_run.data.tags["ended_by"]
+    children = client.search_runs([parent["experiment_id"]],
+                                  f"tags.mlflow.parentRunId = '{parent['run_id']}'")
+    killed = [r for r in children if r.data.tags["stage"] == "train_group"]
+    assert killed and all(r.info.status == "FAILED" for r in killed)
+    assert "killed (SIGKILL" in killed[0].data.tags["error"]
+    if closer == "publish-tracking":
+        assert snakemake(tmp_path, config, "--unlock").returncode == 0
+        config.write_text(yaml.safe_dump(settings))
+        assert snakemake(tmp_path, config, target).returncode == 0
+    again = json.loads(parent_file.read_text())
+    assert again["run_id"] != parent["run_id"]
+    assert client.get_run(again["run_id"]).info.status == "FINISHED"
