@@ -2,7 +2,11 @@
 # A table of contents: load and validate the config, then one include per stage.
 from snakemake.utils import min_version
 
-from taskgrouping.config_validation import check_data_before_jobs, validate_config
+from taskgrouping.config_validation import (
+    check_data_before_jobs,
+    replace_task_mappings,
+    validate_config,
+)
 
 min_version("9.0")
 
@@ -16,6 +20,7 @@ validate_config(config, with_datasets=False)
 configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"
 
 
+replace_task_mappings(config, workflow.config_settings.overwrite_config)
 validate_config(config)
 # The data check reads the data once, before any job; jobs a cluster runs skip it.
 DATA_CHECK = check_data_before_jobs(config) if workflow.is_main_process else None

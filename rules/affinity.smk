@@ -32,7 +32,7 @@ rule samplewise_affinity:
         parent=PARENT,
         settings=settings("samplewise_affinity"),
     shell:
-        "taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
         " --stats {input.stats} --signals {input.signals} --pairs {input.pairs}"
         " --general {input.general}"
         " --out {output.samplewise} --meta-out {output.samplewise_meta}"
@@ -66,8 +66,9 @@ rule joint_affinity:
     params:
         parent=PARENT,
         settings=settings("joint_affinity"),
+        data=DATA_MANIFEST,
     shell:
-        "taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.tag} --meta-out {output.tag_meta}"
         " --cosine-out {output.cosine} --cosine-meta-out {output.cosine_meta}"
         " --heatmap-out {output.tag_heatmap} --cosine-heatmap-out {output.cosine_heatmap}"
@@ -96,7 +97,7 @@ rule hoa_affinity:
         settings=settings("hoa_affinity"),
         trainings=lambda w, input: path_list("hoa-trainings", input.trainings),
     shell:
-        "taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
         " --trainings {params.trainings} --out {output.hoa}"
         " --meta-out {output.hoa_meta} --heatmap-out {output.heatmap} > {log} 2>&1"
 
@@ -122,7 +123,8 @@ rule compute_affinity:
     params:
         parent=PARENT,
         settings=lambda w: settings("compute_affinity", w.affinity),
+        data=DATA_MANIFEST,
     shell:
-        "taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
         " --affinity {wildcards.affinity} --threads {threads} --out {output.matrix}"
         " --meta-out {output.meta} --heatmap-out {output.heatmap} > {log} 2>&1"

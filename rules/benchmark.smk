@@ -93,7 +93,7 @@ rule benchmark_summary:
         parent=PLAN.parent,
         settings=json.dumps(PLAN.settings["statistics"], sort_keys=True),
     shell:
-        "taskgrouping benchmark-summary --settings {params.settings:q}"
+        "exec taskgrouping benchmark-summary --settings {params.settings:q}"
         " --parent {params.parent} --evaluations {input.evaluations}"
         " --summaries {input.summaries} --summary-out {output.summary}"
         " --per-seed-out {output.per_seed} --ranks-out {output.ranks}"

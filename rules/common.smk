@@ -1,4 +1,7 @@
 # Shared names and input functions; the config is already validated by the Snakefile.
+# Every job command starts with exec: the taskgrouping process replaces the job's shell,
+# so a signal to the job (a kill of its wrapper, a cancelled SLURM step) reaches the
+# process that writes the outputs; none can outlive its job and write after it failed.
 import json
 import re
 import sys
@@ -8,6 +11,7 @@ from taskgrouping.methods import chooses_k, split_method
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import (
+    data_manifest_file,
     data_settings,
     results_name,
     path_list_file,
@@ -100,6 +104,11 @@ def file_argument(path, text):
 def settings(stage, method=None):
     """`@file` of the config slice of `stage` (a rule's name); a changed slice is a new file."""
     return file_argument(*settings_file(config, stage, f"{RESULTS}/settings", method))
+
+
+# The data files as they are now (taskgrouping.data.manifest): a parameter of every job
+# that loads the data, so editing the data reruns exactly those jobs and what follows.
+DATA_MANIFEST = file_argument(*data_manifest_file(config, f"{RESULTS}/settings"))
 
 
 def path_list(label, paths):

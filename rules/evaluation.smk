@@ -67,7 +67,7 @@ rule evaluate:
         trainings=lambda w, input: path_list("evaluate-trainings", input.trainings),
         group_meta=lambda w, input: path_list("evaluate-groups", input.group_meta),
     shell:
-        "taskgrouping evaluate --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping evaluate --settings {params.settings:q} --parent {params.parent}"
         " --trainings {params.trainings} --group-meta {params.group_meta}"
         " --affinities {input.affinities} --evaluation-out {output.evaluation}"
         " --summary-out {output.summary} --groups-out {output.groups}"

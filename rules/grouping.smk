@@ -41,7 +41,7 @@ checkpoint cluster:
         settings=lambda w: settings("cluster", w.method),
         inputs=grouping_arguments,
     shell:
-        "taskgrouping cluster --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping cluster --settings {params.settings:q} --parent {params.parent}"
         " --method {wildcards.method:q} --k {wildcards.k} {params.inputs} --threads {threads}"
         " --out {output.groups} --meta-out {output.meta} --graph-out {output.graph}"
         " > {log} 2>&1"

@@ -13,8 +13,9 @@ rule probe_shared:
     params:
         parent=PARENT,
         settings=settings("probe_shared"),
+        data=DATA_MANIFEST,
     shell:
-        "taskgrouping probe-shared --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping probe-shared --settings {params.settings:q} --parent {params.parent}"
         " --threads {threads} --out {output.start} --stats-out {output.stats} > {log} 2>&1"
 
 
@@ -32,9 +33,10 @@ rule probe_task:
     params:
         parent=PARENT,
         settings=settings("probe_task"),
+        data=DATA_MANIFEST,
         tasks=lambda w: " ".join(BLOCKS[w.block]),
     shell:
-        "taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
         " --tasks {params.tasks} --shared {input.shared} --threads {threads}"
         " --out {output} > {log} 2>&1"
 
@@ -53,8 +55,9 @@ rule probe_general:
     params:
         parent=PARENT,
         settings=settings("probe_general"),
+        data=DATA_MANIFEST,
     shell:
-        "taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
         " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"
 
 
@@ -77,6 +80,6 @@ rule pair:
         parent=PARENT,
         settings=settings("pair"),
     shell:
-        "taskgrouping pair --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping pair --settings {params.settings:q} --parent {params.parent}"
         " --stats {input.stats} --signals {input.first} {input.second}"
         " --out {output} > {log} 2>&1"

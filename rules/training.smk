@@ -11,8 +11,9 @@ rule train_group:
     params:
         parent=PARENT,
         settings=settings("train_group"),
+        data=DATA_MANIFEST,
         tasks=lambda w: " ".join(subset_members(w.subset, TASKS)),
     shell:
-        "taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
+        "exec taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
         " --tasks {params.tasks} --seed {wildcards.seed} --threads {threads}"
         " --out {output} > {log} 2>&1"

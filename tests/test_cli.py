@@ -17,8 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     rule_verbs = [verb for path in sorted((REPO / "rules").glob("*.smk"))
-                  for verb in re.findall(r'"taskgrouping ([a-z-]+) |tracking\(\s*"([a-z-]+)",\s',
-                                         path.read_text())]
+                  for verb in re.findall(
+                      r'"exec taskgrouping ([a-z-]+) |tracking\(\s*"([a-z-]+)",\s',
+                      path.read_text())]
     rule_verbs = [first or second for first, second in rule_verbs]
     # FINISHED on success, FAILED on error: the pipeline's hooks and the benchmark's
     hooks = ["finish-tracking"] * 3
@@ -39,12 +40,12 @@ def _rules() -> dict[str, str]:
 
 def test_a_stage_has_one_name_across_rule_verb_settings_module_and_mlflow_tag() -> None:
     """rule X calls verb x-y (module stages/X.py), reads settings("X") and tags stage X."""
-    stages = {name: body for name, body in _rules().items() if "taskgrouping " in body
+    stages = {name: body for name, body in _rules().items() if "exec taskgrouping " in body
               and name != "benchmark_summary"}  # the benchmark's: not a pipeline stage
     assert len(stages) == 11
     for name, body in stages.items():
         verb = name.replace("_", "-")
-        assert f'"taskgrouping {verb} ' in body, name
+        assert f'"exec taskgrouping {verb} ' in body, name  # its process is the job
         assert re.search(rf'settings\("{name}"', body), name
         module, _, _ = VERBS[verb]
         assert module == name

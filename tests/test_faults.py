@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -496,3 +497,217 @@ def test_parsing_a_stages_settings_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.integration
+def test_killing_a_jobs_wrapper_kills_its_process_and_accepts_no_late_output(tmp_path) -> None:
+    """The process Snakemake starts for a job is the taskgrouping process itself (exec):
+    SIGKILL to it leaves nothing running that could write the output after the job
+    failed; the run fails, the output is absent, and the rerun builds it."""
+    import psutil
+
+    config = small_config(tmp_path, methods=["random"])
+    target = train_output("Class1")
+    settings = yaml.safe_load(config.read_text())
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 400, "patience": 400}
+    config.write_text(yaml.safe_dump(settings))
+    run = subprocess.Popen(snakemake_command(tmp_path, config, target, "--cores", "1"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=workflow_env(tmp_path), start_new_session=True)
+    try:
+        deadline, job = time.time() + 120, None
+        while job is None and time.time() < deadline:
+            for child in psutil.Process(run.pid).children(recursive=True):
+                if "train-group" in _command(child):
+                    job = child
+            time.sleep(0.1)
+        assert job is not None, "no train-group job started"
+        wrapper = job.parent()
+        assert "train-group" not in _command(wrapper), "a shell wraps the job"
+        job.send_signal(signal.SIGKILL)
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode != 0
+    assert "Error in rule train_group" in stderr
+    time.sleep(1)
+    left = [p for p in psutil.process_iter()
+            if "train-group" in _command(p) and _cwd(p) == str(tmp_path)]
+    assert not left, "a job outlived its run"
+    assert not (tmp_path / target).exists()
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 2, "patience": 1}
+    config.write_text(yaml.safe_dump(settings))
+    rerun = snakemake(tmp_path, config, target)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert_complete_training(tmp_path / target, ["Class1"])
+
+
+def _command(process) -> str:
+    """A process's command line; empty once it is gone (or a zombie)."""
+    import psutil
+
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def _cwd(process) -> str:
+    import psutil
+
+    try:
+        return process.cwd()
+    except psutil.Error:
+        return ""
+
+
+@pytest.mark.integration
+def test_editing_the_data_reruns_the_stages_that_read_it(tmp_path) -> None:
+    """Flip a task's labels in the table after a complete run: the probe and the
+    trainings rerun (they read the file), the summary changes; a second rerun does
+    nothing, and touching the file without changing it reruns nothing either."""
+    table = write_table(tmp_path / "tasks.csv")
+    config = yaml.safe_load(small_config(tmp_path, methods=["samplewise+spectral"]).read_text())
+    config.update(dataset="table", datasets={"table": table_data(table) | {"tasks": None}})
+    path = tmp_path / "table.yaml"
+    path.write_text(yaml.safe_dump(config))
+    first = snakemake(tmp_path, path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    summary_file = tmp_path / "results" / "table" / "summary.csv"
+    before = pd.read_csv(summary_file)
+    trainings = sorted((tmp_path / "results" / "table" / "train").glob("*.json"))
+    trained = {p: p.stat().st_mtime_ns for p in trainings}
+    touched = os.stat(table).st_mtime_ns
+    os.utime(table, ns=(touched + 10**9, touched + 10**9))
+    assert "Nothing to be done" in snakemake(tmp_path, path, "-n").stdout
+    frame = pd.read_csv(table)
+    frame["y_binary"] = 1 - frame["y_binary"]
+    frame["y_value"] = -frame["y_value"] + np.sin(3 * frame["x3"])
+    frame.to_csv(table, index=False)
+    plan = snakemake(tmp_path, path, "-n")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    planned = set(re.findall(r"^rule (\w+):", plan.stdout, re.M))
+    assert {"probe_shared", "probe_task", "samplewise_affinity", "evaluate"} <= planned
+    assert "params" in plan.stdout  # why: the data manifest, a parameter, changed
+    rerun = snakemake(tmp_path, path)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert all(p.stat().st_mtime_ns > trained[p] for p in trainings)  # trained again
+    after = pd.read_csv(summary_file)
+    assert not np.allclose(before["total_loss"], after["total_loss"])
+    assert "Nothing to be done" in snakemake(tmp_path, path, "-n").stdout
+
+
+def test_a_users_task_mapping_replaces_the_templates(tmp_path) -> None:
+    """The user's own --configfile names the table's tasks: only those are planned, the
+    template's example columns (y_binary, y_value, y_class) never join them."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=["x1", "x2", "x3"])
+    frame["mine"] = (frame["x1"] > 0).astype(int)
+    frame["theirs"] = frame["x2"] * 2
+    frame.to_csv(tmp_path / "own.csv", index=False)
+    user = {"dataset": "table", "budgets": [2], "datasets": {"table": {"options": {
+        "path": str(tmp_path / "own.csv"), "tasks": {"mine": "binary", "theirs": "regression"}}}}}
+    (tmp_path / "user.yaml").write_text(yaml.safe_dump(user))
+    command = ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "-n",
+               "--configfile", str(REPO / "config" / "config.yaml"), str(tmp_path / "user.yaml"),
+               "--cores", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                            env=workflow_env(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "200 rows x 2 tasks" in result.stderr
+    assert "y_binary" not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """A complete small run (sample-wise spectral), to copy and damage."""
+    workdir = tmp_path_factory.mktemp("finished")
+    config = small_config(workdir, methods=["samplewise+spectral"])
+    assert snakemake(workdir, config).returncode == 0
+    return workdir
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("damaged", ["probe/task/b000.npz", "probe/shared.pt",
+                                     "train/Class1_seed0.json"])
+def test_a_damaged_intermediate_is_named_removed_and_rebuilt(finished_run, tmp_path,
+                                                             damaged) -> None:
+    """Truncate one of the pipeline's own files after a run and force its reader to rerun:
+    the job fails with one line naming the file, the file is gone, and the reader's next
+    run rebuilds it and completes (a truncated file used to fail every rerun, unnamed)."""
+    shutil.copytree(finished_run, tmp_path, dirs_exist_ok=True, symlinks=True)
+    config = small_config(tmp_path, methods=["samplewise+spectral"])
+    results = tmp_path / "results" / "yeast"
+    target = results / damaged
+    target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    reader = {"probe/task/b000.npz": "pair", "probe/shared.pt": "probe_task",
+              "train/Class1_seed0.json": "evaluate"}[damaged]
+    failed = snakemake(tmp_path, config, "--forcerun", reader)
+    assert failed.returncode != 0
+    log = "\n".join(p.read_text() for p in (results / "logs").rglob("*.log"))
+    assert f"{target}: damaged, cannot be read" in log or \
+        f"results/yeast/{damaged}: damaged, cannot be read" in log
+    assert "Traceback" not in log
+    assert not target.exists()
+    rerun = snakemake(tmp_path, config, "--forcerun", reader)  # it needs the file again
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert target.exists()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("closer", ["publish-tracking", "next invocation"])
+def test_a_killed_invocation_leaves_no_run_running(tmp_path, closer) -> None:
+    """SIGKILL Snakemake and its jobs mid-training: `publish-tracking`, or else the next
+    invocation, closes the parent run FAILED, saying why, and the killed job appears as a
+    FAILED child run with its reason; the next invocation's own parent ends FINISHED."""
+    import psutil
+    from mlflow.tracking import MlflowClient
+
+    config = small_config(tmp_path, methods=["random"])
+    settings = yaml.safe_load(config.read_text())
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 400, "patience": 400}
+    config.write_text(yaml.safe_dump(settings))
+    target = train_output("Class1")
+    run = subprocess.Popen(snakemake_command(tmp_path, config, target, "--cores", "1"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=workflow_env(tmp_path), start_new_session=True)
+    journal = tmp_path / "results" / "yeast" / "mlflow_journal"
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(
+            "train-group" in _command(p) for p in psutil.Process(run.pid).children(True)):
+        time.sleep(0.1)
+    time.sleep(2)  # the job has journaled its start
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert any(json.loads(p.read_text())["status"] == "RUNNING" for p in journal.glob("*.json"))
+    parent_file = tmp_path / "results" / "yeast" / "mlflow_parent.json"
+    parent = json.loads(parent_file.read_text())
+    settings["datasets"]["yeast"]["train"] |= {"max_epochs": 2, "patience": 1}
+    if closer == "publish-tracking":
+        published = subprocess.run(
+            [sys.executable, "-m", "taskgrouping", "publish-tracking", "--parent",
+             str(parent_file)], capture_output=True, text=True, env=workflow_env(tmp_path),
+            timeout=120)
+        assert published.returncode == 0, published.stderr
+        assert "closed FAILED" in published.stdout
+    else:
+        assert snakemake(tmp_path, config, "--unlock").returncode == 0
+        config.write_text(yaml.safe_dump(settings))
+        assert snakemake(tmp_path, config, target).returncode == 0
+    client = MlflowClient(parent["tracking_uri"])
+    parent_run = client.get_run(parent["run_id"])
+    assert parent_run.info.status == "FAILED"
+    assert "ended without closing it" in parent_run.data.tags["ended_by"]
+    children = client.search_runs([parent["experiment_id"]],
+                                  f"tags.mlflow.parentRunId = '{parent['run_id']}'")
+    killed = [r for r in children if r.data.tags["stage"] == "train_group"]
+    assert killed and all(r.info.status == "FAILED" for r in killed)
+    assert "killed (SIGKILL" in killed[0].data.tags["error"]
+    if closer == "publish-tracking":
+        assert snakemake(tmp_path, config, "--unlock").returncode == 0
+        config.write_text(yaml.safe_dump(settings))
+        assert snakemake(tmp_path, config, target).returncode == 0
+    again = json.loads(parent_file.read_text())
+    assert again["run_id"] != parent["run_id"]
+    assert client.get_run(again["run_id"]).info.status == "FINISHED"

@@ -261,3 +261,19 @@ def test_a_busy_server_is_retried_and_a_bad_request_is_not() -> None:
     with pytest.raises(RestException, match="Invalid metric name"):
         with_retry(bad_request)
     assert len(calls) == 1
+
+
+def test_a_store_error_keeps_its_root_cause() -> None:
+    """MLflow wraps sqlite's errors; the line a user sees keeps the real cause."""
+    from taskgrouping.tracking.store import store_error
+
+    try:
+        try:
+            raise OSError("attempt to write a readonly database")
+        except OSError as inner:
+            raise RuntimeError("(sqlite3.OperationalError) failed\n[SQL: INSERT ...]") from inner
+    except RuntimeError as outer:
+        line = store_error(outer)
+    assert line == ("(sqlite3.OperationalError) failed (cause: attempt to write a readonly "
+                    "database)")
+    assert store_error(ValueError("plain")) == "plain"

@@ -45,6 +45,7 @@ def test_dry_run_plans_every_stage(tmp_path) -> None:
         (lambda c: c.update(methods=["random"], budgets=[0]), "budgets"),
         (lambda c: c["exhaustive"].update(max_tasks=3) or c.update(methods=["exhaustive"]),
          "exhaustive"),
+        (lambda c: c["gat_gmm"].update(bic_k_min=9, bic_k_max=8), "gat_gmm.bic_k_min: 9 exceeds"),
     ],
 )
 def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, edit, named) -> None:

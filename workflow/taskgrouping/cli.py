@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import signal
 import sys
 from collections.abc import Callable
 
@@ -229,7 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM (Snakemake cancelling a job, scancel) as an exception: the job's run is
+    then journaled FAILED with the signal's name instead of vanishing."""
+    raise SystemExit(f"terminated by signal {signal.Signals(signum).name}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # a process of its own, not a test calling main
+        signal.signal(signal.SIGTERM, _terminated)
     args = vars(build_parser().parse_args(argv))
     verb = args.pop("verb")
     module = importlib.import_module(f"taskgrouping.stages.{VERBS[verb][0]}")
@@ -241,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             args["settings"] = parse_settings(args["settings"])
         module.run(**{key: expand_path_lists(value) if isinstance(value, list) else value
                       for key, value in args.items()})
-    except (ValueError, FileNotFoundError, FloatingPointError, TrackingError) as err:
+    except (ValueError, OSError, FloatingPointError, TrackingError) as err:
         print(f"taskgrouping {verb}: error: {err}", file=sys.stderr)
         return 1
     finally:

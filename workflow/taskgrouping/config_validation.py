@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from taskgrouping.config_coercion import coerce_config
 from taskgrouping.methods import PLAIN, method_error, split_method
 from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
 from taskgrouping.settings import resolved_theta0
@@ -129,6 +130,7 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
     from snakemake.utils import validate
 
     schema = config_schema()
+    coerce_config(config, schema)  # `--config` list items and nulls arrive as strings
     checked = config if with_datasets else {k: v for k, v in config.items() if k != "datasets"}
     with tempfile.TemporaryDirectory() as folder:  # snakemake's validate reads a file
         path = Path(folder) / "config.schema.json"
@@ -138,7 +140,31 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
         except WorkflowError:
             lines = config_errors(checked, schema)
             raise WorkflowError("invalid config:\n" + "\n".join(lines)) from None
+    lines = cross_key_errors(checked)
+    if lines:
+        raise WorkflowError("invalid config:\n" + "\n".join(lines))
     config.update(checked)
+
+
+def cross_key_errors(config: dict[str, Any]) -> list[str]:
+    """Faults of keys that are each valid but not together, found before any job (a
+    schema checks each key alone)."""
+    lines = []
+    gat = config.get("gat_gmm", {})
+    if gat.get("bic_k_min", 0) > gat.get("bic_k_max", gat.get("bic_k_min", 0)):
+        lines.append(f"config key gat_gmm.bic_k_min: {gat['bic_k_min']} exceeds "
+                     f"gat_gmm.bic_k_max {gat['bic_k_max']} (BIC chooses k in between)")
+    return lines
+
+
+def replace_task_mappings(config: dict[str, Any], overrides: dict[str, Any] | None) -> None:
+    """A task mapping the user gives (`datasets.<name>.options.tasks` in a --configfile or
+    --config) replaces the dataset file's, which Snakemake would merge key by key: the
+    template's example columns must not join the user's tasks."""
+    for name, settings in ((overrides or {}).get("datasets") or {}).items():
+        tasks = ((settings or {}).get("options") or {}).get("tasks")
+        if isinstance(tasks, dict) and name in config.get("datasets", {}):
+            config["datasets"][name].setdefault("options", {})["tasks"] = copy.deepcopy(tasks)
 
 
 def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:

@@ -1,10 +1,13 @@
-"""Atomic file writes: a job killed mid-write must leave nothing that looks complete."""
+"""Atomic file writes: a job killed mid-write must leave nothing that looks complete; and
+reads of the pipeline's own files that name (and remove) one that is damaged."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,5 +42,50 @@ def write_json(path: str | Path, obj: Any) -> None:
     write_with(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n"))
 
 
+class CorruptFile(ValueError):
+    """A pipeline file that does not parse (truncated, overwritten by hand), said in one
+    line naming it. It has been removed: its producer's output is missing, so the rerun
+    rebuilds it instead of failing on it again and again."""
+
+
+# What a parser raises on a damaged file: truncated JSON, an npz or torch zip cut short.
+DAMAGE = (ValueError, EOFError, KeyError, RuntimeError, OSError, pickle.UnpicklingError,
+          zipfile.BadZipFile)
+
+
+def read_intermediate(path: str | Path, parse: Callable[[Path], Any]) -> Any:
+    """`parse(path)`; a damaged file is removed and a CorruptFile (a missing one stays a
+    FileNotFoundError: the input was never made)."""
+    path = Path(path)
+    try:
+        return parse(path)
+    except FileNotFoundError:
+        raise
+    except DAMAGE as err:
+        path.unlink(missing_ok=True)
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise CorruptFile(f"{path}: damaged, cannot be read ({type(err).__name__}"
+                          f"{': ' + detail if detail else ''}); removed it, so that the "
+                          "rerun rebuilds it") from None
+
+
 def read_json(path: str | Path) -> Any:
-    return json.loads(Path(path).read_text())
+    return read_intermediate(path, lambda p: json.loads(p.read_text()))
+
+
+def read_npz(path: str | Path) -> dict[str, Any]:
+    """Every array of an .npz file, read now (a lazy read would fail later, unnamed)."""
+    import numpy as np
+
+    def parse(p: Path) -> dict[str, Any]:
+        with np.load(p) as archive:
+            return {key: archive[key] for key in archive.files}
+
+    return read_intermediate(path, parse)
+
+
+def read_torch(path: str | Path) -> Any:
+    """A torch.save file of tensors (weights_only: no code runs on load)."""
+    import torch
+
+    return read_intermediate(path, lambda p: torch.load(p, weights_only=True))

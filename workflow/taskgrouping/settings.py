@@ -145,6 +145,15 @@ def path_list_file(label: str, paths: list[str], folder: str) -> tuple[Path, str
     return content_named(folder, label, text, ".txt"), text
 
 
+def data_manifest_file(config: dict[str, Any], folder: str) -> tuple[Path, str]:
+    """Where the run's data manifest goes (`folder`/data-<digest>.txt) and its text."""
+    from taskgrouping.data.manifest import manifest_text
+
+    name = config["dataset"]
+    text = manifest_text(name, config["datasets"][name].get("options"))
+    return content_named(folder, "data", text, ".txt"), text
+
+
 def expand_path_lists(values: list[str]) -> list[str]:
     """A list argument with each `@file` item replaced by the paths that file lists."""
     expanded = []

@@ -63,7 +63,9 @@ class Dataset:
     (`taskgrouping.data.checks`) reads: None reads everything through `load` (cheap
     data); a downloaded dataset reads what is cheap and says what it sampled. `planted`,
     for generated data, gives the true groups that a method's groups are scored against
-    (adjusted Rand index in summary.csv).
+    (adjusted Rand index in summary.csv). `files` lists the files and folders `load` reads
+    (None: generated data): their data manifest (`taskgrouping.data.manifest`) is a
+    parameter of every job that loads the data, so editing the data reruns them.
     """
 
     name: str
@@ -79,6 +81,7 @@ class Dataset:
     required_options: tuple[str, ...] = ()
     inspect: Callable[[Options], Inspection] | None = None
     planted: Callable[[Options], list[list[str]]] | None = None
+    files: Callable[[Options], list[Path]] | None = None
 
     @property
     def options_schema(self) -> dict[str, Any]:

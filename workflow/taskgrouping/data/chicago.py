@@ -113,5 +113,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    files=lambda _options: [data_path()],
     options=OPTIONS,
 )

@@ -151,5 +151,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    files=lambda options: [Path(options["root"]) / name for name in FILES],
     options=OPTIONS,
 )

@@ -172,5 +172,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    files=lambda _options: [data_dir() / name for name in FILES],
     options=OPTIONS,
 )

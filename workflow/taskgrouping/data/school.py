@@ -133,5 +133,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    files=lambda _options: [data_path()],
     options=OPTIONS,
 )

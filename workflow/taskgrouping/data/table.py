@@ -257,6 +257,7 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=missing,
+    files=lambda options: [Path(options["path"])],
     options=OPTIONS,
     required_options=("path", "features", "tasks"),
     inspect=inspect,

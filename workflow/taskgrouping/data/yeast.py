@@ -60,5 +60,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=lambda _options: load_arrays(),
     missing=missing,
+    files=lambda _options: [csv_path()],
     options={},
 )

@@ -11,6 +11,7 @@ import torch
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import load_split
+from taskgrouping.fileio import read_torch
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.training import warm_up
 
@@ -50,7 +51,7 @@ def load_probe_start(settings: dict[str, Any], shared: str
                      ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
     """The data, theta0 as probe_shared saved it (file `shared`), and the probe rows."""
     data = load_split(settings["dataset"], settings["data"])
-    state = torch.load(shared, weights_only=True)
+    state = read_torch(shared)
     model = initial_model(data, settings)
     model.load_state_dict(state["state_dict"])
     indices = state["probe_indices"].numpy()

@@ -10,7 +10,7 @@ from taskgrouping.tracking.store import finish_pipeline, publish
 
 def run(parent: str, status: str) -> None:
     started = time.perf_counter()
-    published = publish(parent)
+    published = publish(parent, final=True)  # every job has ended: the killed are FAILED
     seconds = time.perf_counter() - started
     finish_pipeline(parent, status)
     record = read_json(parent)

@@ -8,7 +8,11 @@ from typing import Any
 
 from taskgrouping.tracking.journal import provenance_tags
 from taskgrouping.tracking.provenance import flatten
-from taskgrouping.tracking.store import create_parent_run, resolve_tracking_uri
+from taskgrouping.tracking.store import (
+    close_abandoned,
+    create_parent_run,
+    resolve_tracking_uri,
+)
 
 
 def run(settings: dict[str, Any], runs: str, out: str) -> None:
@@ -16,6 +20,7 @@ def run(settings: dict[str, Any], runs: str, out: str) -> None:
     tags = provenance_tags("benchmark", ", ".join(sorted(set(datasets.values()))), settings,
                            {"runs": ", ".join(datasets)})
     name = Path(out).resolve().parent.name
+    close_abandoned(out, "the next invocation", final=True)
     record = create_parent_run(out, resolve_tracking_uri(settings["mlflow"]["tracking_uri"]),
                                settings["mlflow"]["experiment"], f"benchmark {name}", tags,
                                flatten(settings))

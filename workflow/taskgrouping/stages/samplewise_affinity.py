@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, write_matrix
-from taskgrouping.fileio import read_json
+from taskgrouping.fileio import read_json, read_npz
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import normalise
 from taskgrouping.tracking.journal import run_label, stage_run
@@ -26,19 +24,19 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
         tiles = [read_json(path) for path in pairs]
         sums = distance_matrix(tasks, {(first, second): total for tile in tiles
                                        for first, second, total in tile["pairs"]})
-        with np.load(stats) as shared, np.load(general) as general_part:
-            sums += general_part["sums"]
-            n, parameters = int(shared["n"]), int(shared["parameters"])
-            seconds = float(shared["seconds"]) + float(general_part["seconds"])
-            cpu_seconds = float(shared["cpu_seconds"]) + float(general_part["cpu_seconds"])
-            passes = int(shared["passes"]) + int(general_part["passes"])
+        shared, general_part = read_npz(stats), read_npz(general)
+        sums += general_part["sums"]
+        n, parameters = int(shared["n"]), int(shared["parameters"])
+        seconds = float(shared["seconds"]) + float(general_part["seconds"])
+        cpu_seconds = float(shared["cpu_seconds"]) + float(general_part["cpu_seconds"])
+        passes = int(shared["passes"]) + int(general_part["passes"])
         distance = normalise(sums, probe["distance"], n, parameters, probe["step_size"])
         similarity = similarity_matrix(distance, probe["transform"])
         for path in signals:
-            with np.load(path) as task_probe:
-                seconds += float(task_probe["seconds"])
-                cpu_seconds += float(task_probe["cpu_seconds"])
-                passes += int(task_probe["passes"])
+            task_probe = read_npz(path)
+            seconds += float(task_probe["seconds"])
+            cpu_seconds += float(task_probe["cpu_seconds"])
+            passes += int(task_probe["passes"])
         seconds += sum(tile["seconds"] for tile in tiles) + record.elapsed
         cpu_seconds += sum(tile["cpu_seconds"] for tile in tiles) + record.cpu_elapsed
         meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes,

@@ -22,6 +22,7 @@ from typing import Any
 
 from taskgrouping import __version__
 from taskgrouping.fileio import read_json, write_json
+from taskgrouping.tracking.liveness import this_process
 from taskgrouping.tracking.provenance import flatten, git_sha, settings_hash
 
 PARENT_KEYS = ("tracking_uri", "experiment_id", "run_id")
@@ -40,7 +41,8 @@ def run_label(parent_file: str | Path) -> str:
 
 
 def pending_records(parent_file: str | Path) -> list[Path]:
-    """Complete records not yet published, oldest first (temp files start with '.')."""
+    """Records not yet published, oldest first (temp files start with '.'): complete
+    ones, and RUNNING ones of jobs that started (their job may still run, or be dead)."""
     folder = journal_dir(parent_file)
     if not folder.is_dir():
         return []
@@ -102,6 +104,9 @@ class StageRecord:
             "tables": [],
             "start_time": _now_ms(),
         }
+        stage = tags.get("stage", "run")
+        self.path = journal_dir(self.parent_file) / (
+            f"{self.record['start_time']:014d}-{stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}.json")
 
     @property
     def elapsed(self) -> float:
@@ -139,16 +144,19 @@ class StageRecord:
         """The run's description (markdown), the first thing its MLflow page shows."""
         self.record["tags"][DESCRIPTION_TAG] = text
 
+    def mark_started(self) -> None:
+        """Journal the run as RUNNING, with this process: a job killed before `close`
+        still becomes a FAILED run (tracking.liveness), not no run at all."""
+        write_json(self.path, self.record | {"status": "RUNNING", "end_time": None,
+                                             "owner": this_process()})
+
     def close(self, status: str, error: str | None = None) -> Path:
         """Write the record into the journal, complete or not at all."""
         self.record |= {"status": status, "end_time": _now_ms()}
         if error is not None:
             self.record["tags"]["error"] = error[:5000]
-        stage = self.record["tags"].get("stage", "run")
-        name = f"{self.record['start_time']:014d}-{stage}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        path = journal_dir(self.parent_file) / f"{name}.json"
-        write_json(path, self.record)
-        return path
+        write_json(self.path, self.record)
+        return self.path
 
 
 @contextmanager
@@ -160,6 +168,7 @@ def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
     tags = provenance_tags(stage, settings["dataset"], settings, labels)
     record = StageRecord(parent_file, "child", name, tags, flatten(settings))
     record.describe(description)
+    record.mark_started()
     try:
         yield record
     except BaseException as err:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +23,10 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from taskgrouping.fileio import read_json, write_json
+from taskgrouping.fileio import CorruptFile, read_json, write_json
 from taskgrouping.settings import results_name
 from taskgrouping.tracking.journal import journal_dir, pending_records, provenance_tags
+from taskgrouping.tracking.liveness import ABANDONED, KILLED, invocation, is_alive
 from taskgrouping.tracking.provenance import flatten
 
 DEFAULT_TRACKING_URI = "sqlite:///results/mlflow.db"
@@ -49,7 +51,7 @@ def resolve_tracking_uri(configured: str | None) -> str:
         try:
             db.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
+            raise TrackingError(f"MLflow store {uri} cannot be used: {store_error(err)}") from err
         uri = f"{prefix}{db}"
     return uri
 
@@ -174,15 +176,42 @@ def create_parent_run(parent_file: str | Path, uri: str, experiment_name: str,
     except TrackingError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
-        raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
+        raise TrackingError(f"MLflow store {uri} cannot be used: {store_error(err)}") from err
     record = {
         "tracking_uri": uri,
         "experiment_id": experiment_id,
         "experiment_name": experiment_name,
         "run_id": run.info.run_id,
+        "invocation": invocation(),
     }
     write_json(parent_file, record)
     return record
+
+
+def close_abandoned(parent_file: str | Path, closer: str, final: bool) -> bool:
+    """Publish and close FAILED the parent run in `parent_file` if it is still RUNNING
+    and the invocation that opened it is gone (or `final`: the caller knows it is);
+    whether it did. Its journal's records are published first, killed jobs' as FAILED."""
+    parent_file = Path(parent_file)
+    if not parent_file.is_file():
+        return False
+    try:
+        parent = read_json(parent_file)
+    except CorruptFile:
+        return False
+    if not final and is_alive(parent.get("invocation")):
+        return False
+    client = _client(parent["tracking_uri"])
+    try:
+        run = with_retry(client.get_run, parent["run_id"])
+    except Exception:  # noqa: BLE001 - a parent run the store no longer has: nothing to close
+        return False
+    if run.info.status != "RUNNING":
+        return False
+    publish(parent_file, final=True)
+    with_retry(client.set_tag, parent["run_id"], "ended_by", ABANDONED.format(closer=closer))
+    with_retry(client.set_terminated, parent["run_id"], status="FAILED")
+    return True
 
 
 def _log_record(client, record: dict[str, Any], run_id: str, with_tags: bool = False) -> None:
@@ -277,12 +306,15 @@ def _publish_record(client, path: Path, record: dict[str, Any]) -> None:
     path.unlink()
 
 
-def publish(parent_file: str | Path) -> int:
+def publish(parent_file: str | Path, final: bool = False) -> int:
     """Log every pending journal record of this pipeline to its store; how many were.
 
-    One publisher at a time per journal (a file lock): the end hook and a
-    `taskgrouping publish-tracking` run by hand never log a record twice. On failure the
-    records not yet published stay in the journal, and the error says how to retry.
+    A RUNNING record (its job started, and has not ended) waits while its job may still
+    run; it is published FAILED, with why, once its process is known gone or when `final`
+    (every job has ended: Snakemake's end hooks, the next invocation). One publisher at a
+    time per journal (a file lock): the end hook and a `taskgrouping publish-tracking`
+    run by hand never log a record twice. On failure the records not yet published stay
+    in the journal, and the error says how to retry.
     """
     folder = journal_dir(parent_file)
     if not pending_records(parent_file):
@@ -291,14 +323,23 @@ def publish(parent_file: str | Path) -> int:
     with FileLock(folder / ".publish.lock", timeout=3600):
         by_store: dict[str, dict[Path, dict[str, Any]]] = {}
         for path in pending_records(parent_file):
-            record = read_json(path)
+            try:
+                record = read_json(path)
+            except CorruptFile as err:  # named and removed; the others still publish
+                print(f"taskgrouping: MLflow record skipped: {err}", file=sys.stderr)
+                continue
+            if record["status"] == "RUNNING":
+                if not final and is_alive(record.get("owner")):
+                    continue
+                record |= {"status": "FAILED", "end_time": int(path.stat().st_mtime * 1000)}
+                record["tags"]["error"] = KILLED
             by_store.setdefault(record["parent"]["tracking_uri"], {})[path] = record
         for uri, records in by_store.items():
             try:
                 published += _publish_to(uri, records)
             except Exception as err:  # noqa: BLE001 - any failure of the store names its URI
                 reason = (str(err) if isinstance(err, TrackingError)
-                          else f"MLflow store {uri} cannot be used: {_first_line(err)}")
+                          else f"MLflow store {uri} cannot be used: {store_error(err)}")
                 raise TrackingError(
                     f"{reason}; {len(pending_records(parent_file))} records kept in {folder}:"
                     f" `taskgrouping publish-tracking --parent {parent_file}` logs them"
@@ -317,9 +358,19 @@ def _publish_to(uri: str, records: dict[Path, dict[str, Any]]) -> int:
     return len(records)
 
 
-def _first_line(err: Exception) -> str:
+def _first_line(err: BaseException) -> str:
     lines = str(err).strip().splitlines()
     return lines[0] if lines else type(err).__name__
+
+
+def store_error(err: BaseException) -> str:
+    """The error's first line and, where a library wrapped it, its root cause's: MLflow's
+    own message hides e.g. sqlite's "attempt to write a readonly database"."""
+    root = err
+    while (root.__cause__ or root.__context__) is not None:
+        root = root.__cause__ or root.__context__
+    first, cause = _first_line(err), _first_line(root)
+    return first if root is err or cause in first else f"{first} (cause: {cause})"
 
 
 def finish_pipeline(parent_file: str | Path, status: str) -> None:
@@ -331,4 +382,4 @@ def finish_pipeline(parent_file: str | Path, status: str) -> None:
     except TrackingError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
-        raise TrackingError(f"MLflow store {uri} cannot be used: {err}") from err
+        raise TrackingError(f"MLflow store {uri} cannot be used: {store_error(err)}") from err

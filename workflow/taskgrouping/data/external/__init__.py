@@ -47,6 +47,11 @@ def require_samples(root: Path, names: Sequence[str], dataset: str, source: str)
                               f"{', '.join(absent[:5])}{more}; obtain them from {source}")
 
 
+def root_files(options: Options) -> list[Path]:
+    """A downloaded dataset's `files`: its whole data root, walked (empty when unset)."""
+    return [Path(options["data_root"])] if options["data_root"] else []
+
+
 def root_missing(dataset: str, expected: list[str],
                  source: str) -> Callable[[Options], str | None]:
     """A loader's `missing`: why its data root (unset or lacking `expected`) cannot load."""

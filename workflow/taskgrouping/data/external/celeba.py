@@ -29,6 +29,7 @@ from taskgrouping.data.external import (
     data_root_option,
     image_array,
     require_samples,
+    root_files,
     root_missing,
     sampled,
 )
@@ -164,6 +165,7 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    files=root_files,
     options=OPTIONS,
     inspect=sampled(load, every_label, "images", "both label files (every label) and the "
                     "image list in full"),

@@ -38,6 +38,7 @@ from taskgrouping.data.external import (
     data_root,
     data_root_option,
     require_samples,
+    root_files,
     root_missing,
     sampled,
 )
@@ -210,6 +211,7 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    files=root_files,
     options=OPTIONS,
     inspect=sampled(load, every_label, "stays", "the four listfiles (mortality and "
                     "phenotyping, train and test: every label) and the list of stay files "

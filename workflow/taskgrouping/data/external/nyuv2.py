@@ -31,6 +31,7 @@ from taskgrouping.data.external import (
     data_root_option,
     nearest,
     require_samples,
+    root_files,
     root_missing,
     sampled,
 )
@@ -143,6 +144,7 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    files=root_files,
     options=OPTIONS,
     inspect=sampled(load, lambda options: (len(chosen_samples(options)[1]), None), "samples",
                     "the list of every sample's four arrays in full"),

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from taskgrouping.data.base import Dataset, Options, max_samples_option, standardise_columns
-from taskgrouping.data.external import data_root, data_root_option, root_missing
+from taskgrouping.data.external import data_root, data_root_option, root_files, root_missing
 from taskgrouping.tasks import Task, make_task
 
 NAME = "qm9_csv"
@@ -125,5 +125,6 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    files=root_files,
     options=OPTIONS,
 )

@@ -40,6 +40,7 @@ from taskgrouping.data.external import (
     nearest,
     read_image,
     require_samples,
+    root_files,
     root_missing,
     sampled,
 )
@@ -165,6 +166,7 @@ DATASET = Dataset(
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
+    files=root_files,
     options=OPTIONS,
     inspect=sampled(load, lambda options: (len(chosen_views(options)[1]), None), "views",
                     "the list of every view's six files in full"),
