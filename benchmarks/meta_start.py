@@ -25,9 +25,8 @@ from typing import Any
 import numpy as np
 import yaml
 from groupers import interval
-from scale import REPO, first_group_labels, rounded
+from scale import REPO, rounded
 from scipy.stats import spearmanr
-from sklearn.metrics import adjusted_rand_score
 
 STARTS = ("random", "warmup", "meta_warmup")
 GROUPERS = ("spectral", "gat_gmm")
@@ -46,11 +45,12 @@ def sinusoid_config(seed: int, theta0: str, warmup_steps: int) -> dict[str, Any]
 
 def score(config: dict[str, Any], affinity: str, matrix, workdir: Path) -> dict[str, float]:
     """Spearman with the planted same-cluster indicator; ARI of each grouper's groups."""
+    from taskgrouping.evaluation import planted_ari
     from taskgrouping.settings import planted_groups, stage_settings
     from taskgrouping.stages.cluster import make_groups
 
-    planted = planted_groups(config)
     tasks = list(matrix.index)
+    planted = planted_groups(config, tasks)
     cluster = {task: c for c, group in enumerate(planted) for task in group}
     pairs = [(i, j) for a, i in enumerate(tasks) for j in tasks[a + 1:]]
     figures = {"spearman": float(spearmanr(  # TAG's is asymmetric: both directions
@@ -58,13 +58,11 @@ def score(config: dict[str, Any], affinity: str, matrix, workdir: Path) -> dict[
         [float(cluster[i] == cluster[j]) for i, j in pairs]).statistic)}
     path = workdir / "matrix.csv"
     matrix.to_csv(path)
-    truth = first_group_labels(planted, tasks)
     for grouper in GROUPERS:
         method = f"{affinity}+{grouper}"
         groups, _ = make_groups(stage_settings(config, "cluster", method), method,
                                 len(planted), str(path), [])
-        figures[f"ari_{grouper}"] = float(adjusted_rand_score(
-            truth, first_group_labels(groups, tasks)))
+        figures[f"ari_{grouper}"] = planted_ari(groups, planted)
     return figures
 
 

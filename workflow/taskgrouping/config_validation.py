@@ -150,8 +150,8 @@ def cross_key_errors(config: dict[str, Any]) -> list[str]:
     """Faults of keys that are each valid but not together, found before any job (a
     schema checks each key alone)."""
     lines = []
-    gat = config.get("gat_gmm", {})
-    if gat.get("bic_k_min", 0) > gat.get("bic_k_max", gat.get("bic_k_min", 0)):
+    gat = config["gat_gmm"]  # validated: its defaults are filled in
+    if gat["bic_k_min"] > gat["bic_k_max"]:
         lines.append(f"config key gat_gmm.bic_k_min: {gat['bic_k_min']} exceeds "
                      f"gat_gmm.bic_k_max {gat['bic_k_max']} (BIC chooses k in between)")
     return lines

@@ -54,16 +54,18 @@ DAMAGE = (ValueError, EOFError, KeyError, RuntimeError, OSError, pickle.Unpickli
 
 
 def read_intermediate(path: str | Path, parse: Callable[[Path], Any]) -> Any:
-    """`parse(path)`; a damaged file is removed and a CorruptFile (a missing one stays a
-    FileNotFoundError: the input was never made)."""
+    """`parse(path)`; a damaged file is removed and a CorruptFile. A missing file stays a
+    FileNotFoundError (the input was never made), one that may not be read or is a folder
+    stays what it is: neither says the content is damaged, so neither is removed."""
     path = Path(path)
     try:
         return parse(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except DAMAGE as err:
         path.unlink(missing_ok=True)
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        lines = str(err).strip().splitlines()
+        detail = lines[0] if lines else ""
         raise CorruptFile(f"{path}: damaged, cannot be read ({type(err).__name__}"
                           f"{': ' + detail if detail else ''}); removed it, so that the "
                           "rerun rebuilds it") from None

@@ -46,13 +46,13 @@ def results_name(dataset_name: str, protocol: str) -> str:
     return f"{dataset_name}-meta" if protocol == "meta" else dataset_name
 
 
-def planted_groups(config: dict[str, Any]) -> list[list[str]] | None:
-    """The dataset's planted groups restricted to the run's tasks (generated data), or None."""
+def planted_groups(config: dict[str, Any], tasks: list[str]) -> list[list[str]] | None:
+    """The dataset's planted groups restricted to the run's `tasks` (generated data), or
+    None."""
     name = config["dataset"]
     source = dataset(name)
     if source.planted is None:
         return None
-    tasks = set(data_settings(config)["tasks"])
     options = dataset_options(name, config["datasets"][name].get("options"))
     groups = [[task for task in group if task in tasks] for group in source.planted(options)]
     return [group for group in groups if group]
@@ -70,10 +70,10 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
     meta = {"meta": data.pop("meta")} if "meta" in data else {}
     if stage in PROBE_STAGES:
         probe = dict(config["samplewise"]) | {"theta0": resolved_theta0(config)}
-        if probe["theta0"] == "meta_warmup":
-            data = {k: v for k, v in data.items() if k != "train"} | meta
-        elif probe["theta0"] != "warmup":
+        if probe["theta0"] != "warmup":
             data = {k: v for k, v in data.items() if k != "train"}
+        if probe["theta0"] == "meta_warmup":
+            data |= meta
         return base | {"data": data, "samplewise": probe}
     if stage == "joint_affinity":
         return base | {"data": data, "tag": config["tag"], "device": config["device"]}
@@ -93,7 +93,7 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
         sections = {key: config[key] for key in ("methods", "budgets", "seeds", "protocol")}
         kinds = {task.name: task.kind.name for task in all_tasks(base["dataset"],
                                                                 data.get("options"))}
-        return base | {"tasks": data["tasks"], "planted": planted_groups(config),
+        return base | {"tasks": data["tasks"], "planted": planted_groups(config, data["tasks"]),
                        "task_kinds": {task: kinds[task] for task in data["tasks"]}} | sections
     raise ValueError(f"unknown stage {stage!r}")
 

@@ -117,12 +117,15 @@ class MetaLearner:
                                                (x_query,))[0].cpu())
         return outputs
 
-    def query_loss(self, index: int, split: str, seed: int) -> float:
-        """The task's mean loss on its `split` rows after adaptation, over the support draws."""
+    def mean_loss(self, index: int, split: str, outputs: list[torch.Tensor]) -> float:
+        """The task's mean loss of `outputs` (one per support draw) on its `split` rows."""
         _, y = self.batch(split, index, self.rows[split][index])
         task = self.tasks[index]
-        return float(np.mean([float(task.mean_loss(out, y.cpu()))
-                              for out in self.adapted_outputs(index, split, seed)]))
+        return float(np.mean([float(task.mean_loss(out, y.cpu())) for out in outputs]))
+
+    def query_loss(self, index: int, split: str, seed: int) -> float:
+        """The task's mean loss on its `split` rows after adaptation, over the support draws."""
+        return self.mean_loss(index, split, self.adapted_outputs(index, split, seed))
 
     def score(self, seed: int) -> list[TaskScore]:
         scores = []
@@ -131,7 +134,7 @@ class MetaLearner:
             outputs = self.adapted_outputs(index, "test", seed)
             scores.append(TaskScore(
                 task.name, self.query_loss(index, "val", seed),
-                float(np.mean([float(task.mean_loss(out, y.cpu())) for out in outputs])),
+                self.mean_loss(index, "test", outputs),
                 task.metric_name,
                 float(np.mean([task.score(out.numpy(), y.cpu().numpy()) for out in outputs]))))
         return scores
