@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from taskgrouping.methods import chooses_k, split_method
+from taskgrouping.probing.scaling import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import (
@@ -122,6 +123,15 @@ def start_checkpoint(wildcards):
     return (
         {"checkpoint": probe["checkpoint"]} if probe["theta0"] == "checkpoint" else {}
     )
+
+
+def probe_divisors(wildcards):
+    """Every probe_task output, when the distance divides gradients by scales the general
+    path needs too (taskgrouping.probing.scaling); none for the raw l1 and sign."""
+    probe = config["samplewise"]
+    if not needs_divisors(probe["scale"]):
+        return []
+    return expand(rules.probe_task.output[0], block=BLOCKS)
 
 
 def subset_trainings(subsets):

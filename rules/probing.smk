@@ -23,6 +23,7 @@ rule probe_shared:
 rule probe_task:
     input:
         shared=rules.probe_shared.output.start,
+        stats=rules.probe_shared.output.stats,
     output:
         f"{RESULTS}/probe/task/{{block}}.npz",
     log:
@@ -37,7 +38,8 @@ rule probe_task:
         tasks=lambda w: " ".join(BLOCKS[w.block]),
     shell:
         "exec taskgrouping probe-task --settings {params.settings:q} --parent {params.parent}"
-        " --tasks {params.tasks} --shared {input.shared} --threads {threads}"
+        " --tasks {params.tasks} --shared {input.shared} --stats {input.stats}"
+        " --threads {threads}"
         " --out {output} > {log} 2>&1"
 
 
@@ -45,6 +47,7 @@ rule probe_task:
 rule probe_general:
     input:
         shared=rules.probe_shared.output.start,
+        signals=probe_divisors,
     output:
         f"{RESULTS}/probe/general.npz",
     log:
@@ -58,7 +61,8 @@ rule probe_general:
         data=DATA_MANIFEST,
     shell:
         "exec taskgrouping probe-general --settings {params.settings:q} --parent {params.parent}"
-        " --shared {input.shared} --threads {threads} --out {output} > {log} 2>&1"
+        " --shared {input.shared} --signals {input.signals} --threads {threads}"
+        " --out {output} > {log} 2>&1"
 
 
 # One job per tile: the fast-path distance sums of every pair of two blocks of tasks.

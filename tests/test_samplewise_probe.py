@@ -13,7 +13,7 @@ from taskgrouping.probing.distance import fast_pair_sum
 from taskgrouping.probing.engine import samplewise_distances
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import backprop_signals
-from taskgrouping.tasks import BINARY, Task, make_task
+from taskgrouping.tasks import BINARY, REGRESSION, Task, make_task, split_targets
 
 TASKS = tuple(Task(f"t{j}", BINARY) for j in range(4))
 
@@ -43,36 +43,42 @@ def _cnn():
     return model.eval(), x, _labels(len(x))
 
 
-def _check(model, x, y, force_general, kind, chunk_size=7):
+def _check(model, x, y, force_general, kind, chunk_size=7, scale="none"):
     plan = plan_layers(model, ["encoder.*"], force_general)
-    fast = samplewise_distances(model, x, y, plan, kind, step_size=0.5, chunk_size=chunk_size)
-    brute = bruteforce_distances(model, x, y, plan, kind, step_size=0.5)
+    fast = samplewise_distances(model, x, y, plan, kind, step_size=0.5, chunk_size=chunk_size,
+                                scale=scale)
+    brute = bruteforce_distances(model, x, y, plan, kind, step_size=0.5, scale=scale)
     assert np.allclose(fast, brute, rtol=1e-5, atol=0), (fast, brute)
     assert (brute[~np.eye(len(brute), dtype=bool)] > 0).all()
     return plan
 
 
-@pytest.mark.parametrize("kind", ["l1", "sign"])
+# every distance, and the scaled L1 variants: (distance, scale)
+VARIANTS = [("l1", "none"), ("sign", "none"), ("l2", "none"), ("l1", "task"), ("l2", "task"),
+            ("l1", "sample"), ("l2", "sample")]
+
+
+@pytest.mark.parametrize(("kind", "scale"), VARIANTS)
 @pytest.mark.parametrize("heads", ["identical", "independent"])
 @pytest.mark.parametrize("hidden", [[5], [6, 4, 3]])
-def test_mlp_fast_path_equals_bruteforce(heads, hidden, kind) -> None:
-    plan = _check(*_mlp(heads, hidden), force_general=[], kind=kind)
+def test_mlp_fast_path_equals_bruteforce(heads, hidden, kind, scale) -> None:
+    plan = _check(*_mlp(heads, hidden), force_general=[], kind=kind, scale=scale)
     assert not plan.general
 
 
-@pytest.mark.parametrize("kind", ["l1", "sign"])
-def test_mlp_general_path_and_mixed_equal_bruteforce(kind) -> None:
+@pytest.mark.parametrize(("kind", "scale"), VARIANTS)
+def test_mlp_general_path_and_mixed_equal_bruteforce(kind, scale) -> None:
     model, x, y = _mlp("independent", [6, 4])
-    assert not _check(model, x, y, ["encoder.*"], kind).fast
-    mixed = _check(model, x, y, ["encoder.2"], kind)
+    assert not _check(model, x, y, ["encoder.*"], kind, scale=scale).fast
+    mixed = _check(model, x, y, ["encoder.2"], kind, scale=scale)
     assert [name for name, _ in mixed.fast] == ["encoder.0"]
     assert [name for name, _ in mixed.general] == ["encoder.2"]
 
 
-@pytest.mark.parametrize("kind", ["l1", "sign"])
-def test_cnn_mixed_paths_equal_bruteforce(kind) -> None:
+@pytest.mark.parametrize(("kind", "scale"), VARIANTS)
+def test_cnn_mixed_paths_equal_bruteforce(kind, scale) -> None:
     model, x, y = _cnn()
-    plan = _check(model, x, y, [], kind, chunk_size=5)
+    plan = _check(model, x, y, [], kind, chunk_size=5, scale=scale)
     assert [name for name, _ in plan.fast] == ["encoder.10"]
     assert {name for name, _ in plan.general} == {"encoder.0", "encoder.1", "encoder.4",
                                                   "encoder.5"}
@@ -182,3 +188,49 @@ def test_the_default_chunk_fits_the_memory_budget_and_says_when_nothing_fits() -
     mlp_model, mlp_x, _ = _mlp("independent", [5])
     fast_only = plan_layers(mlp_model, ["encoder.*"], [])
     assert chunk_samples(fast_only, len(TASKS), len(mlp_x), None, 1e-9) == len(mlp_x)
+
+
+def _rescaled_twin():
+    """Regression tasks where t4 is t3 with targets and head x3: g_t4(s) = 9 g_t3(s)."""
+    tasks = tuple(Task(f"t{j}", REGRESSION) for j in range(5))
+    x = torch.randn(30, 7, generator=torch.Generator().manual_seed(8))
+    model = build_model((7,), {"type": "mlp", "hidden": [6, 4]}, tasks, seed=2)
+    y = torch.randn(30, 5, generator=torch.Generator().manual_seed(9))
+    with torch.no_grad():
+        model.heads[4].load_state_dict({k: 3 * v for k, v in
+                                        model.heads[3].state_dict().items()})
+        y[:, 4] = 3 * y[:, 3]
+    return model, x, y
+
+
+@pytest.mark.parametrize(("kind", "scale"), [("l2", "task"), ("l2", "sample"), ("l1", "task"),
+                                             ("l1", "sample")])
+def test_scaled_variants_ignore_a_task_gradient_scale(kind, scale) -> None:
+    """A task whose every per-sample gradient is 9x another's is that task, scale removed;
+    the paper's raw L1 sees them far apart."""
+    model, x, y = _rescaled_twin()
+    plan = plan_layers(model, ["encoder.*"], ["encoder.2"])
+    scaled = samplewise_distances(model, x, y, plan, kind, 1.0, 7, scale)
+    assert scaled[3, 4] == pytest.approx(0, abs=1e-6)
+    assert np.allclose(scaled[4, :3], scaled[3, :3], rtol=1e-5)
+    raw = samplewise_distances(model, x, y, plan, "l1", 1.0, 7)
+    assert raw[3, 4] > np.median(raw[:3, :3][np.triu_indices(3, 1)])
+
+
+def test_l2_variants_are_one_minus_a_cosine() -> None:
+    """l2 + sample: the mean 1 - cos of the tasks' per-sample steps; l2 + task: 1 - the
+    cosine of their stacked steps over the probe set (docs/method.md)."""
+    from taskgrouping.probing.bruteforce import per_sample_gradients
+
+    model, x, y = _mlp("identical", [6, 4])
+    plan = plan_layers(model, ["encoder.*"], ["encoder.2"])
+    grads = [per_sample_gradients(model, x, target, t, plan).double()
+             for t, target in enumerate(split_targets(model.tasks, y))]
+    cos = torch.nn.functional.cosine_similarity
+    per_sample = samplewise_distances(model, x, y, plan, "l2", 1.0, 7, "sample")
+    stacked = samplewise_distances(model, x, y, plan, "l2", 1.0, 7, "task")
+    for i, j in [(0, 1), (1, 3), (2, 3)]:
+        assert per_sample[i, j] == pytest.approx(1 - float(cos(grads[i], grads[j]).mean()),
+                                                 rel=1e-5)
+        assert stacked[i, j] == pytest.approx(
+            1 - float(cos(grads[i].flatten(), grads[j].flatten(), dim=0)), rel=1e-5)

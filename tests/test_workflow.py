@@ -318,6 +318,21 @@ OTHER_MODALITIES = {
 }
 
 
+def modality_config(workdir: Path, name: str, tasks: list[str], **keys) -> tuple[dict, Path]:
+    """The small config on one of OTHER_MODALITIES' datasets, `keys` set; and its file."""
+    options, model, _ = OTHER_MODALITIES[name]
+    config = yaml.safe_load(small_config(workdir).read_text()) | {"dataset": name} | keys
+    config["datasets"] = {name: {
+        "tasks": tasks, "options": options, "model": model,
+        "split": {"seed": 0, "val_fraction": 0.2, "test_fraction": 0.2},
+        "train": {"max_epochs": 2, "patience": 1, "batch_size": 64,
+                  "learning_rate": 0.01, "weight_decay": 0.0},
+    }}
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return config, path
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(OTHER_MODALITIES))
 def test_other_task_types_and_models_run_end_to_end(tmp_path, name) -> None:
@@ -328,16 +343,7 @@ def test_other_task_types_and_models_run_end_to_end(tmp_path, name) -> None:
     if why:
         pytest.skip(why)
     tasks = [task.name for task in all_tasks(name, options)][:3]
-    config = yaml.safe_load(small_config(tmp_path).read_text())
-    config.update(dataset=name, budgets=[2])
-    config["datasets"] = {name: {
-        "tasks": tasks, "options": options, "model": model,
-        "split": {"seed": 0, "val_fraction": 0.2, "test_fraction": 0.2},
-        "train": {"max_epochs": 2, "patience": 1, "batch_size": 64,
-                  "learning_rate": 0.01, "weight_decay": 0.0},
-    }}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
+    config, path = modality_config(tmp_path, name, tasks, budgets=[2])
     result = snakemake(tmp_path, path)
     assert result.returncode == 0, result.stderr[-4000:]
     results = tmp_path / "results" / name
@@ -369,12 +375,29 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
                           probe["general_memory_mb"])
     expected = samplewise_distances(model, x, y, plan, probe["distance"], probe["step_size"],
-                                    chunk)
+                                    chunk, probe.get("scale", "none"))
     written = pd.read_csv(workdir / f"results/{name}/affinity/samplewise_distance.csv",
                           index_col=0)
     assert np.allclose(written.to_numpy(), expected, rtol=1e-5, atol=1e-12)
     if data_settings["model"]["type"] != "mlp":
         assert plan.fast and plan.general  # the mixed case: both paths in one matrix
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("distance", "scale"), [("l2", "task"), ("l1", "sample")])
+def test_scaled_variants_from_the_jobs_equal_the_engine(tmp_path, distance, scale) -> None:
+    """The divisors travel from the probe_task jobs (two blocks) to the pair jobs and the
+    general path (a temporal convolution): the assembled matrix is the engine's."""
+    from taskgrouping.data.registry import all_tasks
+
+    name = "chicago"
+    tasks = [task.name for task in all_tasks(name, OTHER_MODALITIES[name][0])][:3]
+    probe = yaml.safe_load(small_config(tmp_path).read_text())["samplewise"]
+    config, path = modality_config(tmp_path, name, tasks, samplewise=probe | {
+        "distance": distance, "scale": scale, "tile_tasks": 2})
+    result = snakemake(tmp_path, path, f"results/{name}/affinity/samplewise_distance.csv")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert_pipeline_matches_the_engine(tmp_path, name, config)
 
 
 @pytest.mark.integration

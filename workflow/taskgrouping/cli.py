@@ -68,11 +68,15 @@ def _probe_task(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
     p.add_argument("--tasks", nargs="+", required=True, help="the block's tasks")
     p.add_argument("--shared", required=True, help="output of probe-shared")
+    p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
 
 
 def _probe_general(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
     p.add_argument("--shared", required=True, help="output of probe-shared")
+    p.add_argument("--signals", nargs="*", default=[], metavar="NPZ",
+                   help="every probe-task output: the per-sample divisors of the scaled "
+                        "variants (none for the raw l1 and sign)")
 
 
 def _pair(p: argparse.ArgumentParser) -> None:

@@ -43,10 +43,18 @@ AFFINITY = Affinity(
                                     "(classification tasks)."},
         "step_size": {"type": "number", "exclusiveMinimum": 0, "default": 1.0,
                       "description": "Step size eta of the one-step sample-wise optimum."},
-        "distance": {"type": "string", "enum": ["l1", "sign"], "default": "l1",
-                     "description": "l1: mean L1 distance of the sample-wise optima; sign: mean "
-                                    "fraction of parameters whose gradient signs disagree "
-                                    "(GradSign-style)."},
+        "distance": {"type": "string", "enum": ["l1", "l2", "sign"], "default": "l1",
+                     "description": "l1: mean L1 distance of the sample-wise optima (the "
+                                    "paper's); l2: half their mean squared L2 distance; "
+                                    "sign: mean fraction of parameters whose gradient signs "
+                                    "disagree (GradSign-style)."},
+        "scale": {"type": "string", "enum": ["none", "task", "sample"], "default": "none",
+                  "description": "What each task's per-sample gradients are divided by, in "
+                                 "the distance's norm, before the optima are compared: none "
+                                 "(the paper's), the task's mean norm over the probe set "
+                                 "(task; root mean square for l2), or each sample's own norm "
+                                 "(sample; with l2: the mean 1 - cosine of the steps). sign "
+                                 "is scale-free already and takes none."},
         "transform": {"type": "string", "enum": ["exp_median", "inverse"],
                       "default": "exp_median",
                       "description": "Distance-to-similarity transform: exp(-d / median d), "
@@ -72,8 +80,12 @@ AFFINITY = Affinity(
                                              "take at once (T x chunk x its parameters x 4 "
                                              "bytes): sets chunk_size when that is null."},
     },
-    constraints={"if": {"properties": {"theta0": {"const": "checkpoint"}},
-                        "required": ["theta0"]},
-                 "then": {"required": ["checkpoint"],
-                          "properties": {"checkpoint": {"type": "string"}}}},
+    constraints={"allOf": [
+        {"if": {"properties": {"theta0": {"const": "checkpoint"}}, "required": ["theta0"]},
+         "then": {"required": ["checkpoint"],
+                  "properties": {"checkpoint": {"type": "string"}}}},
+        {"if": {"properties": {"distance": {"const": "sign"}},
+                "required": ["distance"]},
+         "then": {"properties": {"scale": {"const": "none"}}}},
+    ]},
 )

@@ -30,16 +30,33 @@ def per_sample_gradients(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
     return torch.stack(rows)
 
 
+def scaled(grads: torch.Tensor, kind: str, scale: str) -> torch.Tensor:
+    """n x #params gradients divided as the scaled variants define (docs/method.md)."""
+    grads = grads.double()
+    if scale == "none":
+        return grads
+    norms = grads.norm(dim=1) if kind == "l2" else grads.abs().sum(dim=1)
+    if scale == "task":
+        mean = (norms**2).mean().sqrt() if kind == "l2" else norms.mean()
+        norms = mean.expand(len(grads))
+    return grads / torch.where(norms > 0, norms, torch.ones_like(norms))[:, None]
+
+
 def bruteforce_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
-                         plan: ProbePlan, kind: str, step_size: float) -> np.ndarray:
-    """T x T distances (l1: eta/n sum L1; sign: mean fraction of disagreeing signs)."""
-    grads = [per_sample_gradients(model, x, target, t, plan)
+                         plan: ProbePlan, kind: str, step_size: float, scale: str = "none"
+                         ) -> np.ndarray:
+    """T x T distances (l1: eta/n sum L1; sign: mean fraction of disagreeing signs;
+    l2: eta^2/n sum 1/2 squared L2), each task's gradients scaled first."""
+    grads = [scaled(per_sample_gradients(model, x, target, t, plan), kind, scale)
              for t, target in enumerate(split_targets(model.tasks, y))]
     result = np.zeros((len(grads), len(grads)))
     for i, j in itertools.combinations(range(len(grads)), 2):
         if kind == "l1":
             total = (grads[i] - grads[j]).abs().sum(dtype=torch.float64)
             value = step_size * float(total) / len(x)
+        elif kind == "l2":
+            total = ((grads[i] - grads[j]) ** 2).sum() / 2
+            value = step_size**2 * float(total) / len(x)
         else:
             value = float((torch.sign(grads[i]) != torch.sign(grads[j])).double().mean())
         result[i, j] = result[j, i] = value

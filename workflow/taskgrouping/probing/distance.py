@@ -1,7 +1,9 @@
 """Pair distances on probed signals (numpy only, so a pair job starts fast).
 
 Sums, not means: the affinity stage adds the fast and general parts and divides by n
-(and, for the sign variant, by the number of probed parameters).
+(and, for the sign variant, by the number of probed parameters). For l2 a pair's sum is
+sum_s 1/2 ||g_i(s) - g_j(s)||_2^2, which adds over parameters like the L1; the scaled
+variants' signals come already divided (`taskgrouping.probing.scaling`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 
 Sums = TypeVar("Sums")
 
-DISTANCES = ("l1", "sign")
+DISTANCES = ("l1", "l2", "sign")
 
 
 def layer_weights(widths: list[int], per_layer: np.ndarray) -> np.ndarray:
@@ -22,14 +24,17 @@ def layer_weights(widths: list[int], per_layer: np.ndarray) -> np.ndarray:
 
 def fast_pair_sum(delta_i: np.ndarray, delta_j: np.ndarray, weights: np.ndarray,
                   kind: str) -> float:
-    """Sum over samples and fast-path parameters of |g_i - g_j| (l1) or [sign differs] (sign).
+    """Sum over samples and fast-path parameters of |g_i - g_j| (l1), [sign differs] (sign)
+    or 1/2 (g_i - g_j)^2 (l2).
 
-    `weights` is `layer_weights` of ||a||_1 (l1) or of nnz(a) (sign).
+    `weights` is `layer_weights` of ||a||_1 (l1), nnz(a) (sign) or ||a||_2^2 (l2).
     """
     if delta_i.shape != delta_j.shape:
         raise ValueError(f"signal shapes differ: {delta_i.shape} vs {delta_j.shape}")
     if kind == "l1":
         difference = np.abs(delta_i.astype(np.float64) - delta_j.astype(np.float64))
+    elif kind == "l2":
+        difference = (delta_i.astype(np.float64) - delta_j.astype(np.float64)) ** 2 / 2
     elif kind == "sign":
         difference = (np.sign(delta_i) != np.sign(delta_j)).astype(np.float64)
     else:
@@ -42,7 +47,7 @@ def tile_pair_sums(first: np.ndarray, second: np.ndarray, weights: np.ndarray, k
     """`fast_pair_sum` of every pair of a tile: (i, j, sum) for task i of `first` and j of
     `second` (block x samples x signal columns each); within one block (`same`), i < j.
 
-    Each task's signals are weighted (l1) or signed (sign) once, not once per pair.
+    Each task's signals are weighted (l1, l2) or signed (sign) once, not once per pair.
     """
     if kind not in DISTANCES:
         raise ValueError(f"unknown distance {kind!r}; known: {DISTANCES}")
@@ -51,7 +56,9 @@ def tile_pair_sums(first: np.ndarray, second: np.ndarray, weights: np.ndarray, k
 
     def prepared(block: np.ndarray) -> np.ndarray:
         values = block.astype(np.float64)
-        return values * weights if kind == "l1" else np.sign(values)
+        if kind == "l1":
+            return values * weights
+        return values * np.sqrt(weights) if kind == "l2" else np.sign(values)
 
     left = prepared(first)
     right = left if same else prepared(second)
@@ -60,6 +67,8 @@ def tile_pair_sums(first: np.ndarray, second: np.ndarray, weights: np.ndarray, k
         for j in range(i + 1 if same else 0, len(right)):
             if kind == "l1":
                 total = np.abs(left[i] - right[j]).sum()
+            elif kind == "l2":
+                total = ((left[i] - right[j]) ** 2).sum() / 2
             else:
                 total = ((left[i] != right[j]) * weights).sum()
             sums.append((i, j, float(total)))
@@ -67,7 +76,10 @@ def tile_pair_sums(first: np.ndarray, second: np.ndarray, weights: np.ndarray, k
 
 
 def normalise(total: Sums, kind: str, n: int, parameters: int, step_size: float) -> Sums:
-    """eta/n * L1 sum (l1), or the mean fraction of parameters whose signs differ (sign)."""
+    """eta/n * L1 sum (l1), eta^2/n * half squared L2 sum (l2: half the mean squared
+    distance of the optima), or the mean fraction of parameters whose signs differ (sign)."""
     if kind == "l1":
         return step_size * total / n  # type: ignore[operator]
+    if kind == "l2":
+        return step_size**2 * total / n  # type: ignore[operator]
     return total / (n * parameters)  # type: ignore[operator]

@@ -14,43 +14,56 @@ import torch
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel
-from taskgrouping.probing.blockwise import pairwise_l1
+from taskgrouping.probing.blockwise import pairwise_half_squared, pairwise_l1
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
 from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
-from taskgrouping.probing.samplewise import backprop_signals, input_statistics
+from taskgrouping.probing.samplewise import backprop_signals, input_factors
+from taskgrouping.probing.scaling import divisors, fast_norms, general_norms, needs_divisors
 from taskgrouping.probing.start import probe_indices, start_point
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
                  ) -> np.ndarray:
-    """Per-sample, per-signal-column factor: ||a||_1 + 1 (l1) or nnz(a) + 1 (sign)."""
-    l1, nonzero = input_statistics(model, x, plan)
-    return layer_weights(plan.fast_widths, (l1 if kind == "l1" else nonzero).numpy())
+    """Per-sample, per-signal-column factor: ||a||_1 + 1 (l1), nnz(a) + 1 (sign) or
+    ||a||_2^2 + 1 (l2)."""
+    return layer_weights(plan.fast_widths, input_factors(model, x, plan, kind).numpy())
 
 
 def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
-                         plan: ProbePlan, kind: str, step_size: float, chunk_size: int
-                         ) -> np.ndarray:
+                         plan: ProbePlan, kind: str, step_size: float, chunk_size: int,
+                         scale: str = "none") -> np.ndarray:
     """T x T sample-wise distance matrix (docs/method.md), exact."""
     model.eval()
     weights = fast_weights(model, x, plan, kind)
     tasks = list(range(len(model.tasks)))
-    deltas = [signals.numpy() for signals in backprop_signals(model, x, y, plan, tasks)]
-    sums = general_pair_sums(model, x, y, plan, kind, chunk_size)
-    sums += fast_pair_sums(deltas, weights, kind)
+    deltas = np.stack([signals.numpy()
+                       for signals in backprop_signals(model, x, y, plan, tasks)])
+    scales = None
+    if needs_divisors(scale):
+        norms = fast_norms(deltas, weights, kind)
+        norms += general_norms(model, x, y, plan, kind, tasks, chunk_size)
+        scales = divisors(norms, kind, scale)
+        deltas = (deltas / scales[:, :, None]).astype(np.float32)
+    sums = general_pair_sums(model, x, y, plan, kind, chunk_size, scales)
+    sums += fast_pair_sums(list(deltas), weights, kind)
     return normalise(sums, kind, len(x), sum(plan.parameter_count()), step_size)
 
 
 def fast_pair_sums(deltas: list[np.ndarray], weights: np.ndarray, kind: str) -> np.ndarray:
     """Every pair's fast-path sum at once.
 
-    Weights are positive, so for l1 sum |d_i - d_j| w = ||d_i w - d_j w||_1: one
+    Weights are positive, so for l1 sum |d_i - d_j| w = ||d_i w - d_j w||_1 (and for
+    l2 sum (d_i - d_j)^2 w / 2 = ||d_i sqrt(w) - d_j sqrt(w)||_2^2 / 2): one
     blockwise cdist over the weighted signals.
     """
     if kind == "l1":
         scale = torch.from_numpy(weights.astype(np.float32))
         return pairwise_l1(torch.stack([torch.from_numpy(d) * scale for d in deltas]).flatten(1))
+    if kind == "l2":
+        root = torch.from_numpy(np.sqrt(weights))
+        return pairwise_half_squared(
+            torch.stack([torch.from_numpy(d).double() * root for d in deltas]).flatten(1))
     sums = np.zeros((len(deltas), len(deltas)))
     for i, j in itertools.combinations(range(len(deltas)), 2):
         sums[i, j] = sums[j, i] = fast_pair_sum(deltas[i], deltas[j], weights, kind)
@@ -69,4 +82,4 @@ def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
                           probe["general_memory_mb"])
     return samplewise_distances(model, torch.from_numpy(data.x_train[rows]),
                                 torch.from_numpy(data.y_train[rows]), plan, probe["distance"],
-                                probe["step_size"], chunk)
+                                probe["step_size"], chunk, probe["scale"])

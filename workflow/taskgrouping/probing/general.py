@@ -5,7 +5,9 @@ layers have no per-task factor shared by all tasks, so their per-sample gradient
 computed with torch.func `vmap(grad(...))`, a chunk of samples at a time, and the
 pairwise distances are accumulated per chunk. Peak memory is
 tasks x chunk x (general parameters), whatever the number of probe samples; the L1
-of every pair is a blockwise `torch.cdist` per chunk.
+(or, for l2, half squared L2) of every pair is a blockwise `torch.cdist` per chunk.
+Scaled variants divide each task's per-sample gradients by divisors known beforehand
+(`taskgrouping.probing.scaling`), so the chunks still add up.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from taskgrouping.models.mtl import MultiTaskModel
-from taskgrouping.probing.blockwise import pairwise_l1
+from taskgrouping.probing.blockwise import pairwise_half_squared, pairwise_l1
 from taskgrouping.probing.layers import ProbePlan
 from taskgrouping.progress import progress
 from taskgrouping.tasks import split_targets
@@ -62,8 +64,11 @@ def chunk_samples(plan: ProbePlan, tasks: int, samples: int, chunk_size: int | N
 
 
 def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
-                      plan: ProbePlan, kind: str, chunk_size: int) -> np.ndarray:
-    """T x T sums over samples and general parameters of |g_i - g_j| or [signs differ]."""
+                      plan: ProbePlan, kind: str, chunk_size: int,
+                      divisors: np.ndarray | None = None) -> np.ndarray:
+    """T x T sums over samples and general parameters of |g_i - g_j| (l1), [signs differ]
+    (sign) or 1/2 (g_i - g_j)^2 (l2), each g_i(s) first divided by `divisors[i, s]`
+    (T x n) when given."""
     tasks = len(model.tasks)
     sums = np.zeros((tasks, tasks))
     params = {name: p.detach() for name, p in plan.general_parameters.items()}
@@ -74,9 +79,15 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
         grads = torch.empty(tasks, len(xs) * size)  # one chunk of every task, no copies
         for t, target in enumerate(split_targets(model.tasks, ys)):
-            grads[t] = per_sample_gradients(model, params, xs, target, t).flatten()
+            task_grads = per_sample_gradients(model, params, xs, target, t)
+            if divisors is not None:
+                scale = torch.from_numpy(divisors[t, start : start + len(xs)]).float()
+                task_grads = task_grads / scale[:, None]
+            grads[t] = task_grads.flatten()
         if kind == "l1":
             sums += pairwise_l1(grads)
+        elif kind == "l2":
+            sums += pairwise_half_squared(grads)
         else:
             for i, j in itertools.combinations(range(tasks), 2):
                 value = (torch.sign(grads[i]) != torch.sign(grads[j])).double().sum()

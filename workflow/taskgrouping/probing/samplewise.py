@@ -7,9 +7,10 @@ with delta = dl/dz, and a is the same for every task at a common theta0, hence
 
     ||g_i(s) - g_j(s)||_1 = sum_layers ||delta_i - delta_j||_1 * (||a||_1 + 1),
 
-and the sign-agreement variant counts disagreeing signs the same way with the number
-of non-zero inputs, nnz(a) + 1, in place of ||a||_1 + 1. A task is probed once (its
-deltas, n x sum of widths); a pair is one weighted L1 (`taskgrouping.probing.distance`).
+the sign-agreement variant counts disagreeing signs the same way with the number
+of non-zero inputs, nnz(a) + 1, in place of ||a||_1 + 1, and the l2 variant's
+squared L2 uses ||a||_2^2 + 1. A task is probed once (its deltas, n x sum of widths); a
+pair is one weighted sum over them (`taskgrouping.probing.distance`).
 """
 
 from __future__ import annotations
@@ -41,15 +42,18 @@ def _capture(model: MultiTaskModel, x: torch.Tensor, layers: list[nn.Linear]):
 
 
 @torch.no_grad()
-def input_statistics(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
-    """||a||_1 and nnz(a) of every fast layer's input, per probe sample (n x layers each)."""
+def input_factors(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
+                  ) -> torch.Tensor:
+    """Per probe sample and fast layer, the input's ||a||_1 (l1), nnz(a) (sign) or
+    ||a||_2^2 (l2): n x layers."""
     if not plan.fast:
-        return torch.zeros(len(x), 0), torch.zeros(len(x), 0)
+        return torch.zeros(len(x), 0)
     inputs, _, _ = _capture(model, x, [layer for _, layer in plan.fast])
-    l1 = torch.stack([a.abs().sum(dim=1) for a in inputs], dim=1)
-    nonzero = torch.stack([(a != 0).sum(dim=1).to(a.dtype) for a in inputs], dim=1)
-    return l1, nonzero
+    if kind == "l1":
+        return torch.stack([a.abs().sum(dim=1) for a in inputs], dim=1)
+    if kind == "l2":
+        return torch.stack([(a**2).sum(dim=1) for a in inputs], dim=1)
+    return torch.stack([(a != 0).sum(dim=1).to(a.dtype) for a in inputs], dim=1)
 
 
 def backprop_signals(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,

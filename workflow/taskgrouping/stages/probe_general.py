@@ -1,4 +1,7 @@
-"""Stage: every pair's distance over the general-path layers, in chunks of samples."""
+"""Stage: every pair's distance over the general-path layers, in chunks of samples.
+
+The scaled variants read every task's per-sample divisors from the probe_task files.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from taskgrouping.fileio import write_with
+from taskgrouping.fileio import read_npz, write_with
 from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.start import load_probe_start
@@ -14,7 +17,20 @@ from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
 
-def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: int) -> None:
+def task_divisors(tasks: list[str], signals: list[str]) -> np.ndarray:
+    """T x n divisors in `tasks` order, gathered from the probe_task files."""
+    found = {}
+    for path in signals:
+        block = read_npz(path)
+        found.update(zip((str(t) for t in block["tasks"]), block["divisors"], strict=True))
+    missing = [task for task in tasks if task not in found]
+    if missing:
+        raise ValueError(f"no probe_task divisors for tasks {missing} in {signals}")
+    return np.stack([found[task] for task in tasks])
+
+
+def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str], out: str,
+        threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
     with stage_run(parent, "probe_general", settings, {},
@@ -24,7 +40,9 @@ def run(settings: dict[str, Any], parent: str, shared: str, out: str, threads: i
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
         chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
                               probe["general_memory_mb"])
-        sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk)
+        scales = (task_divisors([task.name for task in model.tasks], signals)
+                  if signals and plan.general else None)
+        sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk, scales)
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         chunks = -(-len(x) // chunk) if plan.general else 0
         passes = len(model.tasks) * chunks  # one vmap(grad) per task and chunk

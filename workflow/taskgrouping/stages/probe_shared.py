@@ -1,4 +1,4 @@
-"""Stage: theta0, the probe set, and per sample and fast layer ||a||_1 or nnz(a) (n x layers)."""
+"""Stage: theta0, the probe set, and per sample and fast layer the input factor (n x layers)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from taskgrouping.data.registry import load_split
 from taskgrouping.fileio import write_with
 from taskgrouping.probing.layers import plan_layers
-from taskgrouping.probing.samplewise import input_statistics
+from taskgrouping.probing.samplewise import input_factors
 from taskgrouping.probing.start import probe_indices, start_point
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
@@ -27,8 +27,8 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
         indices = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                                 probe["stratify"])
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        l1, nonzero = input_statistics(model, torch.from_numpy(data.x_train[indices]), plan)
-        factors = (l1 if probe["distance"] == "l1" else nonzero).numpy()
+        factors = input_factors(model, torch.from_numpy(data.x_train[indices]), plan,
+                                probe["distance"]).numpy()
         fast_params, general_params = plan.parameter_count()
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         passes = probe["warmup_steps"] if probe["theta0"] in ("warmup", "meta_warmup") else 0
