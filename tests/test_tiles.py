@@ -10,7 +10,7 @@ import pytest
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, tile_pair_sums
 
 
-@pytest.mark.parametrize("kind", ["l1", "sign"])
+@pytest.mark.parametrize("kind", ["l1", "l2", "sign"])
 def test_tile_sums_equal_the_pair_by_pair_sums(kind) -> None:
     rng = np.random.default_rng(0)
     deltas = rng.normal(size=(5, 12, 7)).astype(np.float32)

@@ -279,7 +279,9 @@ def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:
                 "samplewise": config["samplewise"]}
     _, model, x, y = load_probe_start(settings, str(workdir / "results/yeast/probe/shared.pt"))
     plan = plan_layers(model, ["encoder.*"], [])
-    expected = bruteforce_distances(model, x, y, plan, "l1", 1.0)
+    probe = config["samplewise"]
+    expected = bruteforce_distances(model, x, y, plan, probe["distance"], probe["step_size"],
+                                    probe["scale"])
     written = pd.read_csv(workdir / "results/yeast/affinity/samplewise_distance.csv",
                           index_col=0)
     assert list(written.index) == tasks

@@ -9,7 +9,8 @@ from __future__ import annotations
 from taskgrouping.affinity.contract import Affinity
 
 AFFINITY = Affinity(
-    description="mean L1 distance of the tasks' sample-wise one-step optima, as a similarity",
+    description="distance of the tasks' sample-wise one-step optima, each task's steps "
+                "divided by their scale (the paper's raw L1 by option), as a similarity",
     rule="samplewise_affinity",
     signed=False,
     cost="no training: a probe of the shared layers",
@@ -33,7 +34,7 @@ AFFINITY = Affinity(
                        "description": "State dict file (torch.save(model.state_dict())) for "
                                       "theta0: checkpoint."},
         "heads": {"type": "string", "enum": ["identical", "independent"],
-                  "default": "independent",
+                  "default": "identical",
                   "description": "Whether the task heads start identical (per task type) or "
                                  "independently initialised."},
         "probe_samples": {"type": "integer", "minimum": 2, "default": 512,
@@ -43,12 +44,12 @@ AFFINITY = Affinity(
                                     "(classification tasks)."},
         "step_size": {"type": "number", "exclusiveMinimum": 0, "default": 1.0,
                       "description": "Step size eta of the one-step sample-wise optimum."},
-        "distance": {"type": "string", "enum": ["l1", "l2", "sign"], "default": "l1",
+        "distance": {"type": "string", "enum": ["l1", "l2", "sign"], "default": "l2",
                      "description": "l1: mean L1 distance of the sample-wise optima (the "
                                     "paper's); l2: half their mean squared L2 distance; "
                                     "sign: mean fraction of parameters whose gradient signs "
                                     "disagree (GradSign-style)."},
-        "scale": {"type": "string", "enum": ["none", "task", "sample"], "default": "none",
+        "scale": {"type": "string", "enum": ["none", "task", "sample"], "default": "task",
                   "description": "What each task's per-sample gradients are divided by, in "
                                  "the distance's norm, before the optima are compared: none "
                                  "(the paper's), the task's mean norm over the probe set "

@@ -1,0 +1,202 @@
+"""Does an affinity measure relatedness or label frequency? Planted groups, varied base rates.
+
+Per seed, in one process: the synthetic dataset (T binary tasks in planted groups, each
+task's positive rate uniform in [0.5 - s, 0.5 + s] independently of its group; data,
+split, probe and training seeded alike) and, unless left out, Yeast (real, no planted
+groups). Every affinity is computed as its pipeline stage computes it: each sample-wise
+variant by the in-process probing engine at the config's defaults with its distance,
+scale and heads set, TAG and the gradient cosine from one joint training with lookaheads (the
+joint_affinity stage). Per affinity and seed, over the task pairs (both directions
+averaged), the Spearman correlation with
+  planted   1 for a pair in one planted group, else 0 (synthetic)
+  base_rate the mean of the pair's two positive rates on the training rows
+  label_corr the correlation of the pair's two labels on the training rows
+and the adjusted Rand index of the spectral grouper's groups at k = planted groups
+(the pipeline's cluster stage input, `grouper_input`); `random` is the mean ARI of 20
+seeded random partitions. Prints every row, then per dataset and affinity the median and
+the range over seeds, then one JSON line with the summary.
+
+    python benchmarks/relatedness.py [--seeds 0 1 2 3 4] [--spread 0.35] [--tasks 12]
+                                     [--groups 3] [--datasets synthetic yeast]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from scipy import stats
+
+from taskgrouping.affinity.lookahead import LookaheadAffinity
+from taskgrouping.affinity.matrix import similarity_matrix
+from taskgrouping.data.base import SplitData
+from taskgrouping.data.registry import load_split
+from taskgrouping.evaluation import planted_ari
+from taskgrouping.grouping.baselines import random_partition
+from taskgrouping.probing.engine import samplewise_stage
+from taskgrouping.registries import GROUPERS
+from taskgrouping.settings import planted_groups, stage_settings
+from taskgrouping.stages.cluster import grouper_input
+from taskgrouping.training import make_deterministic, train_group
+
+REPO = Path(__file__).resolve().parents[1]
+# name: the samplewise options it sets; [distance,scale,heads], l1,none the paper's raw L1
+VARIANTS = {
+    f"samplewise[{distance},{scale},{heads}]": {"distance": distance, "scale": scale,
+                                                 "heads": heads}
+    for distance, scale, heads in [
+        ("l1", "none", "independent"), ("l1", "none", "identical"),
+        ("l1", "task", "identical"), ("l1", "sample", "identical"),
+        ("l2", "task", "independent"), ("l2", "task", "identical"),
+        ("l2", "sample", "identical"), ("sign", "none", "identical"),
+    ]
+}
+RANDOM_DRAWS = 20
+
+
+def dataset_config(name: str, seed: int, args: argparse.Namespace) -> dict:
+    """config.yaml with the dataset's file, every seed set to `seed`."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config |= yaml.safe_load((REPO / "config" / "datasets" / f"{name}.yaml").read_text())
+    config["dataset"] = name
+    data = config["datasets"][name]
+    if name == "synthetic":
+        data["options"] |= {"n_tasks": args.tasks, "groups": args.groups,
+                            "base_rate_spread": args.spread, "seed": seed}
+    data["split"]["seed"] = seed
+    config["samplewise"]["seed"] = config["tag"]["seed"] = seed
+    return config
+
+
+def samplewise_affinity(data: SplitData, config: dict, options: dict) -> pd.DataFrame:
+    variant = copy.deepcopy(config)
+    variant["samplewise"] |= options
+    settings = stage_settings(variant, "probe_shared")
+    tasks = settings["data"]["tasks"]
+    frame = pd.DataFrame(samplewise_stage(data, settings), index=tasks, columns=tasks)
+    return similarity_matrix(frame, settings["samplewise"]["transform"])
+
+
+def joint_affinities(data: SplitData, config: dict) -> dict[str, pd.DataFrame]:
+    """TAG's lookahead affinity and the gradient cosine, as the joint_affinity stage."""
+    data_settings = stage_settings(config, "joint_affinity")["data"]
+    train = data_settings["train"]
+    hook = LookaheadAffinity(len(data.tasks), train["learning_rate"], config["tag"]["every"])
+    make_deterministic(config["tag"]["seed"], 1)
+    train_group(data, data_settings["tasks"], data_settings["model"], train,
+                config["tag"]["seed"], before_step=hook)
+    tasks = data_settings["tasks"]
+    tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
+    return {"tag": tag, "cosine": cosine}
+
+
+def pair_values(matrix: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """The upper triangle of the symmetrised matrix: one value per unordered pair."""
+    values = np.asarray(matrix, dtype=float)
+    values = (values + values.T) / 2
+    return values[np.triu_indices(len(values), 1)]
+
+
+def references(data: SplitData, planted: list[list[str]] | None) -> dict[str, np.ndarray]:
+    """Per pair: planted relatedness, mean base rate, label correlation (training rows)."""
+    y = data.y_train.astype(float)
+    rates = np.nanmean(y, axis=0)
+    frame = pd.DataFrame(y)
+    found = {"base_rate": pair_values((rates[:, None] + rates[None, :]) / 2),
+             "label_corr": pair_values(frame.corr().to_numpy())}
+    if planted:
+        group = {task: g for g, members in enumerate(planted) for task in members}
+        names = [task.name for task in data.tasks]
+        same = np.array([[group[a] == group[b] for b in names] for a in names], dtype=float)
+        found["planted"] = pair_values(same)
+    return found
+
+
+def grouped_ari(name: str, matrix: pd.DataFrame, planted: list[list[str]], config: dict
+                ) -> float:
+    method = f"{'samplewise' if name.startswith('samplewise') else name}+spectral"
+    grouper = GROUPERS.get("spectral")
+    options = {key: spec["default"] for key, spec in grouper.options.items()}
+    torch.manual_seed(config["grouping"]["seed"])
+    groups, _ = grouper.group(grouper_input(method, matrix), len(planted),
+                              config["grouping"]["seed"], options)
+    return planted_ari(groups, planted)
+
+
+def random_ari(tasks: list[str], planted: list[list[str]]) -> float:
+    return float(np.mean([planted_ari(random_partition(tasks, len(planted), draw), planted)
+                          for draw in range(RANDOM_DRAWS)]))
+
+
+def seed_rows(name: str, seed: int, args: argparse.Namespace) -> list[dict]:
+    config = dataset_config(name, seed, args)
+    data_settings = stage_settings(config, "train_group")["data"]
+    torch.set_num_threads(1)
+    data = load_split(name, data_settings)
+    tasks = data_settings["tasks"]
+    planted = planted_groups(config, tasks)
+    truth = references(data, planted)
+    affinities, seconds = {}, {}
+    for label, options in VARIANTS.items():
+        started = time.process_time()
+        affinities[label] = samplewise_affinity(data, config, options)
+        seconds[label] = time.process_time() - started
+    started = time.process_time()
+    affinities |= joint_affinities(data, config)
+    seconds["tag"] = seconds["cosine"] = time.process_time() - started
+    rows = []
+    for label, matrix in affinities.items():
+        row = {"dataset": name, "seed": seed, "affinity": label, "cpu_seconds": seconds[label]}
+        for reference, values in truth.items():
+            row[f"spearman_{reference}"] = float(stats.spearmanr(pair_values(matrix),
+                                                                 values).statistic)
+        if planted:
+            row["ari"] = grouped_ari(label, matrix, planted, config)
+        rows.append(row)
+    if planted:
+        rows.append({"dataset": name, "seed": seed, "affinity": "random",
+                     "ari": random_ari(tasks, planted)})
+    return rows
+
+
+def interval(values: pd.Series) -> str:
+    """Median [lowest, highest] over seeds: bounded like the measure (ARI <= 1)."""
+    values = values.dropna()
+    if values.empty:
+        return ""
+    return f"{values.median():+.2f} [{values.min():+.2f}, {values.max():+.2f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--spread", type=float, default=0.35)
+    parser.add_argument("--tasks", type=int, default=12)
+    parser.add_argument("--groups", type=int, default=3)
+    parser.add_argument("--datasets", nargs="+", default=["synthetic", "yeast"])
+    args = parser.parse_args()
+    rows = [row for name in args.datasets for seed in args.seeds
+            for row in seed_rows(name, seed, args)]
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.round(3).to_string(index=False))
+    measures = [c for c in table.columns if c.startswith("spearman_")] + ["ari"]
+    summary = (table.groupby(["dataset", "affinity"], sort=False)[measures + ["cpu_seconds"]]
+               .agg(lambda column: interval(column) if column.name in measures
+                    else f"{column.median():.2f}")
+               .reset_index())
+    print(f"\nmedian [lowest, highest] over seeds {args.seeds}; spread {args.spread}, "
+          f"{args.tasks} tasks in {args.groups} groups")
+    print(summary.to_string(index=False))
+    print(json.dumps(summary.to_dict(orient="records")))
+
+
+if __name__ == "__main__":
+    main()
