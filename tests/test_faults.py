@@ -352,7 +352,8 @@ def test_task_constant_on_the_probe_set_is_probed(tmp_path, parent) -> None:
     assert len(probe_rows) == probe_samples and set(labels) == {0.0}
     signals = tmp_path / "y_rare.npz"
     assert main(["probe-task", "--settings", settings, "--parent", str(parent),
-                 "--task", "y_rare", "--shared", str(shared), "--out", str(signals)]) == 0
+                 "--task", "y_rare", "--shared", str(shared), "--stats", str(stats),
+                 "--out", str(signals)]) == 0
     with np.load(signals) as saved:
         assert np.isfinite(saved["signals"]).all() and np.abs(saved["signals"]).sum() > 0
 
