@@ -19,7 +19,7 @@ from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalis
 from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
-from taskgrouping.probing.scaling import divisors, fast_norms, general_norms, needs_divisors
+from taskgrouping.probing.scaling import needs_divisors, scaled_signals
 from taskgrouping.probing.start import probe_indices, start_point
 
 
@@ -41,10 +41,8 @@ def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
                        for signals in backprop_signals(model, x, y, plan, tasks)])
     scales = None
     if needs_divisors(scale):
-        norms = fast_norms(deltas, weights, kind)
-        norms += general_norms(model, x, y, plan, kind, tasks, chunk_size)
-        scales = divisors(norms, kind, scale)
-        deltas = (deltas / scales[:, :, None]).astype(np.float32)
+        deltas, scales = scaled_signals(model, x, y, plan, deltas, weights, kind, scale, tasks,
+                                        chunk_size)
     sums = general_pair_sums(model, x, y, plan, kind, chunk_size, scales)
     sums += fast_pair_sums(list(deltas), weights, kind)
     return normalise(sums, kind, len(x), sum(plan.parameter_count()), step_size)

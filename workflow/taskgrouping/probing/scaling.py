@@ -77,3 +77,14 @@ def divisors(norms: np.ndarray, kind: str, scale: str) -> np.ndarray:
     values = np.broadcast_to(values, norms.shape).copy()
     values[values <= 0] = 1.0
     return values
+
+
+def scaled_signals(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, plan: ProbePlan,
+                   signals: np.ndarray, weights: np.ndarray, kind: str, scale: str,
+                   task_indices: list[int], chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tasks' fast-path signals divided by their per-sample divisors, and the divisors
+    (tasks x samples), from both paths' norms."""
+    norms = fast_norms(signals, weights, kind)
+    norms += general_norms(model, x, y, plan, kind, task_indices, chunk_size)
+    found = divisors(norms, kind, scale)
+    return (signals / found[:, :, None]).astype(np.float32), found

@@ -17,7 +17,7 @@ from taskgrouping.probing.distance import layer_weights
 from taskgrouping.probing.general import chunk_samples
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import backprop_signals
-from taskgrouping.probing.scaling import divisors, fast_norms, general_norms, needs_divisors
+from taskgrouping.probing.scaling import needs_divisors, scaled_signals
 from taskgrouping.probing.start import load_probe_start
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
@@ -42,10 +42,8 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, st
             weights = layer_weights(list(shared_stats["widths"]), shared_stats["factors"])
             chunk = chunk_samples(plan, len(tasks), len(x), probe["chunk_size"],
                                   probe["general_memory_mb"])
-            norms = fast_norms(signals, weights, kind)
-            norms += general_norms(model, x, y, plan, kind, columns, chunk)
-            scales = divisors(norms, kind, scale)
-            signals = (signals / scales[:, :, None]).astype(np.float32)
+            signals, scales = scaled_signals(model, x, y, plan, signals, weights, kind, scale,
+                                             columns, chunk)
             passes += len(tasks) * -(-len(x) // chunk) if plan.general else 0
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         write_with(out, lambda tmp: np.savez(tmp, signals=signals, divisors=scales,
