@@ -92,7 +92,9 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
     assert set(summary["run"]) == {"yeast", "planted"}
     assert set(summary["method"]) == {*METHODS, "all", "stl"}
     stl = summary[summary["method"] == "stl"]
-    assert np.allclose(stl["normalized_loss"], 1.0)
+    assert np.allclose(stl["normalized_loss"], 1.0) and np.allclose(stl["geomean_ratio"], 1.0)
+    assert not summary.loc[summary["method"].isin(["random", "stl", "all"]),
+                           "fewer_groups_than_k"].any()
 
     # per seed: the mean over tasks of the run's normalised test loss, computed here by hand
     per_seed = pd.read_csv(results / "per_seed.csv")
@@ -102,19 +104,26 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
                    & (per_seed["method"] == "samplewise+spectral")].iloc[0]
     assert row["test"] == pytest.approx(ours["normalized_loss"].mean())
     assert row["val"] == pytest.approx(ours["normalized_val_loss"].mean())
+    assert row["geomean_ratio"] == pytest.approx(np.exp(np.log(ours["normalized_loss"]).mean()))
 
     # the paired difference against random: mean over the runs of (ours / random - 1) %
     at = per_seed.set_index(["dataset", "method"])["test"]
     expected = np.mean([(at[(run, "samplewise+spectral")] / at[(run, "random")] - 1) * 100
                         for run in ("yeast", "planted")])
-    comparisons = pd.read_csv(results / "comparisons.csv").set_index(["method", "reference"])
+    comparisons = pd.read_csv(results / "comparisons.csv")
+    assert set(comparisons["aggregate"]) == {"total_loss", "geomean_ratio"}
+    comparisons = comparisons.set_index(["aggregate", "method", "reference"]).loc["total_loss"]
     against_random = comparisons.loc[("samplewise+spectral", "random")]
     assert against_random["mean_difference_percent"] == pytest.approx(expected)
     assert against_random["ci_low"] <= expected <= against_random["ci_high"]
     assert against_random[["wins", "ties", "losses"]].sum() == 2  # one k in each of 2 runs
     assert comparisons.loc[("samplewise+spectral", "tag"), "reference_method"] == "tag+spectral"
 
+    ranks = pd.read_csv(results / "ranks.csv")
+    assert ranks.groupby("aggregate")["method"].apply(set).to_dict() == dict.fromkeys(
+        ("total_loss", "geomean_ratio"), {*METHODS, "all", "stl"})
     claims = pd.read_csv(results / "claims.csv")
+    claims = claims[claims["aggregate"] == "total_loss"]
     assert set(claims["dataset"]) == {"yeast", "planted", "all datasets"}
     costs = summary.set_index(["run", "method"])["grouping_cpu_seconds"]
     yeast_claim = claims[claims["dataset"] == "yeast"].iloc[0]
@@ -124,6 +133,7 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
         assert (results / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     answer = (results / "answer.txt").read_text()
     assert "Is sample-wise grouping better than random" in answer
+    assert "Mean rank of total_loss" in answer and "Mean rank of geomean_ratio" in answer
     assert answer in result.stdout
 
     from mlflow.tracking import MlflowClient

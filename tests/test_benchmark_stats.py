@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from taskgrouping.benchmark.answer import benchmark_answer
 from taskgrouping.benchmark.figures import critical_difference_plot, paired_differences_plot
 from taskgrouping.benchmark.statistics import (
+    AGGREGATES,
     budget_blocks,
+    by_aggregate,
     choose_by_validation,
     claims,
     friedman_nemenyi,
@@ -16,12 +19,14 @@ from taskgrouping.benchmark.statistics import (
     nemenyi_critical_difference,
     paired_comparisons,
 )
+from taskgrouping.stages.benchmark_summary import headline_metrics, per_seed_table
 
 
-def rows(dataset: str, method: str, k: int, tests: list[float], val: list[float] | None = None
-         ) -> list[dict]:
+def rows(dataset: str, method: str, k: int, tests: list[float], val: list[float] | None = None,
+         geomean: list[float] | None = None) -> list[dict]:
     return [{"dataset": dataset, "method": method, "k": k, "seed": seed, "test": test,
-             "val": (val or tests)[seed], "delta_m": 0.0}
+             "val": (val or tests)[seed], "geomean_ratio": (geomean or tests)[seed],
+             "delta_m": 0.0}
             for seed, test in enumerate(tests)]
 
 
@@ -153,3 +158,60 @@ def test_figures_are_written(tmp_path) -> None:
     paired_differences_plot(comparisons, "t", tmp_path / "pairs.png")
     for name in ("cd.png", "pairs.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _flipped() -> pd.DataFrame:
+    """ours loses on the mean ratio (one easy task) and wins on the geometric mean."""
+    return table(rows("a", "samplewise+spectral", 2, [1.52], geomean=[0.90]),
+                 rows("a", "random", 2, [1.10], geomean=[0.95]),
+                 rows("a", "all", 1, [1.20], geomean=[1.10]),
+                 rows("a", "stl", 4, [1.0]))
+
+
+def test_ranks_and_comparisons_are_taken_on_each_aggregate_and_named() -> None:
+    per_seed = _flipped()
+    ranks = by_aggregate({name: mean_ranks(budget_blocks(per_seed, column)[0])
+                          for name, column in AGGREGATES.items()})
+    assert list(ranks.columns) == ["aggregate", "method", "mean_rank", "blocks"]
+    rank = ranks.set_index(["aggregate", "method"])["mean_rank"]
+    assert rank[("total_loss", "samplewise+spectral")] == 4.0
+    assert rank[("geomean_ratio", "samplewise+spectral")] == 1.0
+    comparisons = by_aggregate({
+        name: paired_comparisons(per_seed, ["samplewise+spectral"], ("random",), samples=100,
+                                 value=column) for name, column in AGGREGATES.items()})
+    difference = comparisons.set_index("aggregate")["mean_difference_percent"]
+    assert difference["total_loss"] == pytest.approx((1.52 / 1.10 - 1) * 100)
+    assert difference["geomean_ratio"] == pytest.approx((0.90 / 0.95 - 1) * 100)
+    no_tag = by_aggregate({name: claims(per_seed, pd.DataFrame(), []) for name in AGGREGATES})
+    metrics = headline_metrics(ranks, comparisons, no_tag)
+    assert metrics["mean_rank/samplewise_spectral"] == 4.0  # the headline keeps its names
+    assert metrics["geomean_ratio/mean_rank/samplewise_spectral"] == 1.0
+    assert metrics["geomean_ratio/difference_percent/samplewise_spectral/vs_random"] == (
+        pytest.approx(difference["geomean_ratio"]))
+    tests = {name: friedman_nemenyi(budget_blocks(per_seed, column)[0])
+             for name, column in AGGREGATES.items()}
+    lines = benchmark_answer("b", per_seed, ranks, tests, [], comparisons, no_tag,
+                             "samplewise+spectral", {"confidence": 0.95, "tie_percent": 0.5,
+                                                     "margin_percent": 1.0})
+    assert any(line.startswith("  total_loss: their mean") for line in lines)
+    assert any(line.startswith("  geomean_ratio: their geometric mean") for line in lines)
+    assert any(line.startswith("Mean rank of total_loss over 1") for line in lines)
+    assert any(line.startswith("Mean rank of geomean_ratio over 1 (run, k) blocks")
+               and line.endswith("samplewise+spectral 1.00, random 2.00, stl 3.00, all 4.00")
+               for line in lines)
+    assert sum("vs random: " in line for line in lines) == 2
+
+
+def test_per_seed_rows_carry_the_geometric_mean_of_the_ratios(tmp_path) -> None:
+    evaluation = pd.DataFrame({
+        "dataset": "toy", "method": ["stl", "stl", "all", "all"], "k": [2, 2, 1, 1],
+        "seed": 0, "task": ["a", "b", "a", "b"], "metric_name": "mae",
+        "metric": [1.0, 1.0, 2.0, 0.5], "loss": [1.0, 1.0, 2.0, 0.5],
+        "normalized_loss": [1.0, 1.0, 4.0, 0.25], "val_loss": 1.0, "normalized_val_loss": 1.0})
+    path = tmp_path / "run" / "evaluation.csv"
+    path.parent.mkdir()
+    evaluation.to_csv(path, index=False)
+    per_seed = per_seed_table([str(path)]).set_index("method")
+    assert per_seed.loc["all", "test"] == pytest.approx(2.125)
+    assert per_seed.loc["all", "geomean_ratio"] == pytest.approx(1.0)
+    assert per_seed.loc["stl", "geomean_ratio"] == pytest.approx(1.0)

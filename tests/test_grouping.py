@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from taskgrouping.grouping.baselines import all_in_one, random_partition, single_task
+from taskgrouping.grouping.baselines import (
+    all_in_one,
+    partition_count,
+    random_partition,
+    random_partitions,
+    single_task,
+)
 from taskgrouping.grouping.gat_gmm import gat_gmm_groups
 from taskgrouping.grouping.graph import task_graph
 from taskgrouping.grouping.louvain import louvain_groups
@@ -30,6 +36,35 @@ def test_random_partition_is_seeded() -> None:
     assert random_partition(TASKS, 3, seed=1) == random_partition(TASKS, 3, seed=1)
     assert any(random_partition(TASKS, 3, seed=1) != random_partition(TASKS, 3, seed=s)
                for s in range(2, 6))
+
+
+def test_random_partitions_are_distinct_seeded_and_start_with_the_single_draw() -> None:
+    drawn = random_partitions(TASKS, 3, seed=1, count=3)
+    assert len(drawn) == 3 and len({str(partition) for partition in drawn}) == 3
+    for partition in drawn:
+        assert len(partition) == 3 and sorted(t for g in partition for t in g) == sorted(TASKS)
+    assert drawn[0] == random_partition(TASKS, 3, seed=1)
+    assert drawn == random_partitions(TASKS, 3, seed=1, count=3)
+
+
+def test_random_partitions_stop_at_every_partition_there_is() -> None:
+    assert [partition_count(n, k) for n, k in [(3, 2), (4, 2), (7, 3), (5, 1), (5, 5)]] == [
+        3, 7, 301, 1, 1]
+    assert random_partitions(TASKS, 1, seed=0, count=3) == [[TASKS]]
+    three = random_partitions(["a", "b", "c"], 2, seed=0, count=5)
+    assert sorted(map(str, three)) == sorted(map(str, [[["a", "b"], ["c"]], [["a"], ["b", "c"]],
+                                                        [["a", "c"], ["b"]]]))
+    with pytest.raises(ValueError, match="k=8 must be between 1 and 7"):
+        random_partitions(TASKS, 8, seed=0, count=3)
+
+
+def test_the_cluster_stage_draws_random_partitions_per_budget() -> None:
+    from taskgrouping.stages.cluster import make_partitions
+
+    settings = {"tasks": TASKS, "random": {"seed": 2, "partitions": 3}}
+    drawn, info = make_partitions(settings, "random", 3, None, [])
+    assert drawn == random_partitions(TASKS, 3, seed=2 + 3, count=3) and info == {}
+    assert make_partitions(settings, "stl", 7, None, [])[0] == [single_task(TASKS)]
 
 
 def test_baselines() -> None:

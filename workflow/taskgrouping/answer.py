@@ -10,17 +10,23 @@ REFERENCES = ("stl", "all")
 
 
 def _loss(row: pd.Series) -> str:
-    return f"{row['total_loss']:.3f} ± {row['total_loss_std']:.3f}"
+    """Both aggregates of a row; a method short of its budget says how many groups it
+    returned."""
+    short = f" [{row['n_groups']} groups < k]" if row["fewer_groups_than_k"] else ""
+    return (f"{row['total_loss']:.3f} ± {row['total_loss_std']:.3f} (geomean ratio "
+            f"{row['geomean_ratio']:.3f}){short}")
 
 
 def answer_lines(summary: pd.DataFrame, results: str, tasks: list[str],
                  seeds: list[int]) -> list[str]:
-    """A few lines: per budget k every method by total loss (best first, mean ± std over
-    seeds), the references, each sample-wise method's groups, and the files to open."""
+    """A few lines: per budget k every method ranked by total loss (best first, mean ± std
+    over seeds) with its geomean ratio beside it, the references, each sample-wise
+    method's groups, and the files to open."""
     dataset = summary["dataset"].iloc[0]
     lines = [f"taskgrouping answer for {dataset}: {len(tasks)} tasks, seeds "
-             f"{', '.join(map(str, seeds))}; total test loss = sum over tasks of loss / STL "
-             "loss (lower is better)"]
+             f"{', '.join(map(str, seeds))}; ranked by total test loss = sum over tasks of "
+             "loss / STL loss (lower is better); geomean ratio = their geometric mean, which "
+             "one easy task cannot dominate"]
     compared = summary[~summary["method"].isin(REFERENCES)]
     for k, rows in compared.groupby("k", sort=True):
         ranked = rows.sort_values("total_loss", kind="stable")
@@ -41,7 +47,8 @@ def answer_lines(summary: pd.DataFrame, results: str, tasks: list[str],
 
 DESCRIPTION_LIMIT = 8000
 DESCRIPTION_COLUMNS = ("method", "k", "n_groups", "total_loss", "total_loss_std",
-                       "delta_m_percent", "grouping_seconds", "grouping_cpu_seconds", "groups")
+                       "geomean_ratio", "delta_m_percent", "grouping_seconds",
+                       "grouping_cpu_seconds", "groups")
 
 
 def answer_markdown(lines: list[str], summary: pd.DataFrame) -> str:

@@ -162,7 +162,7 @@ def _evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evaluation-out", required=True)
     p.add_argument("--summary-out", required=True)
     p.add_argument("--groups-out", required=True,
-                   help="one row per (method, k, group) with its tasks (CSV)")
+                   help="one row per (method, k, partition, group) with its tasks (CSV)")
     p.add_argument("--answer-out", required=True,
                    help="the few lines the run ends with: methods by loss, groups, files")
     p.add_argument("--quality-out", required=True,
@@ -180,9 +180,12 @@ def _benchmark_summary(p: argparse.ArgumentParser) -> None:
     p.add_argument("--summaries", nargs="+", required=True, help="each run's summary.csv")
     for name, what in (("summary", "per run the method x k table"),
                        ("per-seed", "per run, method, k and seed the normalised losses"),
-                       ("ranks", "mean rank of each method over runs and budgets"),
-                       ("comparisons", "sample-wise against random, all and TAG"),
-                       ("claims", "the paper's claims: speed-up and loss ratio vs TAG"),
+                       ("ranks", "mean rank of each method over runs and budgets, per "
+                                 "aggregate"),
+                       ("comparisons", "sample-wise against random, all and TAG, per "
+                                       "aggregate"),
+                       ("claims", "the paper's claims: speed-up and loss ratio vs TAG, per "
+                                  "aggregate"),
                        ("defaults", "the grouper chosen on validation loss"),
                        ("rank-plot", "critical-difference plot (PNG)"),
                        ("comparison-plot", "paired differences with intervals (PNG)"),

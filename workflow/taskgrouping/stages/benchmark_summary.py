@@ -11,14 +11,17 @@ import pandas as pd
 from taskgrouping.benchmark.answer import benchmark_answer, benchmark_markdown
 from taskgrouping.benchmark.figures import critical_difference_plot, paired_differences_plot
 from taskgrouping.benchmark.statistics import (
+    AGGREGATES,
+    HEADLINE,
     budget_blocks,
+    by_aggregate,
     choose_by_validation,
     claims,
     friedman_nemenyi,
     mean_ranks,
     paired_comparisons,
 )
-from taskgrouping.evaluation import delta_m_percent
+from taskgrouping.evaluation import delta_m_percent, geomean_ratio
 from taskgrouping.fileio import write_with
 from taskgrouping.tasks import KINDS
 from taskgrouping.tracking.journal import log_to_pipeline, run_label
@@ -33,8 +36,8 @@ def _write_csv(path: str, table: pd.DataFrame) -> None:
 
 def per_seed_table(evaluations: list[str]) -> pd.DataFrame:
     """One row per (run, method, k, seed): mean over tasks of test and validation loss
-    divided by STL's (1 = STL), and delta-m; `dataset` is the run's name (a dataset may
-    run twice, e.g. on a task subset)."""
+    divided by STL's (1 = STL), the geometric mean of the test ratios, and delta-m;
+    `dataset` is the run's name (a dataset may run twice, e.g. on a task subset)."""
     frames = []
     for path in evaluations:
         run = Path(path).parent.name
@@ -47,9 +50,11 @@ def per_seed_table(evaluations: list[str]) -> pd.DataFrame:
         grouped = table.groupby(["method", "k", "seed"])
         frame = pd.DataFrame({"test": grouped["normalized_loss"].mean(),
                               "val": grouped["normalized_val_loss"].mean(),
+                              "geomean_ratio": geomean_ratio(table),
                               "delta_m": delta_m_percent(table, higher)}).reset_index()
         frames.append(frame.assign(dataset=run, source=table["dataset"].iloc[0]))
-    columns = ["dataset", "source", "method", "k", "seed", "test", "val", "delta_m"]
+    columns = ["dataset", "source", "method", "k", "seed", "test", "val", "geomean_ratio",
+               "delta_m"]
     return pd.concat(frames)[columns].sort_values(["dataset", "method", "k", "seed"])
 
 
@@ -77,25 +82,32 @@ def run(settings: dict[str, Any], parent: str, evaluations: list[str], summaries
     ours = sorted(m for m in per_seed["method"].unique() if m.startswith(SAMPLEWISE))
     bootstrap = {"samples": settings["bootstrap_samples"], "seed": settings["seed"],
                  "confidence": settings["confidence"]}
-    blocks, left_out = budget_blocks(per_seed, "test")
-    ranks = mean_ranks(blocks)
-    test = friedman_nemenyi(blocks)
-    comparisons = paired_comparisons(per_seed, ours, tie_percent=settings["tie_percent"],
-                                     **bootstrap)
-    claimed = claims(per_seed, costs, ours, margin_percent=settings["margin_percent"],
-                     **bootstrap)
+    blocks = {name: budget_blocks(per_seed, column) for name, column in AGGREGATES.items()}
+    left_out = blocks[HEADLINE][1]  # the same methods whatever the aggregate
+    tests = {name: friedman_nemenyi(table) for name, (table, _) in blocks.items()}
+    ranks = by_aggregate({name: mean_ranks(table) for name, (table, _) in blocks.items()})
+    comparisons = by_aggregate({
+        name: paired_comparisons(per_seed, ours, tie_percent=settings["tie_percent"],
+                                 value=column, **bootstrap)
+        for name, column in AGGREGATES.items()})
+    claimed = by_aggregate({
+        name: claims(per_seed, costs, ours, margin_percent=settings["margin_percent"],
+                     value=column, **bootstrap)
+        for name, column in AGGREGATES.items()})
     chosen, choice = choose_by_validation(per_seed, ours)
     for path, frame in ((summary_out, table), (per_seed_out, per_seed), (ranks_out, ranks),
                         (comparisons_out, comparisons), (claims_out, claimed),
                         (defaults_out, choice)):
         _write_csv(path, frame)
     name = run_label(parent)
-    critical_difference_plot(ranks, test.critical_difference, test.p_value,
-                             f"{name}: mean rank of test loss over {len(blocks)} "
-                             "(run, k) blocks", rank_plot_out)
-    paired_differences_plot(comparisons, f"{name}: sample-wise against the references",
+    headline = tests[HEADLINE]
+    critical_difference_plot(headline_rows(ranks), headline.critical_difference,
+                             headline.p_value, f"{name}: mean rank of {HEADLINE} over "
+                             f"{len(blocks[HEADLINE][0])} (run, k) blocks", rank_plot_out)
+    paired_differences_plot(headline_rows(comparisons),
+                            f"{name}: sample-wise against the references ({HEADLINE})",
                             comparison_plot_out)
-    lines = benchmark_answer(name, per_seed, ranks, test, left_out, comparisons, claimed,
+    lines = benchmark_answer(name, per_seed, ranks, tests, left_out, comparisons, claimed,
                              chosen, settings)
     write_with(answer_out, lambda tmp: tmp.write_text("\n".join(lines) + "\n"))
     metrics = headline_metrics(ranks, comparisons, claimed)
@@ -109,18 +121,32 @@ def run(settings: dict[str, Any], parent: str, evaluations: list[str], summaries
           f"{Path(summary_out).parent}")
 
 
+def headline_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a stacked table (`by_aggregate`) that rank by the headline aggregate."""
+    return table[table["aggregate"] == HEADLINE].reset_index(drop=True)
+
+
+def _prefix(aggregate: str) -> str:
+    """Metric names of the headline aggregate as before; the others' under their name."""
+    return "" if aggregate == HEADLINE else f"{aggregate}/"
+
+
 def headline_metrics(ranks: pd.DataFrame, comparisons: pd.DataFrame,
                      claimed: pd.DataFrame) -> dict[str, float]:
-    """The benchmark parent's metrics: mean ranks, paired differences, the claims."""
-    metrics = {f"mean_rank/{row.method}": row.mean_rank for row in ranks.itertuples()}
+    """The benchmark parent's metrics: mean ranks, paired differences, the claims, of each
+    aggregate (the headline's unprefixed, `geomean_ratio/...` beside them)."""
+    metrics = {f"{_prefix(row.aggregate)}mean_rank/{row.method}": row.mean_rank
+               for row in ranks.itertuples()}
     for row in comparisons.itertuples():
         key = f"{row.method}/vs_{row.reference}"
-        metrics |= {f"difference_percent/{key}": row.mean_difference_percent,
-                    f"wins/{key}": row.wins, f"losses/{key}": row.losses}
+        prefix = _prefix(row.aggregate)
+        metrics |= {f"{prefix}difference_percent/{key}": row.mean_difference_percent,
+                    f"{prefix}wins/{key}": row.wins, f"{prefix}losses/{key}": row.losses}
     overall = claimed[claimed["dataset"] == "all datasets"]
     for row in overall.itertuples():
-        metrics |= {f"speedup_cpu/{row.method}": row.speedup_cpu,
-                    f"speedup_wall/{row.method}": row.speedup_wall,
-                    f"loss_ratio_vs_tag/{row.method}": row.loss_ratio}
+        metrics[f"{_prefix(row.aggregate)}loss_ratio_vs_tag/{row.method}"] = row.loss_ratio
+        if row.aggregate == HEADLINE:
+            metrics |= {f"speedup_cpu/{row.method}": row.speedup_cpu,
+                        f"speedup_wall/{row.method}": row.speedup_wall}
     return {key.replace("+", "_"): float(value) for key, value in metrics.items()
             if value == value}

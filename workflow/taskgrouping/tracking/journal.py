@@ -195,7 +195,8 @@ def log_results(parent_file: str | Path, settings: dict[str, Any],
         record = StageRecord(parent_file, "child", name, tags, params)
         record.describe(f"{row['method']} at k={row['k']}: total test loss "
                         f"{row['total_loss']:.3f} ± {row['total_loss_std']:.3f} (std over "
-                        f"{row['seeds']} seeds), groups {row['groups']}")
+                        f"{row['seeds']} seeds), geomean ratio {row['geomean_ratio']:.3f}, "
+                        f"groups {row['groups']}")
         record.log_metrics({key: value for key, value in row.items()
                             if key in metrics and value == value})  # NaN: no regret
         record.close("FINISHED")
