@@ -2,22 +2,28 @@
 
 Per seed, in one process: the synthetic dataset (T binary tasks in planted groups, each
 task's positive rate uniform in [0.5 - s, 0.5 + s] independently of its group; data,
-split, probe and training seeded alike) and, unless left out, Yeast (real, no planted
-groups). Every affinity is computed as its pipeline stage computes it: each sample-wise
-variant by the in-process probing engine at the config's defaults with its distance,
-scale and heads set, TAG and the gradient cosine from one joint training with lookaheads (the
-joint_affinity stage). Per affinity and seed, over the task pairs (both directions
-averaged), the Spearman correlation with
+split, probe and training seeded alike), its regression twin `synthetic-regression` (the
+same planted scores as real targets, each task's scale 10^u with u uniform in [-S, S] and
+its noise level uniform in [0, N], both independent of its group) and, unless left out,
+Yeast (real, no planted groups). Every affinity is computed as its pipeline stage
+computes it: each sample-wise variant by the in-process probing engine at the config's
+defaults with its distance, scale and heads set, TAG and the gradient cosine from one
+joint training with lookaheads (the joint_affinity stage). Per affinity and seed, over
+the task pairs (both directions averaged), the Spearman correlation with
   planted   1 for a pair in one planted group, else 0 (synthetic)
-  base_rate the mean of the pair's two positive rates on the training rows
-  label_corr the correlation of the pair's two labels on the training rows
+  base_rate the mean of the pair's two positive rates on the training rows (binary)
+  target_scale the mean of the pair's two log10 target stds on the training rows
+            (regression)
+  target_noise the mean of the pair's two noise levels (synthetic-regression)
+  label_corr the correlation of the pair's two labels (targets) on the training rows
 and the adjusted Rand index of the spectral grouper's groups at k = planted groups
 (the pipeline's cluster stage input, `grouper_input`); `random` is the mean ARI of 20
 seeded random partitions. Prints every row, then per dataset and affinity the median and
 the range over seeds, then one JSON line with the summary.
 
     python benchmarks/relatedness.py [--seeds 0 1 2 3 4] [--spread 0.35] [--tasks 12]
-                                     [--groups 3] [--datasets synthetic yeast]
+        [--groups 3] [--scale-spread 1.0] [--target-noise 0.5]
+        [--datasets synthetic synthetic-regression yeast]
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from scipy import stats
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import similarity_matrix
 from taskgrouping.data.base import SplitData
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.registry import dataset_options, load_split
+from taskgrouping.data.synthetic import target_parameters
 from taskgrouping.evaluation import planted_ari
 from taskgrouping.grouping.baselines import random_partition
 from taskgrouping.probing.engine import samplewise_stage
@@ -59,17 +66,23 @@ VARIANTS = {
     ]
 }
 RANDOM_DRAWS = 20
+REGRESSION = "synthetic-regression"  # the synthetic dataset with kind regression
 
 
 def dataset_config(name: str, seed: int, args: argparse.Namespace) -> dict:
     """config.yaml with the dataset's file, every seed set to `seed`."""
+    dataset = "synthetic" if name == REGRESSION else name
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config |= yaml.safe_load((REPO / "config" / "datasets" / f"{name}.yaml").read_text())
-    config["dataset"] = name
-    data = config["datasets"][name]
+    config |= yaml.safe_load((REPO / "config" / "datasets" / f"{dataset}.yaml").read_text())
+    config["dataset"] = dataset
+    data = config["datasets"][dataset]
     if name == "synthetic":
         data["options"] |= {"n_tasks": args.tasks, "groups": args.groups,
                             "base_rate_spread": args.spread, "seed": seed}
+    if name == REGRESSION:
+        data["options"] |= {"n_tasks": args.tasks, "groups": args.groups, "kind": "regression",
+                            "target_scale_spread": args.scale_spread,
+                            "target_noise": args.target_noise, "seed": seed}
     data["split"]["seed"] = seed
     config["samplewise"]["seed"] = config["tag"]["seed"] = seed
     return config
@@ -104,13 +117,25 @@ def pair_values(matrix: pd.DataFrame | np.ndarray) -> np.ndarray:
     return values[np.triu_indices(len(values), 1)]
 
 
-def references(data: SplitData, planted: list[list[str]] | None) -> dict[str, np.ndarray]:
-    """Per pair: planted relatedness, mean base rate, label correlation (training rows)."""
+def pair_means(values: np.ndarray) -> np.ndarray:
+    """Per pair the mean of the two tasks' values."""
+    return pair_values((values[:, None] + values[None, :]) / 2)
+
+
+def references(data: SplitData, planted: list[list[str]] | None, config: dict
+               ) -> dict[str, np.ndarray]:
+    """Per pair: planted relatedness, what a scale-sensitive distance follows instead (base
+    rate, or target scale and noise), label correlation (training rows)."""
     y = data.y_train.astype(float)
-    rates = np.nanmean(y, axis=0)
-    frame = pd.DataFrame(y)
-    found = {"base_rate": pair_values((rates[:, None] + rates[None, :]) / 2),
-             "label_corr": pair_values(frame.corr().to_numpy())}
+    found = {"label_corr": pair_values(pd.DataFrame(y).corr().to_numpy())}
+    if data.tasks[0].kind.name == "binary":
+        found["base_rate"] = pair_means(np.nanmean(y, axis=0))
+    else:
+        found["target_scale"] = pair_means(np.log10(np.nanstd(y, axis=0)))
+    if config["dataset"] == "synthetic" and "target_scale" in found:
+        options = dataset_options("synthetic", config["datasets"]["synthetic"]["options"])
+        names = [int(task.name[1:]) - 1 for task in data.tasks]
+        found["target_noise"] = pair_means(target_parameters(options)[1][names])
     if planted:
         group = {task: g for g, members in enumerate(planted) for task in members}
         names = [task.name for task in data.tasks]
@@ -139,10 +164,10 @@ def seed_rows(name: str, seed: int, args: argparse.Namespace) -> list[dict]:
     config = dataset_config(name, seed, args)
     data_settings = stage_settings(config, "train_group")["data"]
     torch.set_num_threads(1)
-    data = load_split(name, data_settings)
+    data = load_split(config["dataset"], data_settings)
     tasks = data_settings["tasks"]
     planted = planted_groups(config, tasks)
-    truth = references(data, planted)
+    truth = references(data, planted, config)
     affinities, seconds = {}, {}
     for label, options in VARIANTS.items():
         started = time.process_time()
@@ -180,7 +205,9 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=0.35)
     parser.add_argument("--tasks", type=int, default=12)
     parser.add_argument("--groups", type=int, default=3)
-    parser.add_argument("--datasets", nargs="+", default=["synthetic", "yeast"])
+    parser.add_argument("--scale-spread", type=float, default=1.0)
+    parser.add_argument("--target-noise", type=float, default=0.5)
+    parser.add_argument("--datasets", nargs="+", default=["synthetic", REGRESSION, "yeast"])
     args = parser.parse_args()
     rows = [row for name in args.datasets for seed in args.seeds
             for row in seed_rows(name, seed, args)]
@@ -193,6 +220,7 @@ def main() -> None:
                     else f"{column.median():.2f}")
                .reset_index())
     print(f"\nmedian [lowest, highest] over seeds {args.seeds}; spread {args.spread}, "
+          f"scale spread {args.scale_spread}, target noise {args.target_noise}, "
           f"{args.tasks} tasks in {args.groups} groups")
     print(summary.to_string(index=False))
     print(json.dumps(summary.to_dict(orient="records")))

@@ -1,4 +1,5 @@
-"""The synthetic dataset: seeded, binary, and its planted groups really are related."""
+"""The synthetic dataset: seeded, binary or regression, and its planted groups really are
+related."""
 
 from __future__ import annotations
 
@@ -121,3 +122,41 @@ def test_it_loads_through_the_registry() -> None:
     assert data.x_train.shape == (350, 5) and data.y_test.shape == (75, 2)
     every = load_split("synthetic", {"tasks": None, "options": SMALL, "split": split})
     assert every.task_names == tuple(f"t{j:03d}" for j in range(1, 13))
+
+
+REGRESSION = SMALL | {"kind": "regression", "samples": 2000, "target_scale_spread": 1.0,
+                      "target_noise": 0.5}
+
+
+def test_regression_targets_are_real_with_their_own_scale_and_noise() -> None:
+    opts = options(**REGRESSION)
+    x, y = synthetic.load(opts)
+    assert y.shape == (2000, 12) and len(np.unique(y[:, 0])) > 1000
+    assert {task.kind.name for task in all_tasks("synthetic", REGRESSION)} == {"regression"}
+    scales, levels = synthetic.target_parameters(opts)
+    # c_j (z_j + n_j e): std c_j sqrt(1 + n_j^2), up to the noise's sampling error
+    assert np.allclose(y.std(axis=0), scales * np.sqrt(1 + levels ** 2), rtol=0.05)
+    assert scales.min() >= 0.1 and scales.max() <= 10 and levels.max() <= 0.5
+    assert np.array_equal(x, load(**SMALL | {"samples": 2000})[0])
+
+
+def test_regression_scales_vary_independently_of_the_groups_and_groups_relate() -> None:
+    ratios = []
+    for seed in range(10):
+        opts = options(**REGRESSION | {"n_tasks": 40, "groups": 4, "seed": seed})
+        scales, levels = synthetic.target_parameters(opts)
+        assert np.log10(scales).std() > 0.4
+        ratios.append(between_group_f(np.log10(scales), group_of(opts)))
+    assert np.mean(ratios) < 2.0
+    same, different = mean_abs_correlations(synthetic.load(opts)[1], group_of(opts))
+    assert same >= 0.5 and different <= 0.25  # own functions share some trend
+
+
+@pytest.mark.parametrize(("given", "key", "kind"), [
+    ({"target_noise": 0.5}, "target_noise", "regression"),
+    ({"target_scale_spread": 1.0}, "target_scale_spread", "regression"),
+    ({"kind": "regression", "base_rate_spread": 0.2}, "base_rate_spread", "binary"),
+])
+def test_an_option_of_the_other_kind_is_refused(given, key, kind) -> None:
+    with pytest.raises(ValueError, match=rf"options\.{key}: applies to kind {kind}"):
+        all_tasks("synthetic", given)

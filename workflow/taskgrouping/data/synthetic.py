@@ -1,12 +1,13 @@
 """Synthetic: seeded tabular multi-task data with planted task groups, the ground truth.
 
-Any number of binary tasks without a CSV, for tests and scale benchmarks; a method's groups
-are scored against `planted_groups` (e.g. by adjusted Rand index).
+Any number of binary (or, with `kind: regression`, real-valued) tasks without a CSV, for
+tests and scale benchmarks; a method's groups are scored against `planted_groups` (e.g.
+by adjusted Rand index).
 
-Construction, all from numpy's `default_rng(seed)` (its five spawned streams draw the
-inputs, group functions, task functions, base rates and label flips apart, so growing
-`n_tasks` keeps the earlier tasks' labels and changing `base_rate_spread` or `label_noise`
-keeps the scores):
+Construction, all from numpy's `default_rng(seed)` (its seven spawned streams draw the
+inputs, group functions, task functions, base rates, label flips, target scales and target
+noise apart, so growing `n_tasks` keeps the earlier tasks' targets and changing
+`base_rate_spread`, `label_noise` or the target options keeps the scores):
 
 - inputs x ~ N(0, I), `samples` x `features`;
 - a random function f(x) = v . tanh(W x / sqrt(features) + b), hidden width 8, W, b and v
@@ -17,7 +18,12 @@ keeps the scores):
   groups); its score is its group's function plus `noise` times its own random function;
 - its binary label is 1 for the rows whose score ranks in the top fraction r_j, its base
   rate (0.5, or uniform in [0.5 - s, 0.5 + s] with s = `base_rate_spread`, drawn
-  independently of the group), then flipped with probability `label_noise`.
+  independently of the group), then flipped with probability `label_noise`;
+- with `kind: regression` its target is instead c_j (z_j + n_j e), z_j its score
+  standardised, e standard normal noise, the noise level n_j uniform in [0,
+  `target_noise`] and the scale c_j = 10^u, u uniform in [-s, s] with s =
+  `target_scale_spread`, both drawn independently of the group: a task's loss level and
+  gradient scale then vary by up to 10^(2s) inside a group, and say nothing of it.
 
 Within a group at the defaults (noise 0.5, label_noise 0.05) two tasks' labels correlate
 about 0.48; across groups about 0.05. Tasks are named t001, t002, ...
@@ -39,7 +45,9 @@ from taskgrouping.tasks import Task, make_task
 HIDDEN = 8
 OPTIONS = {
     "n_tasks": {"type": "integer", "minimum": 2, "default": 40,
-                "description": "T, the number of binary tasks t001, t002, ..."},
+                "description": "T, the number of tasks t001, t002, ..."},
+    "kind": {"type": "string", "enum": ["binary", "regression"], "default": "binary",
+             "description": "binary labels (BCE, AUROC) or real targets (MSE, MAE)"},
     "groups": {"type": "integer", "minimum": 1, "default": 4,
                "description": "planted groups; task j (from 0) belongs to group j % groups"},
     "samples": {"type": "integer", "minimum": 20, "default": 4000,
@@ -50,10 +58,16 @@ OPTIONS = {
               "description": "each task's own random function, relative to its group's "
                              "(0: a group's tasks differ only by label noise)"},
     "label_noise": {"type": "number", "minimum": 0, "maximum": 0.5, "default": 0.05,
-                    "description": "probability that a label is flipped"},
+                    "description": "binary: probability that a label is flipped"},
     "base_rate_spread": {"type": "number", "minimum": 0, "maximum": 0.45, "default": 0.0,
-                         "description": "s: each task's positive rate uniform in "
+                         "description": "binary: s, each task's positive rate uniform in "
                                         "[0.5 - s, 0.5 + s], independent of its group"},
+    "target_scale_spread": {"type": "number", "minimum": 0, "maximum": 3, "default": 0.0,
+                            "description": "regression: s, each task's target scale 10^u, u "
+                                           "uniform in [-s, s], independent of its group"},
+    "target_noise": {"type": "number", "minimum": 0, "default": 0.0,
+                     "description": "regression: each task's noise level uniform in [0, "
+                                    "target_noise] (its noise std over its signal's)"},
     "seed": seed_option("every random draw: inputs, functions, base rates, label flips"),
 }
 
@@ -62,13 +76,24 @@ def task_names(options: Options) -> list[str]:
     return [f"t{j + 1:03d}" for j in range(options["n_tasks"])]
 
 
+# The options that shape only one kind's targets, and that kind: set for the other, they
+# would silently do nothing.
+KIND_OPTIONS = {"base_rate_spread": "binary", "target_scale_spread": "regression",
+                "target_noise": "regression"}
+
+
 def check(options: Options) -> None:
-    """Every planted group needs a task, and the QR decorrelation a row per group."""
+    """Every planted group needs a task, the QR decorrelation a row per group, and an
+    option of one kind's targets that kind."""
     groups = options["groups"]
     for key in ("n_tasks", "samples"):
         if groups > options[key]:
             raise ValueError(f"datasets.synthetic.options.groups: {groups} groups exceed "
                              f"{key} {options[key]}")
+    for key, kind in KIND_OPTIONS.items():
+        if options[key] and options["kind"] != kind:
+            raise ValueError(f"datasets.synthetic.options.{key}: applies to kind {kind}, "
+                             f"not {options['kind']}")
 
 
 def planted_groups(options: Options) -> list[list[str]]:
@@ -79,7 +104,7 @@ def planted_groups(options: Options) -> list[list[str]]:
 
 def tasks(options: Options) -> tuple[Task, ...]:
     check(options)
-    return tuple(make_task(name, "binary") for name in task_names(options))
+    return tuple(make_task(name, options["kind"]) for name in task_names(options))
 
 
 def random_function(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
@@ -104,15 +129,35 @@ def binary_labels(scores: np.ndarray, rates: np.ndarray) -> np.ndarray:
     return ranks >= np.round((1.0 - rates) * len(scores))
 
 
+def target_parameters(options: Options) -> tuple[np.ndarray, np.ndarray]:
+    """Each regression task's target scale c_j and noise level n_j, as `load` draws them."""
+    *_, scales, noises = np.random.default_rng(options["seed"]).spawn(7)
+    count, spread = options["n_tasks"], options["target_scale_spread"]
+    return (10.0 ** scales.uniform(-spread, spread, count),
+            noises.uniform(0.0, options["target_noise"], count))
+
+
+def regression_targets(scores: np.ndarray, options: Options, noise: np.random.Generator
+                       ) -> np.ndarray:
+    """c_j (z_j + n_j e) per task: standardised score, own noise level, own scale."""
+    scales, levels = target_parameters(options)
+    standard = (scores - scores.mean(axis=0)) / scores.std(axis=0)
+    return scales * (standard + levels * noise.standard_normal(scores.shape))
+
+
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
-    """x (samples x features), y (samples x n_tasks) in {0, 1}."""
+    """x (samples x features), y (samples x n_tasks): labels in {0, 1}, or real targets."""
     check(options)
-    inputs, shared, own, rates, flips = np.random.default_rng(options["seed"]).spawn(5)
+    streams = np.random.default_rng(options["seed"]).spawn(7)
+    inputs, shared, own, rates, flips, _, target_noise = streams
     n, count = options["samples"], options["n_tasks"]
     x = inputs.standard_normal((n, options["features"]))
     group = group_functions(shared, x, options["groups"])
     scores = np.stack([group[:, j % options["groups"]] + options["noise"]
                        * random_function(own, x) for j in range(count)], axis=1)
+    if options["kind"] == "regression":
+        return x.astype(np.float32), regression_targets(scores, options, target_noise
+                                                        ).astype(np.float32)
     spread = options["base_rate_spread"]
     labels = binary_labels(scores, 0.5 + rates.uniform(-spread, spread, count))
     flipped = flips.random((count, n)).T < options["label_noise"]
