@@ -7,9 +7,10 @@ same planted scores as real targets, each task's scale 10^u with u uniform in [-
 its noise level uniform in [0, N], both independent of its group) and, unless left out,
 Yeast (real, no planted groups). Every affinity is computed as its pipeline stage
 computes it: each sample-wise variant by the in-process probing engine at the config's
-defaults with its distance, scale and heads set, TAG and the gradient cosine from one
-joint training with lookaheads (the joint_affinity stage). Per affinity and seed, over
-the task pairs (both directions averaged), the Spearman correlation with
+defaults with its distance, scale, heads and target standardisation set, TAG and the
+gradient cosine from one joint training with lookaheads (the joint_affinity stage). Per
+affinity and seed, over the task pairs (both directions averaged), the Spearman
+correlation with
   planted   1 for a pair in one planted group, else 0 (synthetic)
   base_rate the mean of the pair's two positive rates on the training rows (binary)
   target_scale the mean of the pair's two log10 target stds on the training rows
@@ -54,15 +55,18 @@ from taskgrouping.stages.cluster import grouper_input
 from taskgrouping.training import make_deterministic, train_group
 
 REPO = Path(__file__).resolve().parents[1]
-# name: the samplewise options it sets; [distance,scale,heads], l1,none the paper's raw L1
+# name: the samplewise options it sets; [distance,scale,heads], `,raw` where the probe sees
+# raw regression targets (standardise_targets false); l1,none,...,raw: the paper's raw L1
 VARIANTS = {
-    f"samplewise[{distance},{scale},{heads}]": {"distance": distance, "scale": scale,
-                                                 "heads": heads}
-    for distance, scale, heads in [
-        ("l1", "none", "independent"), ("l1", "none", "identical"),
-        ("l1", "task", "identical"), ("l1", "sample", "identical"),
-        ("l2", "task", "independent"), ("l2", "task", "identical"),
-        ("l2", "sample", "identical"), ("sign", "none", "identical"),
+    f"samplewise[{distance},{scale},{heads}{'' if standardise else ',raw'}]": {
+        "distance": distance, "scale": scale, "heads": heads,
+        "standardise_targets": standardise}
+    for distance, scale, heads, standardise in [
+        ("l1", "none", "independent", False), ("l1", "none", "identical", True),
+        ("l1", "task", "identical", True), ("l1", "sample", "identical", True),
+        ("l2", "task", "independent", True), ("l2", "task", "identical", False),
+        ("l2", "task", "identical", True), ("l2", "sample", "identical", True),
+        ("sign", "none", "identical", True),
     ]
 }
 RANDOM_DRAWS = 20

@@ -9,7 +9,14 @@ import yaml
 from conftest import REPO
 
 from taskgrouping.data.registry import load_split
-from taskgrouping.probing.start import load_checkpoint, pool_rarest, probe_indices, start_point
+from taskgrouping.probing.engine import samplewise_stage
+from taskgrouping.probing.start import (
+    load_checkpoint,
+    pool_rarest,
+    probe_indices,
+    probe_targets,
+    start_point,
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +114,59 @@ def test_more_label_combinations_than_probe_rows_pool_the_rarest() -> None:
     strata = np.arange(6).repeat([5, 4, 4, 3, 2, 2])
     assert list(np.unique(pool_rarest(strata, 3), return_counts=True)[1]) == [11, 5, 4]
     assert pool_rarest(strata, 6) is strata
+
+
+def _regression_split(scale: float, offset: float):
+    """A small synthetic regression split, task t001's targets times `scale` plus `offset`."""
+    from dataclasses import replace
+
+    split = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
+    data = load_split("synthetic", {"tasks": None, "split": split, "options": {
+        "kind": "regression", "n_tasks": 4, "groups": 2, "samples": 300, "features": 5,
+        "target_scale_spread": 1.0, "target_noise": 0.3}})
+    y = [part.copy() for part in (data.y_train, data.y_val, data.y_test)]
+    for part in y:
+        part[:, 0] = part[:, 0] * scale + offset
+    return replace(data, y_train=y[0], y_val=y[1], y_test=y[2])
+
+
+def _regression_settings(**probe) -> dict:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    model = {"type": "mlp", "hidden": [8]}
+    train = {"max_epochs": 2, "patience": 1, "batch_size": 64, "learning_rate": 0.01,
+             "weight_decay": 0.0}
+    return {"dataset": "synthetic", "data": {"model": model, "train": train},
+            "samplewise": config["samplewise"] | {"probe_samples": 128, "warmup_steps": 10}
+            | probe}
+
+
+def test_probe_targets_standardise_regression_columns_only() -> None:
+    from taskgrouping.data.base import SplitData
+    from taskgrouping.tasks import make_task
+
+    tasks = (make_task("r", "regression"), make_task("b", "binary"))
+    y_train = np.array([[10.0, 1], [20.0, 0], [np.nan, 1], [30.0, 0]], dtype=np.float32)
+    y_test = np.array([[40.0, 1]], dtype=np.float32)
+    x = np.zeros((4, 2), dtype=np.float32)
+    data = SplitData(tasks, x, y_train, x[:1], y_test, x[:1], y_test)
+    probed = probe_targets(data, {"samplewise": {"standardise_targets": True}})
+    assert np.allclose(probed.y_train[:, 0], [-1.2247, 0.0, np.nan, 1.2247], atol=1e-4,
+                       equal_nan=True)
+    assert np.allclose(probed.y_test[:, 0], 2.4495, atol=1e-4)  # by the training statistics
+    assert np.array_equal(probed.y_train[:, 1], y_train[:, 1])
+    assert np.array_equal(data.y_train, y_train, equal_nan=True)  # the input is left alone
+    raw = probe_targets(data, {"samplewise": {"standardise_targets": False}})
+    assert raw is data
+
+
+@pytest.mark.parametrize("distance", ["l2", "l1"])
+def test_a_tasks_target_units_do_not_change_the_affinity(distance) -> None:
+    """Task t001 in other units (x 1000, + 5): the same distances, warm-up included, when
+    the probe standardises targets; not so on raw targets."""
+    settings = _regression_settings(theta0="warmup", distance=distance)
+    same = samplewise_stage(_regression_split(1.0, 0.0), settings)
+    rescaled = samplewise_stage(_regression_split(1000.0, 5.0), settings)
+    assert np.allclose(same, rescaled, rtol=1e-3, atol=1e-6)
+    raw = settings | {"samplewise": settings["samplewise"] | {"standardise_targets": False}}
+    assert not np.allclose(samplewise_stage(_regression_split(1.0, 0.0), raw),
+                           samplewise_stage(_regression_split(1000.0, 5.0), raw), rtol=0.1)

@@ -37,6 +37,13 @@ AFFINITY = Affinity(
                   "default": "identical",
                   "description": "Whether the task heads start identical (per task type) or "
                                  "independently initialised."},
+        "standardise_targets": {
+            "type": "boolean", "default": True,
+            "description": "Probe (and warm up) on every scalar regression task's targets "
+                           "centred and divided by their training std, so a task's target "
+                           "scale and offset cannot set its gradient scale or dominate the "
+                           "warm-up; the trainings keep the raw targets. false: the raw "
+                           "targets (the paper's)."},
         "probe_samples": {"type": "integer", "minimum": 2, "default": 512,
                           "description": "Number of training samples in the probe set."},
         "stratify": {"type": "boolean", "default": True,

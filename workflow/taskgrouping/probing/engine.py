@@ -20,7 +20,7 @@ from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
 from taskgrouping.probing.scaling import needs_divisors, scaled_signals
-from taskgrouping.probing.start import probe_indices, start_point
+from taskgrouping.probing.start import probe_indices, probe_targets, start_point
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -70,8 +70,10 @@ def fast_pair_sums(deltas: list[np.ndarray], weights: np.ndarray, kind: str) -> 
 
 def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
     """The probing stages in one process: theta0, the probe set and the distance matrix,
-    drawn as probe_shared draws them (`settings`: a probe stage's config slice)."""
+    drawn as probe_shared draws them (`settings`: a probe stage's config slice), on the
+    targets the probe sees (`probe_targets`)."""
     probe = settings["samplewise"]
+    data = probe_targets(data, settings)
     model = start_point(data, settings)
     rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                          probe["stratify"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,32 @@ from taskgrouping.data.registry import load_split
 from taskgrouping.fileio import read_torch
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.training import warm_up
+
+
+def probe_targets(data: SplitData, settings: dict[str, Any]) -> SplitData:
+    """The data the probe sees: with `samplewise.standardise_targets`, every scalar
+    regression task's targets centred and divided by their training mean and std (missing
+    targets stay NaN), so neither the warm-up nor the per-sample gradients scale with a
+    task's units; other tasks unchanged."""
+    columns = [j for j, task in enumerate(data.tasks) if task.kind.name == "regression"]
+    if not settings["samplewise"]["standardise_targets"] or not columns:
+        return data
+    train = data.y_train[:, columns]
+    mean, std = np.nanmean(train, axis=0), np.nanstd(train, axis=0)
+    std = np.where(std > 0, std, 1.0)
+
+    def standardised(y: np.ndarray) -> np.ndarray:
+        y = y.copy()
+        y[:, columns] = (y[:, columns] - mean) / std
+        return y
+
+    return replace(data, y_train=standardised(data.y_train), y_val=standardised(data.y_val),
+                   y_test=standardised(data.y_test))
+
+
+def probe_data(settings: dict[str, Any]) -> SplitData:
+    """The probe stage's data: the config's split, its targets as `probe_targets` gives."""
+    return probe_targets(load_split(settings["dataset"], settings["data"]), settings)
 
 
 def initial_model(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
@@ -50,7 +77,7 @@ def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
 def load_probe_start(settings: dict[str, Any], shared: str
                      ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
     """The data, theta0 as probe_shared saved it (file `shared`), and the probe rows."""
-    data = load_split(settings["dataset"], settings["data"])
+    data = probe_data(settings)
     state = read_torch(shared)
     model = initial_model(data, settings)
     model.load_state_dict(state["state_dict"])

@@ -7,11 +7,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from taskgrouping.data.registry import load_split
 from taskgrouping.fileio import write_with
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import input_factors
-from taskgrouping.probing.start import probe_indices, start_point
+from taskgrouping.probing.start import probe_data, probe_indices, start_point
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
@@ -22,7 +21,7 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
     with stage_run(parent, "probe_shared", settings, {},
                    f"sample-wise probing: the start point theta0 ({probe['theta0']}) and the "
                    f"{probe['probe_samples']} probe samples every task block shares") as record:
-        data = load_split(settings["dataset"], settings["data"])
+        data = probe_data(settings)
         model = start_point(data, settings)
         indices = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                                 probe["stratify"])
