@@ -31,8 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scale import first_group_labels, make_config, planted_labels, rounded
-from sklearn.metrics import adjusted_rand_score
+from scale import make_config, rounded
 
 TARGET_SECONDS_T200 = 60
 
@@ -68,11 +67,12 @@ AFFINITIES = {"samplewise": similarity, "tag": tag}
 def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, budget: int
                  ) -> dict[str, dict[str, Any]]:
     """Each registered grouper through the cluster stage's dispatch: time, ARI, report."""
+    from taskgrouping.evaluation import planted_ari
     from taskgrouping.registries import GROUPERS
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.settings import data_settings, planted_groups, stage_settings
     from taskgrouping.stages.cluster import make_groups
 
-    planted = planted_labels(config)
+    planted = planted_groups(config, data_settings(config)["tasks"])
     figures = {}
     for name in GROUPERS.names():
         method = f"{affinity}+{name}"
@@ -81,7 +81,7 @@ def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, budge
         groups, info = make_groups(settings, method, budget, str(matrix_file), [])
         figures[name] = {
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
-            "ari": adjusted_rand_score(planted, first_group_labels(groups, settings["tasks"])),
+            "ari": planted_ari(groups, planted),
             "groups": len(groups), "reported": info}
     return figures
 

@@ -279,25 +279,12 @@ def publish(workdir: Path) -> None:
                     str(parent)], check=True, capture_output=True, env=workflow_env(workdir))
 
 
-def planted_labels(config: dict[str, Any]) -> list[int] | None:
-    """Each task's planted group (synthetic only; None for any other dataset)."""
-    from taskgrouping.data.registry import dataset_options
-    from taskgrouping.data.synthetic import planted_groups
-    from taskgrouping.settings import data_settings
-
-    if config["dataset"] != "synthetic":
-        return None
-    options = dataset_options("synthetic", config["datasets"]["synthetic"]["options"])
-    return first_group_labels(planted_groups(options), data_settings(config)["tasks"])
-
-
 def group_figures(workdir: Path, config_file: Path, config: dict[str, Any],
                   timeout: float) -> dict[str, Any]:
     """Every method's groups (the cluster jobs, stopped after `timeout` s): time to groups,
     the cluster job's span and the ARI (synthetic); a method not done in time has nulls."""
-    from sklearn.metrics import adjusted_rand_score
-
-    from taskgrouping.settings import data_settings
+    from taskgrouping.evaluation import planted_ari
+    from taskgrouping.settings import data_settings, planted_groups
 
     methods, budget = config["methods"], config["budgets"][0]
     targets = [str(RESULTS / "groups" / f"{method}_k{budget}.json") for method in methods]
@@ -306,7 +293,7 @@ def group_figures(workdir: Path, config_file: Path, config: dict[str, Any],
         publish(workdir)
     runs = of_stage(child_runs(workdir), "cluster")
     tasks = data_settings(config)["tasks"]
-    planted = planted_labels(config)
+    planted = planted_groups(config, tasks)
     figures: dict[str, Any] = {
         "groups_wall_seconds": invocation.wall, "groups_cpu_seconds": invocation.cpu,
         "groups_timed_out": invocation.timed_out, "grouping_seconds": {},
@@ -321,8 +308,7 @@ def group_figures(workdir: Path, config_file: Path, config: dict[str, Any],
             continue
         groups = json.loads((workdir / RESULTS / "groups" / name).read_text())
         figures["grouping_seconds"][method] = json.loads(meta.read_text())["grouping_seconds"]
-        figures["ari"][method] = (None if planted is None else adjusted_rand_score(
-            planted, first_group_labels(groups, tasks)))
+        figures["ari"][method] = None if planted is None else planted_ari(groups, planted)
     return figures
 
 
