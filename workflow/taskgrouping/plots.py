@@ -145,8 +145,9 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str,
                for index, group in enumerate(groups)]
     ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0),
               title="groups (a task in two shows both colours)", title_fontsize=7)
-    ax.set_title(f"{title}\nedges: each task's {STRONGEST_EDGES} strongest similarities, "
-                 "width by similarity", fontsize=9)
+    edges = (f"edges: each task's {STRONGEST_EDGES} strongest similarities, width by "
+             "similarity") if graph.number_of_edges() else "no affinity: tasks only"
+    ax.set_title(f"{title}\n{edges}", fontsize=9)
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.axis("off")
