@@ -674,11 +674,17 @@ def test_a_killed_invocation_leaves_no_run_running(tmp_path, closer) -> None:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            env=workflow_env(tmp_path), start_new_session=True)
     journal = tmp_path / "results" / "yeast" / "mlflow_journal"
+
+    def training_journaled() -> bool:
+        """The training job runs and has journaled its start (slow on a loaded machine)."""
+        training = any("train-group" in _command(p)
+                       for p in psutil.Process(run.pid).children(True))
+        return training and any(json.loads(p.read_text())["status"] == "RUNNING"
+                                and "train" in p.read_text() for p in journal.glob("*.json"))
+
     deadline = time.time() + 120
-    while time.time() < deadline and not any(
-            "train-group" in _command(p) for p in psutil.Process(run.pid).children(True)):
-        time.sleep(0.1)
-    time.sleep(2)  # the job has journaled its start
+    while time.time() < deadline and not training_journaled():
+        time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     assert any(json.loads(p.read_text())["status"] == "RUNNING" for p in journal.glob("*.json"))
