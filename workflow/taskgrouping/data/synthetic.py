@@ -39,6 +39,7 @@ from taskgrouping.data.base import (
     always_available,
     interleaved_groups,
     seed_option,
+    standardise_columns,
 )
 from taskgrouping.tasks import Task, make_task
 
@@ -141,8 +142,7 @@ def regression_targets(scores: np.ndarray, options: Options, noise: np.random.Ge
                        ) -> np.ndarray:
     """c_j (z_j + n_j e) per task: standardised score, own noise level, own scale."""
     scales, levels = target_parameters(options)
-    standard = (scores - scores.mean(axis=0)) / scores.std(axis=0)
-    return scales * (standard + levels * noise.standard_normal(scores.shape))
+    return scales * (standardise_columns(scores) + levels * noise.standard_normal(scores.shape))
 
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
