@@ -31,8 +31,15 @@ for _run, _config in PLAN.runs.items():
 
     _module = f"{_run}_pipeline"
     _alias = f"{_run}_*"
+    # A run that reads an earlier run's trainings leaves training to that run's rule: two
+    # rules with one output would be ambiguous.
+    if _run in PLAN.trains_with:
 
-    use rule * from _module as _alias
+        use rule * from _module exclude train_group as _alias
+
+    else:
+
+        use rule * from _module as _alias
 
 
 # The benchmark's report opens on its answer; each run's figures follow, by run.

@@ -26,6 +26,9 @@ TASKS = data_settings(config)["tasks"]
 # A meta-protocol run of a dataset sits beside its MTL run, not on top of it.
 RESULTS = f"results/{config['name'] or results_name(DATASET, config['protocol'])}"
 PARENT = f"{RESULTS}/mlflow_parent.json"
+# One training per task subset and seed; a benchmark run that trains alike an earlier run
+# reads (and has trained) that run's files (taskgrouping.benchmark.plan).
+TRAINING = f"{config['trainings'] or RESULTS + '/train'}/{{subset}}_seed{{seed}}.json"
 # The run's name in the report (a benchmark's report holds every run's figures).
 RUN = Path(RESULTS).name
 # Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair
@@ -137,7 +140,7 @@ def probe_divisors(wildcards):
 def subset_trainings(subsets):
     """The train_group outputs of `subsets` for every seed."""
     names = [subset_name(members, TASKS) for members in subsets]
-    return expand(rules.train_group.output[0], subset=names, seed=config["seeds"])
+    return expand(TRAINING, subset=names, seed=config["seeds"])
 
 
 def method_groups(method, k):

@@ -2,7 +2,7 @@
 # groups, HOA's pairs and the exhaustive subsets share these files: each trains once.
 rule train_group:
     output:
-        f"{RESULTS}/train/{{subset}}_seed{{seed}}.json",
+        TRAINING,
     log:
         f"{RESULTS}/logs/train/{{subset}}_seed{{seed}}.log",
     conda:

@@ -83,13 +83,33 @@ def test_a_bad_run_entry_names_the_run_and_the_key(tmp_path) -> None:
     assert "benchmark run typo: no dataset 'yaest'" in unknown.stdout + unknown.stderr
 
 
+# Yeast again with the paper's raw L1: it groups differently but trains alike, so it
+# reads the yeast run's trainings instead of training its own.
+YEAST_L1 = {"dataset": "yeast", "samplewise": {"distance": "l1", "scale": "none"},
+            "datasets": {"yeast": {"tasks": ["Class1", "Class2", "Class3", "Class12"],
+                                   **SMALL_MODEL}}}
+
+
+def test_runs_that_train_alike_share_their_trainings(tmp_path) -> None:
+    config = yaml.safe_load(tiny_benchmark(tmp_path, yeastl1=YEAST_L1, yeastwide={
+        **YEAST_L1, "datasets": {"yeast": {**YEAST_L1["datasets"]["yeast"],
+                                           "model": {"type": "mlp", "hidden": [32]}}}}
+    ).read_text())
+    plan = plan_runs(config, REPO)
+    assert plan.trains_with == {"yeastl1": "yeast"}  # another model trains on its own
+    assert plan.runs["yeastl1"]["trainings"] == "results/bench/yeast/train"
+    assert plan.runs["yeast"]["trainings"] is None
+    assert plan.runs["yeastwide"]["trainings"] is None
+
+
 def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_path) -> None:
-    result = benchmark(tmp_path, tiny_benchmark(tmp_path))
+    result = benchmark(tmp_path, tiny_benchmark(tmp_path, yeastl1=YEAST_L1))
     assert result.returncode == 0, result.stderr[-4000:]
     results = tmp_path / "results" / "bench"
+    run_names = ("yeast", "planted", "yeastl1")
 
     summary = pd.read_csv(results / "summary.csv")
-    assert set(summary["run"]) == {"yeast", "planted"}
+    assert set(summary["run"]) == set(run_names)
     assert set(summary["method"]) == {*METHODS, "all", "stl"}
     stl = summary[summary["method"] == "stl"]
     assert np.allclose(stl["normalized_loss"], 1.0) and np.allclose(stl["geomean_ratio"], 1.0)
@@ -109,14 +129,14 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
     # the paired difference against random: mean over the runs of (ours / random - 1) %
     at = per_seed.set_index(["dataset", "method"])["test"]
     expected = np.mean([(at[(run, "samplewise+spectral")] / at[(run, "random")] - 1) * 100
-                        for run in ("yeast", "planted")])
+                        for run in run_names])
     comparisons = pd.read_csv(results / "comparisons.csv")
     assert set(comparisons["aggregate"]) == {"total_loss", "geomean_ratio"}
     comparisons = comparisons.set_index(["aggregate", "method", "reference"]).loc["total_loss"]
     against_random = comparisons.loc[("samplewise+spectral", "random")]
     assert against_random["mean_difference_percent"] == pytest.approx(expected)
     assert against_random["ci_low"] <= expected <= against_random["ci_high"]
-    assert against_random[["wins", "ties", "losses"]].sum() == 2  # one k in each of 2 runs
+    assert against_random[["wins", "ties", "losses"]].sum() == 3  # one k in each of 3 runs
     assert comparisons.loc[("samplewise+spectral", "tag"), "reference_method"] == "tag+spectral"
 
     ranks = pd.read_csv(results / "ranks.csv")
@@ -124,7 +144,7 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
         ("total_loss", "geomean_ratio"), {*METHODS, "all", "stl"})
     claims = pd.read_csv(results / "claims.csv")
     claims = claims[claims["aggregate"] == "total_loss"]
-    assert set(claims["dataset"]) == {"yeast", "planted", "all datasets"}
+    assert set(claims["dataset"]) == {*run_names, "all datasets"}
     costs = summary.set_index(["run", "method"])["grouping_cpu_seconds"]
     yeast_claim = claims[claims["dataset"] == "yeast"].iloc[0]
     assert yeast_claim["speedup_cpu"] == pytest.approx(
@@ -148,7 +168,8 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
     assert "mean_rank/samplewise_spectral" in top.data.metrics
     assert "comparisons.csv" in {a.path for a in client.list_artifacts(parent["run_id"])}
     pipelines = [run for run in runs if run.data.tags.get("stage") == "pipeline"]
-    assert sorted(run.data.tags["dataset"] for run in pipelines) == ["synthetic", "yeast"]
+    assert sorted(run.data.tags["dataset"] for run in pipelines) == ["synthetic", "yeast",
+                                                                     "yeast"]
     assert {run.data.tags["mlflow.parentRunId"] for run in pipelines} == {parent["run_id"]}
     pipeline_ids = {run.info.run_id for run in pipelines}
     jobs = [run for run in runs if run.data.tags.get("stage") not in ("benchmark", "pipeline")]
@@ -160,10 +181,22 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
         [experiment.experiment_id],
         "tags.dataset = 'yeast' and tags.stage = 'evaluate' and tags.method = 'random'"
         " and tags.k = '2'")
-    assert len(leaderboard) == 1 and "total_loss" in leaderboard[0].data.metrics
+    assert len(leaderboard) == 2 and "total_loss" in leaderboard[0].data.metrics
+
+    # yeastl1 trained nothing: it read the yeast run's trainings, each subset trained once
+    assert not (results / "yeastl1" / "train").exists()
+    evaluations = {run: pd.read_csv(results / run / "evaluation.csv") for run in run_names}
+    stl = {run: evaluations[run].query("method == 'stl'").set_index("task")["loss"]
+           for run in ("yeast", "yeastl1")}
+    pd.testing.assert_series_equal(stl["yeast"], stl["yeastl1"])
+    trained = client.search_runs([experiment.experiment_id],
+                                 "tags.dataset = 'yeast' and tags.stage = 'train_group'")
+    subsets = [(run.data.tags["subset"], run.data.tags["seed"]) for run in trained]
+    assert len(subsets) == len(set(subsets)) == len(list((results / "yeast" / "train").glob(
+        "*.json")))
 
     # a second invocation has nothing to do and keeps the tables
-    again = benchmark(tmp_path, tiny_benchmark(tmp_path))
+    again = benchmark(tmp_path, tiny_benchmark(tmp_path, yeastl1=YEAST_L1))
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 

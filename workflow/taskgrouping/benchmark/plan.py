@@ -27,6 +27,8 @@ class Plan:
     settings: dict[str, Any]
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # run -> the earlier run whose trainings it reads (their train_group slices are equal)
+    trains_with: dict[str, str] = field(default_factory=dict)
 
     @property
     def results(self) -> str:
@@ -128,7 +130,24 @@ def plan_runs(config: dict[str, Any], repo: Path) -> Plan:
     if not plan.runs:
         raise WorkflowError("benchmark: every run was skipped: "
                             + "; ".join(f"{k}: {v}" for k, v in plan.skipped.items()))
+    share_trainings(plan)
     return plan
+
+
+def share_trainings(plan: Plan) -> None:
+    """Point each run at the trainings of the first run that trains alike (equal
+    train_group slice: dataset, data options, model, trainer, device, protocol), so runs
+    that differ only in how they group (the paper's L1 beside the default, say) train
+    their shared subsets (STL, all, random partitions, equal groups) once."""
+    from taskgrouping.settings import stage_settings
+
+    first: dict[str, str] = {}
+    for run, config in plan.runs.items():
+        key = json.dumps(stage_settings(config, "train_group"), sort_keys=True)
+        owner = first.setdefault(key, run)
+        if owner != run:
+            plan.trains_with[run] = owner
+            config["trainings"] = f"{plan.run_results(owner)}/train"
 
 
 def announce_skipped(plan: Plan) -> None:
