@@ -44,6 +44,23 @@ def missing_binaries() -> list[str]:
     return [name for name in BINARIES if _which(name) is None]
 
 
+def left_by_a_killed_run(link: Path) -> bool:
+    """A RUNTIME_CONF link of a test session killed before stop(): dangling, or to a test
+    cluster's slurm.conf whose slurmctld (pid file beside it) is gone. Left in place, every
+    SLURM client waits on it: the SLURM executor plugin's `scontrol show config` at each
+    Snakemake start takes 10 s instead of failing at once."""
+    if not link.is_symlink():
+        return False
+    target = Path(os.readlink(link))
+    if not target.exists():
+        return True
+    try:
+        pid = int((target.parent / "slurmctld.pid").read_text())
+    except (OSError, ValueError):
+        return False  # not a test cluster's: leave it to its owner
+    return not Path(f"/proc/{pid}").exists()
+
+
 def install_packages(timeout: int = 900) -> None:
     """apt-get install slurm-wlm and munge where a binary is missing (update on failure)."""
     if not missing_binaries():
@@ -194,8 +211,8 @@ PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         if SYSTEM_CONF.exists():
             raise SlurmUnavailable(f"{SYSTEM_CONF} exists: jobs' nested srun would use that"
                                    " cluster, not the test's")
-        if RUNTIME_CONF.is_symlink() and not RUNTIME_CONF.exists():
-            RUNTIME_CONF.unlink()  # left by an earlier run that was killed
+        if left_by_a_killed_run(RUNTIME_CONF):
+            RUNTIME_CONF.unlink()
         if RUNTIME_CONF.exists() or RUNTIME_CONF.is_symlink():
             raise SlurmUnavailable(f"{RUNTIME_CONF} exists (another test session, or a"
                                    " configless slurmd): not replacing it")
