@@ -28,7 +28,8 @@ RESULTS = f"results/{config['name'] or results_name(DATASET, config['protocol'])
 PARENT = f"{RESULTS}/mlflow_parent.json"
 # One training per task subset and seed; a benchmark run that trains alike an earlier run
 # reads (and has trained) that run's files (taskgrouping.benchmark.plan).
-TRAINING = f"{config['trainings'] or RESULTS + '/train'}/{{subset}}_seed{{seed}}.json"
+TRAININGS = config["trainings"] or f"{RESULTS}/train"
+TRAINING = f"{TRAININGS}/{{subset}}_seed{{seed}}.json"
 # The run's name in the report (a benchmark's report holds every run's figures).
 RUN = Path(RESULTS).name
 # Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair
