@@ -17,6 +17,7 @@ from taskgrouping.settings import (
     results_name,
     path_list_file,
     settings_file,
+    trainings_folder,
     write_settings_files,
 )
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
@@ -28,8 +29,7 @@ RESULTS = f"results/{config['name'] or results_name(DATASET, config['protocol'])
 PARENT = f"{RESULTS}/mlflow_parent.json"
 # One training per task subset and seed; a benchmark run that trains alike an earlier run
 # reads (and has trained) that run's files (taskgrouping.benchmark.plan).
-TRAININGS = config["trainings"] or f"{RESULTS}/train"
-TRAINING = f"{TRAININGS}/{{subset}}_seed{{seed}}.json"
+TRAINING = f"{trainings_folder(config, RESULTS)}/{{subset}}_seed{{seed}}.json"
 # The run's name in the report (a benchmark's report holds every run's figures).
 RUN = Path(RESULTS).name
 # Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair

@@ -46,6 +46,11 @@ def results_name(dataset_name: str, protocol: str) -> str:
     return f"{dataset_name}-meta" if protocol == "meta" else dataset_name
 
 
+def trainings_folder(config: dict[str, Any], results: str) -> str:
+    """Where a run's train_group outputs are: its `trainings` key, else `results`/train."""
+    return config["trainings"] or f"{results}/train"
+
+
 def planted_groups(config: dict[str, Any], tasks: list[str]) -> list[list[str]] | None:
     """The dataset's planted groups restricted to the run's `tasks` (generated data), or
     None."""

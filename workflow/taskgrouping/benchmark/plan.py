@@ -139,7 +139,7 @@ def share_trainings(plan: Plan) -> None:
     train_group slice: dataset, data options, model, trainer, device, protocol), so runs
     that differ only in how they group (the paper's L1 beside the default, say) train
     their shared subsets (STL, all, random partitions, equal groups) once."""
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.settings import stage_settings, trainings_folder
 
     first: dict[str, str] = {}
     for run, config in plan.runs.items():
@@ -147,7 +147,7 @@ def share_trainings(plan: Plan) -> None:
         owner = first.setdefault(key, run)
         if owner != run:
             plan.trains_with[run] = owner
-            config["trainings"] = f"{plan.run_results(owner)}/train"
+            config["trainings"] = trainings_folder(plan.runs[owner], plan.run_results(owner))
 
 
 def announce_skipped(plan: Plan) -> None:
