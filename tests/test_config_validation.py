@@ -91,7 +91,7 @@ def test_registry_options_get_their_defaults_and_refuse_unknown_keys(config) -> 
     assert config["samplewise"]["warmup_steps"] == 40
     config["select"] = {"beam": 3}
     assert config_errors(config) == [
-        "config key select.beam: unknown key; allowed here: ['beam_width', 'exact_max_tasks']"]
+        "config key select.beam: unknown key; allowed here: ['exact_max_tasks', 'restarts']"]
 
 
 def test_an_unknown_method_lists_the_registered_names(config) -> None:

@@ -52,7 +52,7 @@ AFFINITY = Affinity(description="label correlation", signed=False, cost="no trai
                                        "description": "Exponent of the agreement."}})
 '''
 ADDED = {
-    '    "select": "taskgrouping.grouping.selection:GROUPER",\n':
+    '    "partition": "taskgrouping.grouping.selection:PARTITION",\n':
         '    "toy": "taskgrouping.grouping.toy:GROUPER",\n',
     '    "hoa": "taskgrouping.affinity.hoa:AFFINITY",\n':
         '    "labels": "taskgrouping.affinity.labels:AFFINITY",\n',
@@ -105,7 +105,7 @@ def test_a_toy_grouper_is_one_file_and_one_registry_line(tmp_path, extended) -> 
     assert "toy" in _run(env, cli, "cluster", "--help").stdout
     schema = yaml.safe_load(_run(env, cli, "schema").stdout)
     assert schema["properties"]["toy"]["properties"]["offset"]["default"] == 0
-    assert "+(gat_gmm|spectral|louvain|select|toy)" in schema["properties"]["methods"][
+    assert "+(gat_gmm|spectral|louvain|select|partition|toy)" in schema["properties"]["methods"][
         "items"]["pattern"]
 
     snakefile = str(extended / "Snakefile")
@@ -118,8 +118,8 @@ def test_a_toy_grouper_is_one_file_and_one_registry_line(tmp_path, extended) -> 
     unknown = small_config(tmp_path, methods=["samplewise+toys"])
     dry = _run(env, "snakemake", "-s", snakefile, "-d", str(tmp_path), "--configfile",
                str(unknown), "-n")
-    assert dry.returncode != 0 and "'gat_gmm', 'spectral', 'louvain', 'select', 'toy'" in \
-        dry.stdout
+    names = "'gat_gmm', 'spectral', 'louvain', 'select', 'partition', 'toy'"
+    assert dry.returncode != 0 and names in dry.stdout
 
     config = small_config(tmp_path, methods=["samplewise+toy", "labels+spectral"],
                           toy={"offset": 1}, labels={"power": 2})

@@ -78,6 +78,7 @@ GROUPERS = Registry("grouper", {
     "spectral": "taskgrouping.grouping.spectral:GROUPER",
     "louvain": "taskgrouping.grouping.louvain:GROUPER",
     "select": "taskgrouping.grouping.selection:GROUPER",
+    "partition": "taskgrouping.grouping.selection:PARTITION",
 })
 
 

@@ -1,323 +1,311 @@
-"""Network selection: which task groups (they may overlap) to train, at most k of them.
+"""Groups that maximise the predicted served gain: at most k of them, overlapping or disjoint.
 
-best_cover is Standley et al.'s (ICML 2020) exact branch-and-bound over candidate networks,
-each with a cost per task it holds. select_groups is TAG's (Fifty et al., NeurIPS 2021)
-selection from an inter-task affinity: exact through best_cover up to a few tasks, a beam
-search beyond, where the 2^T - 1 candidate groups are too many to list.
+gain[u, t] is the predicted relative loss reduction of task t when it trains with u
+(0: no gain; `affinity.gains` makes one from every affinity). A group G predicts for
+each of its tasks t the mean gain onto t from G's other members, 0 for a task alone:
+Standley et al.'s higher-order approximation (ICML 2020), in gain form, which is also
+TAG's group score (Fifty et al., NeurIPS 2021). As the evaluation serves a task by the
+chosen group with its lowest validation loss, a selection is worth
+
+    sum over tasks t of max over chosen groups G holding t of score(t, G),
+
+and `select` chooses the at most k groups, possibly overlapping, covering every task,
+that maximise it; `partition` the same with disjoint groups. Up to `exact_max_tasks`
+tasks exactly: every nonempty subset is a candidate network and `cover.best_cover`
+solves the choice as a mixed-integer program. Beyond, a pool of candidate groups (every
+task alone, each task with its best partner, every cluster of an average-linkage
+dendrogram of the symmetrised gains) is covered exactly by the same program and the
+cover improved by single-task moves, whose groups join the pool for the next round,
+until a round changes nothing (docs/performance.md measures it against the exact choice).
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from taskgrouping.grouping.cover import best_cover
 from taskgrouping.grouping.grouper import Grouper
 
-# Cost entries the beam's final cover may compare, about 5 s on one core (0.6e9 per
-# second measured): enough to finish at T = 200, k = 4; beyond, the best cover found.
-COVER_BUDGET = 3e9
-CALL_ENTRIES = 5000  # a search call's fixed cost (about 4 us), in cost entries
+Group = tuple[int, ...]
+MAX_ROUNDS = 20  # pool -> cover -> moves rounds; each one must improve, so few are needed
 
 
-def best_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
-    """The at most k rows covering every task whose per-task minimum has the least sum.
+def subset_scores(gains: np.ndarray, members: Group) -> np.ndarray:
+    """A group's predicted gain for each task it holds: the mean gain of the others onto it.
 
-    costs[c, t] is network c's cost for task t, inf where c does not hold t. Exact: a
-    depth-first branch-and-bound over the rows in a fixed order, pruned by a lower bound
-    (see _BranchAndBound) against an incumbent started from a greedy cover, or from the
-    tasks' cheapest rows when there are at most k of them. Ties keep the first set found,
-    less any row the others match on every task.
+    gains[u, t] is the gain of t from u (rows are the source). A task alone scores 0.0,
+    the single-task level; tasks outside the group get nan.
     """
-    chosen, total, _ = cover_within(costs, k)
-    return chosen, total
+    return score_table(gains, [members])[0]
 
 
-def cover_within(costs: np.ndarray, k: int, start: list[int] | None = None,
-                 budget: float = np.inf) -> tuple[list[int], float, bool]:
-    """best_cover's search, stopped once it has compared `budget` cost entries: the best
-    cover found, its total, and whether the search ended (the cover is then optimal).
-
-    `start` (rows) joins the incumbents, so a stopped search is never worse than it. The
-    budget counts work, not seconds: the same input stops at the same point everywhere.
-    """
-    costs = np.asarray(costs, dtype=float)
-    if costs.ndim != 2 or costs.shape[1] == 0 or np.isnan(costs).any() or np.isneginf(costs).any():
-        raise ValueError("costs must be a (networks x tasks) array, tasks >= 1, no nan or -inf")
-    n_rows, n_tasks = costs.shape
-    if k < 1 or n_rows == 0:
-        raise _no_cover(n_tasks, k, n_rows)
-    order = _search_order(costs)
-    # Each task takes its minimum from one row, so more than T rows never help.
-    search = _BranchAndBound(costs[order], min(k, n_tasks, n_rows), budget)
-    if start:
-        position = np.argsort(order)
-        rows = sorted(int(position[row]) for row in start)
-        search.offer(rows, float(costs[start].min(axis=0).sum()))
-    try:
-        search.extend([], np.full(n_tasks, np.inf), 0)
-        finished = True
-    except _BudgetSpent:
-        finished = False
-    if not np.isfinite(search.best_total):
-        raise _no_cover(n_tasks, k, n_rows)
-    chosen = _irredundant(costs, sorted(int(order[row]) for row in search.best_rows))
-    return chosen, float(costs[chosen].min(axis=0).sum()), finished
+def score_table(gains: np.ndarray, groups: list[Group]) -> np.ndarray:
+    """subset_scores of each group, one row each (groups x tasks), nan where a group
+    lacks the task."""
+    held = np.zeros((len(groups), len(gains)), dtype=bool)
+    for row, group in enumerate(groups):
+        held[row, list(group)] = True
+    return _scores_of_membership(gains, held)
 
 
-def _no_cover(n_tasks: int, k: int, n_rows: int) -> ValueError:
-    return ValueError(f"no cover of the {n_tasks} tasks by at most k={k} of the {n_rows} "
-                      "networks")
+def _scores_of_membership(gains: np.ndarray, held: np.ndarray) -> np.ndarray:
+    off_diagonal = gains.copy()
+    np.fill_diagonal(off_diagonal, 0.0)
+    sizes = held.sum(axis=1, keepdims=True)
+    totals = held.astype(float) @ off_diagonal
+    scores = np.divide(totals, sizes - 1, out=np.zeros_like(totals), where=sizes > 1)
+    return np.where(held, scores, np.nan)
 
 
-def _search_order(costs: np.ndarray) -> np.ndarray:
-    """Rows by their cheapest entry, so the suffix minima (and the bound) rise fastest.
-
-    Ordering by task count or by mean cost tightens the bound later and searches far
-    longer (docs/performance.md). Stable, so equal rows keep their input order: the
-    search is deterministic.
-    """
-    return np.argsort(costs.min(axis=1), kind="stable")
+def served_gain(gains: np.ndarray, groups: list[Group]) -> float:
+    """The objective: each task's best score among the groups holding it, summed
+    (-inf if a task is in none)."""
+    best = np.nan_to_num(score_table(gains, groups), nan=-np.inf).max(axis=0)
+    return float(best.sum())
 
 
-def _irredundant(costs: np.ndarray, rows: list[int]) -> list[int]:
-    """Drop, in turn, each row the others match on every task's minimum: no idle network."""
-    kept = list(rows)
-    for row in rows:
-        others = [other for other in kept if other != row]
-        if others and np.array_equal(costs[others].min(axis=0), costs[kept].min(axis=0)):
-            kept = others
-    return kept
-
-
-class _BranchAndBound:
-    """Depth-first search over row sets, each extended only by rows after its last one.
-
-    The rows from i on can lower a task's cost at most to suffix_min[i], their minimum, so
-    sum(min(current, suffix_min[i])) bounds every extension by rows i.. from below. That
-    bound only grows with i, so one that reaches the incumbent ends the loop over rows.
-    """
-
-    def __init__(self, costs: np.ndarray, k: int, budget: float = np.inf) -> None:
-        self.costs = costs
-        self.k = k
-        self.budget = budget
-        self.suffix_min = np.minimum.accumulate(costs[::-1], axis=0)[::-1]
-        self.best_rows, self.best_total = min(_greedy_cover(costs, k),
-                                              _column_minima(costs, k), key=lambda c: c[1])
-
-    def offer(self, rows: list[int], total: float) -> None:
-        """A known cover as the incumbent, if it beats the current one."""
-        if len(rows) <= self.k and total < self.best_total:
-            self.best_rows, self.best_total = rows, total
-
-    def _spend(self, rows: int) -> None:
-        """A call's entries, and at least CALL_ENTRIES: small calls cost their overhead."""
-        self.budget -= max(rows * self.costs.shape[1], CALL_ENTRIES)
-        if self.budget < 0:
-            raise _BudgetSpent
-
-    def extend(self, chosen: list[int], current: np.ndarray, start: int) -> None:
-        """Try every extension of `chosen` (elementwise minimum `current`) by rows start.."""
-        self._spend(len(self.costs) - start)
-        if self.k - len(chosen) == 1:
-            self._last_pick(chosen, current, start)
-            return
-        bounds = np.minimum(current, self.suffix_min[start:]).sum(axis=1)
-        for offset, bound in enumerate(bounds):
-            if bound >= self.best_total:
-                return
-            row = start + offset
-            extended = np.minimum(current, self.costs[row])
-            total = extended.sum()
-            if total < self.best_total:
-                self.best_rows, self.best_total = [*chosen, row], total
-            if row + 1 < len(self.costs):
-                self.extend([*chosen, row], extended, row + 1)
-
-    def _last_pick(self, chosen: list[int], current: np.ndarray, start: int) -> None:
-        """One pick left: every remaining row at once, the first best one kept."""
-        totals = np.minimum(current, self.costs[start:]).sum(axis=1)
-        offset = int(np.argmin(totals))
-        if totals[offset] < self.best_total:
-            self.best_rows, self.best_total = [*chosen, start + offset], totals[offset]
-
-
-class _BudgetSpent(Exception):
-    """The search compared as many cost entries as it was allowed."""
-
-
-def _greedy_cover(costs: np.ndarray, k: int) -> tuple[list[int], float]:
-    """Add the row leaving the fewest tasks uncovered, then the least sum, while one helps:
-    an incumbent to prune against from the start (total inf if a task stays uncovered)."""
-    current = np.full(costs.shape[1], np.inf)
-    rows: list[int] = []
-    for _ in range(k):
-        candidates = np.minimum(current, costs)
-        uncovered = np.isinf(candidates).sum(axis=1)
-        partial = np.where(np.isinf(candidates), 0.0, candidates).sum(axis=1)
-        row = int(np.lexsort((partial, uncovered))[0])
-        if (uncovered[row], partial[row]) >= (np.isinf(current).sum(),
-                                              current[np.isfinite(current)].sum()):
-            break
-        rows.append(row)
-        current = candidates[row]
-    return rows, float(current.sum())
-
-
-def _column_minima(costs: np.ndarray, k: int) -> tuple[list[int], float]:
-    """Each task's cheapest row: the lower bound itself, so optimal when at most k rows."""
-    rows = sorted({int(row) for row in np.argmin(costs, axis=0)})
-    return (rows, float(costs.min(axis=0).sum())) if len(rows) <= k else ([], np.inf)
-
-
-def subset_scores(affinity: np.ndarray, members: tuple[int, ...]) -> np.ndarray:
-    """TAG's score of a group for each task it holds: the mean affinity of the others onto it.
-
-    affinity[u, t] is the affinity of u onto t (rows are the source). A task alone scores
-    0.0, the single-task level; tasks outside the group get nan.
-    """
-    scores = np.full(len(affinity), np.nan)
-    members = list(members)
-    if len(members) == 1:
-        scores[members[0]] = 0.0
-        return scores
-    block = affinity[np.ix_(members, members)]  # a copy: its diagonal may be overwritten
-    np.fill_diagonal(block, 0.0)
-    scores[members] = block.sum(axis=0) / (len(members) - 1)
-    return scores
-
-
-def select_groups(affinity: pd.DataFrame, k: int, seed: int, options: dict[str, Any]
+def select_groups(gains: pd.DataFrame, k: int, seed: int, options: dict[str, Any]
                   ) -> tuple[list[list[str]], dict[str, float]]:
-    """TAG's network selection: at most k groups, overlapping if that helps, covering every
-    task, that maximise the mean over tasks of each task's best score among its groups.
+    """At most k groups, overlapping where that helps, maximising the served gain."""
+    return _choose(gains, k, seed, options, partition=False)
 
-    Exact (best_cover over all nonempty subsets) up to options["exact_max_tasks"] tasks,
-    else a beam search of options["beam_width"] states (see _beam_search). The diagonal
-    of affinity is ignored. seed is unused, kept for the common grouper signature: the
-    result is deterministic.
-    """
-    tasks = list(affinity.index)
-    if list(affinity.columns) != tasks:
-        raise ValueError("affinity must be square with the same tasks as index and columns")
+
+def partition_groups(gains: pd.DataFrame, k: int, seed: int, options: dict[str, Any]
+                     ) -> tuple[list[list[str]], dict[str, float]]:
+    """At most k disjoint groups maximising the served gain."""
+    return _choose(gains, k, seed, options, partition=True)
+
+
+def _choose(gains: pd.DataFrame, k: int, seed: int, options: dict[str, Any], partition: bool
+            ) -> tuple[list[list[str]], dict[str, float]]:
+    """The groups and what is reported: the mean predicted gain per task
+    (`selection_score`) and whether the choice is exact (`selection_exact`). Deterministic:
+    the seed of the grouper signature is unused."""
+    tasks = list(gains.index)
+    if list(gains.columns) != tasks:
+        raise ValueError("gains must be square with the same tasks as index and columns")
     if k < 1:
         raise ValueError(f"network selection: k={k} must be at least 1")
-    values = affinity.to_numpy(dtype=float)
+    values = gains.to_numpy(dtype=float)
     if not np.isfinite(values[~np.eye(len(tasks), dtype=bool)]).all():
-        raise ValueError("affinity must be finite off the diagonal")
+        raise ValueError("gains must be finite off the diagonal")
+    k = min(k, len(tasks))  # each task is served by one group: more never help
     exact = len(tasks) <= options["exact_max_tasks"]
-    if exact:
-        members, cover_finished = _exact_selection(values, k), True
-    else:
-        # More than T groups never help: each task takes its score from one.
-        members, cover_finished = _beam_search(values, min(k, len(tasks)),
-                                               options["beam_width"])
-    groups = _used_groups(values, sorted(tuple(sorted(group)) for group in members))
-    score = _objective(values, groups)
+    candidates = _every_subset(len(tasks)) if exact else _pool(values)
+    groups = _cover(values, candidates, k, partition)
+    if not exact:
+        groups = _improve_until_stable(values, candidates, groups, k, partition,
+                                       options["restarts"], seed)
+    groups = sorted(groups)
     return ([[tasks[i] for i in group] for group in groups],
-            {"selection_score": score, "selection_exact": float(exact),
-             "selection_cover_finished": float(cover_finished)})
+            {"selection_score": served_gain(values, groups) / len(tasks),
+             "selection_exact": float(exact)})
 
 
-def _exact_selection(affinity: np.ndarray, k: int) -> list[tuple[int, ...]]:
-    """best_cover over every nonempty subset, each costing minus its scores."""
-    n_tasks = len(affinity)
-    subsets = [tuple(t for t in range(n_tasks) if mask >> t & 1)
-               for mask in range(1, 2 ** n_tasks)]
-    costs = -np.array([subset_scores(affinity, members) for members in subsets])
-    chosen, _ = best_cover(np.nan_to_num(costs, nan=np.inf), k)
-    return [subsets[row] for row in chosen]
+def _cover(values: np.ndarray, candidates: list[Group], k: int, partition: bool
+           ) -> list[Group]:
+    costs = -np.nan_to_num(score_table(values, candidates), nan=-np.inf)
+    rows, _ = best_cover(costs, k, partition)
+    return [candidates[row] for row in rows]
 
 
-def _used_groups(affinity: np.ndarray, groups: list[tuple[int, ...]]
-                 ) -> list[tuple[int, ...]]:
-    """The groups less any the others match on every task's best score: no idle network."""
-    costs = -_group_scores(affinity, groups)
-    return [groups[i] for i in _irredundant(costs, list(range(len(groups))))]
+def _every_subset(n_tasks: int) -> list[Group]:
+    return [tuple(t for t in range(n_tasks) if mask >> t & 1) for mask in range(1, 2 ** n_tasks)]
 
 
-def _objective(affinity: np.ndarray, groups: list[tuple[int, ...]]) -> float:
-    """Mean over the tasks the groups hold of each one's best score among them."""
-    best = _group_scores(affinity, groups).max(axis=0)
-    return float(best[np.isfinite(best)].mean())
+def _pool(values: np.ndarray) -> list[Group]:
+    """Candidate groups beyond the exact size: every task alone (so a cover exists), each
+    task with the partner whose gain onto it is highest, and every cluster of an
+    average-linkage dendrogram of the symmetrised gains."""
+    n_tasks = len(values)
+    onto = values.copy()
+    np.fill_diagonal(onto, -np.inf)
+    pairs = {tuple(sorted((t, int(np.argmax(onto[:, t]))))) for t in range(n_tasks)}
+    clusters: list[Group] = [(t,) for t in range(n_tasks)]
+    for first, second, _, _ in _linkage(values):
+        clusters.append(tuple(sorted(clusters[int(first)] + clusters[int(second)])))
+    return sorted(set(clusters) | pairs)
 
 
-def _group_scores(affinity: np.ndarray, groups: list[tuple[int, ...]]) -> np.ndarray:
-    """subset_scores of each group, one row each, -inf where a group lacks the task."""
-    scores = np.array([subset_scores(affinity, group) for group in groups])
-    return np.where(np.isnan(scores), -np.inf, scores)
+def _linkage(values: np.ndarray) -> np.ndarray:
+    """Average linkage (scipy) on max - symmetrised gain: strong mutual gains merge first."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    symmetric = (values + values.T) / 2
+    distance = symmetric.max() - symmetric
+    np.fill_diagonal(distance, 0.0)
+    return linkage(squareform(distance, checks=False), "average")
 
 
-def _beam_search(affinity: np.ndarray, k: int, width: int
-                 ) -> tuple[list[tuple[int, ...]], bool]:
-    """Place the tasks one by one in dataset order, keeping the `width` best partial states,
-    then pick the best cover among every group the final beam holds, every task alone and
-    the `width` best pairs (best_cover: never worse than the best state, often better).
+def _cuts(values: np.ndarray, k: int) -> list[list[Group]]:
+    """The dendrogram's partitions into 1..k groups."""
+    from scipy.cluster.hierarchy import cut_tree
 
-    A state is at most k groups. Task t joins at most two of the groups and opens at most
-    two new groups {t} within k, at least one of the two (see _children); a state scores
-    _objective over the tasks placed so far, with its groups' current members. States equal
-    up to group order count once; ties go to the smaller sorted tuple of groups, so the
-    search is deterministic. The cover's search stops after COVER_BUDGET cost entries
-    (then its best cover so far, never worse than the best state); the flag says whether
-    it ended.
-    """
-    beam: list[tuple[tuple[int, ...], ...]] = [()]
-    for task in range(len(affinity)):
-        children = {tuple(sorted(child)) for state in beam for child in _children(state, task, k)}
-        ranked = sorted(children, key=lambda state: (-_objective(affinity, list(state)), state))
-        beam = ranked[:width]
-    small = [(t,) for t in range(len(affinity))] + _best_pairs(affinity, width)
-    candidates = sorted({tuple(sorted(g)) for state in beam for g in state} | set(small))
-    best_state = [candidates.index(tuple(sorted(g))) for g in beam[0]]
-    chosen, _, finished = cover_within(-_group_scores(affinity, candidates), k, best_state,
-                                       COVER_BUDGET)
-    return [candidates[row] for row in chosen], finished
+    labels = cut_tree(_linkage(values), n_clusters=list(range(1, k + 1)))
+    return [[tuple(np.flatnonzero(column == label).tolist()) for label in np.unique(column)]
+            for column in labels.T]
 
 
-def _best_pairs(affinity: np.ndarray, count: int) -> list[tuple[int, int]]:
-    """The `count` pairs whose two scores sum highest (ties: the first pair in order).
-
-    Not every pair: the cover's branch-and-bound grows like (candidates)^(k-1), and the
-    T(T-1)/2 pairs made it 16 s at T = 40, k = 4 (not done in 300 s at T = 100).
-    """
-    first, second = np.triu_indices(len(affinity), 1)
-    gains = affinity[first, second] + affinity[second, first]
-    best = np.argsort(-gains, kind="stable")[:count]
-    return [(int(first[i]), int(second[i])) for i in sorted(best)]
+def _random_selection(rng: np.random.Generator, n_tasks: int, k: int) -> list[Group]:
+    labels = rng.integers(0, k, n_tasks)
+    return [tuple(np.flatnonzero(labels == label).tolist()) for label in np.unique(labels)]
 
 
-def _children(state: tuple[tuple[int, ...], ...], task: int, k: int
-              ) -> list[tuple[tuple[int, ...], ...]]:
-    """Every way to place `task` into at most two of the groups and as the first member of
-    at most two new ones (alike for now: groups may start together and part later).
+def _improve_until_stable(values: np.ndarray, pool: list[Group], groups: list[Group], k: int,
+                          partition: bool, restarts: int, seed: int) -> list[Group]:
+    """Local search from the cover and from each dendrogram cut into at most k groups;
+    every local optimum's groups join the pool, whose exact cover recombines them; again
+    while the served gain rises."""
+    rng = np.random.default_rng(seed)
+    starts = [groups] + _cuts(values, k) + [
+        _random_selection(rng, len(values), k) for _ in range(restarts)]
+    best, best_value = groups, served_gain(values, groups)
+    pool = set(pool)
+    for _ in range(MAX_ROUNDS):
+        optima = [_local_search(values, start, k, partition) for start in starts]
+        pool |= {group for optimum in optima for group in optimum}
+        covered = _cover(values, sorted(pool), k, partition)
+        round_best = max([covered, *optima], key=lambda g: served_gain(values, g))
+        value = served_gain(values, round_best)
+        if value <= best_value + 1e-12:
+            break
+        best, best_value, starts = round_best, value, [round_best]
+    return best
 
-    At most two of each keeps the branching quadratic in k rather than exponential.
-    """
-    children = []
-    for size in range(3):
-        for joined_at in itertools.combinations(range(len(state)), size):
-            joined = tuple((*group, task) if i in joined_at else group
-                           for i, group in enumerate(state))
-            for opened in range(int(size == 0), min(2, k - len(state)) + 1):
-                children.append((*joined, *[(task,)] * opened))
-    return children
 
+def _local_search(values: np.ndarray, groups: list[Group], k: int, partition: bool
+                  ) -> list[Group]:
+    """Best-improvement single-task moves while the served gain rises: a task joins or
+    leaves a group (overlapping), or moves to another group, a new one included
+    (partition)."""
+    search = _Moves(values, groups, k)
+    while search.step(partition):
+        pass
+    return [tuple(np.flatnonzero(row).tolist()) for row in search.held if row.any()]
+
+
+class _Moves:
+    """A selection as k slots (an empty slot is an unused group) and the change of the
+    served gain of every single-task move, computed from each group's column sums of the
+    gains (O(k T^2) a step, not a rescoring of every neighbour)."""
+
+    def __init__(self, values: np.ndarray, groups: list[Group], k: int) -> None:
+        self.gains = values.copy()
+        np.fill_diagonal(self.gains, 0.0)
+        self.held = np.zeros((k, len(values)), dtype=bool)
+        for slot, group in enumerate(groups):
+            self.held[slot, list(group)] = True
+        self.sums = self.held.astype(float) @ self.gains  # S[g, t]: gains onto t from g
+
+    def scores(self) -> np.ndarray:
+        """score[g, t] of members, -inf elsewhere (a task alone scores 0)."""
+        sizes = self.held.sum(axis=1, keepdims=True)
+        mean = np.divide(self.sums, sizes - 1, out=np.zeros_like(self.sums), where=sizes > 1)
+        return np.where(self.held, mean, -np.inf)
+
+    def step(self, partition: bool) -> bool:
+        """Apply the best improving move; False when none improves."""
+        scores = self.scores()
+        served = scores.max(axis=0)
+        best_delta, best_move = 1e-12, None
+        for slot in range(len(self.held)):
+            elsewhere = np.delete(scores, slot, axis=0).max(axis=0, initial=-np.inf)
+            for delta, move in self._slot_moves(slot, scores, served, elsewhere, partition):
+                if delta > best_delta:
+                    best_delta, best_move = delta, move
+        if best_move is None:
+            return False
+        for slot, task, joins in best_move:
+            self.held[slot, task] = joins
+            self.sums[slot] += self.gains[task] if joins else -self.gains[task]
+        return True
+
+    def _slot_moves(self, slot: int, scores: np.ndarray, served: np.ndarray,
+                    elsewhere: np.ndarray, partition: bool):
+        """(change of served gain, [(slot, task, joins)]) of each move touching `slot`: a task
+        joining it (and, for a partition, leaving its own group), or leaving it."""
+        members = np.flatnonzero(self.held[slot])
+        size = len(members)
+        # a task x joins: each member u scores (S[u] + g[x, u]) / size, x scores S[x] / size
+        if size:
+            joined = (self.sums[slot, members] + self.gains[:, members]) / size
+            members_change = (np.maximum(elsewhere[members], joined) - served[members]).sum(1)
+            own = self.sums[slot] / size
+        else:
+            members_change, own = np.zeros(len(served)), np.zeros(len(served))
+        outside = np.flatnonzero(~self.held[slot])
+        if partition:
+            left = self._leave_changes(scores, served)
+            for task in outside:
+                home = int(np.argmax(self.held[:, task]))
+                delta = members_change[task] + own[task] - served[task] + left[task]
+                yield delta, [(home, task, False), (slot, task, True)]
+        else:
+            for task in outside:
+                delta = members_change[task] + max(served[task], own[task]) - served[task]
+                yield delta, [(slot, task, True)]
+            for task, change in self._leaving(slot, members, served, elsewhere):
+                yield change, [(slot, task, False)]
+
+    def _leaving(self, slot: int, members: np.ndarray, served: np.ndarray,
+                 elsewhere: np.ndarray):
+        """(task, change) of each member leaving an overlapping selection's group, if it
+        stays covered: the others score (S[u] - g[x, u]) / (size - 2), or 0 left alone."""
+        size = len(members)
+        if size < 2:
+            return
+        block = self.sums[slot, members][None, :] - self.gains[np.ix_(members, members)]
+        rest = block / (size - 2) if size > 2 else np.zeros_like(block)
+        change = np.maximum(elsewhere[members][None, :], rest) - served[members][None, :]
+        np.fill_diagonal(change, 0.0)
+        for index, task in enumerate(members):
+            if np.isfinite(elsewhere[task]):
+                yield task, change[index].sum() + elsewhere[task] - served[task]
+
+    def _leave_changes(self, scores: np.ndarray, served: np.ndarray) -> np.ndarray:
+        """For a partition: the change of its old group's other members' scores when each
+        task leaves it (the task's own score is counted where it joins)."""
+        left = np.zeros(self.held.shape[1])
+        for slot in range(len(self.held)):
+            members = np.flatnonzero(self.held[slot])
+            size = len(members)
+            if size < 2:
+                continue
+            block = self.sums[slot, members][None, :] - self.gains[np.ix_(members, members)]
+            rest = block / (size - 2) if size > 2 else np.zeros_like(block)
+            change = rest - scores[slot, members][None, :]
+            np.fill_diagonal(change, 0.0)
+            left[members] = change.sum(axis=1)
+        return left
+
+
+_OPTIONS = {
+    "exact_max_tasks": {"type": "integer", "minimum": 0, "maximum": 14, "default": 10,
+                        "description": "Exact mixed-integer choice over every subset up to "
+                                       "this many tasks; a pool of candidate groups, covered "
+                                       "exactly and improved by single-task moves, beyond."},
+    "restarts": {"type": "integer", "minimum": 0, "default": 16,
+                 "description": "Seeded random starts of the local search beyond "
+                                "exact_max_tasks (grouping.seed)."},
+}
 
 GROUPER = Grouper(
-    description="TAG's network selection: at most k possibly overlapping groups maximising "
-                "each task's best affinity score",
+    description="network selection: at most k possibly overlapping groups maximising each "
+                "task's best predicted gain (exact by mixed-integer programming)",
     group=select_groups,
     reads="gain",
     overlapping=True,
-    options={
-        "exact_max_tasks": {"type": "integer", "minimum": 0, "maximum": 10, "default": 8,
-                            "description": "Exact branch-and-bound up to this many tasks; a "
-                                           "beam search beyond."},
-        "beam_width": {"type": "integer", "minimum": 1, "default": 32,
-                       "description": "States kept by the beam search."},
-    },
+    options=_OPTIONS,
+)
+
+PARTITION = Grouper(
+    description="at most k disjoint groups maximising each task's predicted gain (exact by "
+                "mixed-integer programming)",
+    group=partition_groups,
+    reads="gain",
+    options=_OPTIONS,
 )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from taskgrouping.grouping.selection import best_cover
+from taskgrouping.grouping.cover import best_cover
 
 SubsetLosses = dict[tuple[str, ...], dict[str, float]]
 
