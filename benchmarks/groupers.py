@@ -36,9 +36,10 @@ from scale import make_config, rounded
 TARGET_SECONDS_T200 = 60
 
 
-def similarity(config: dict[str, Any]) -> pd.DataFrame:
-    """The sample-wise similarity of the config's data, in process, seeded as probe_shared."""
-    from vs_tag import samplewise_affinity
+def similarity(config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sample-wise similarity of the config's data and its predicted pair gains, in
+    process, seeded as probe_shared."""
+    from vs_tag import samplewise_matrices
 
     from taskgrouping.data.registry import load_split
     from taskgrouping.settings import stage_settings
@@ -46,26 +47,29 @@ def similarity(config: dict[str, Any]) -> pd.DataFrame:
 
     settings = stage_settings(config, "probe_shared")
     make_deterministic(settings["samplewise"]["seed"], 1)
-    return samplewise_affinity(load_split(settings["dataset"], settings["data"]), settings)
+    return samplewise_matrices(load_split(settings["dataset"], settings["data"]), settings)
 
 
-def tag(config: dict[str, Any]) -> pd.DataFrame:
-    """TAG's lookahead affinity of the config's data: its joint training, in process."""
+def tag(config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """TAG's lookahead affinity of the config's data (its joint training, in process) and
+    its gains (itself)."""
     from vs_tag import tag_affinity
 
+    from taskgrouping.affinity.gains import signed_gains
     from taskgrouping.data.registry import load_split
     from taskgrouping.settings import stage_settings
 
     settings = stage_settings(config, "joint_affinity")
     data = load_split(settings["dataset"], settings["data"])
-    return tag_affinity(data, settings["data"], settings["tag"])
+    matrix = tag_affinity(data, settings["data"], settings["tag"])
+    return matrix, signed_gains(matrix)
 
 
 AFFINITIES = {"samplewise": similarity, "tag": tag}
 
 
-def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, budget: int
-                 ) -> dict[str, dict[str, Any]]:
+def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, gains_file: Path,
+                 budget: int) -> dict[str, dict[str, Any]]:
     """Each registered grouper through the cluster stage's dispatch: time, ARI, report."""
     from taskgrouping.evaluation import planted_ari
     from taskgrouping.registries import GROUPERS
@@ -78,7 +82,8 @@ def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, budge
         method = f"{affinity}+{name}"
         settings = stage_settings(config, "cluster", method)
         cpu, started = time.process_time(), time.perf_counter()
-        groups, info = make_groups(settings, method, budget, str(matrix_file), [])
+        groups, info = make_groups(settings, method, budget, str(matrix_file),
+                                   str(gains_file), [])
         figures[name] = {
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
             "ari": planted_ari(groups, planted),
@@ -136,9 +141,12 @@ def main() -> None:
                 figures = {}
                 for affinity in affinities:
                     matrix_file = workdir / f"{affinity}.csv"
-                    AFFINITIES[affinity](config).to_csv(matrix_file)
+                    gains_file = workdir / f"{affinity}_gain.csv"
+                    matrix, gains = AFFINITIES[affinity](config)
+                    matrix.to_csv(matrix_file)
+                    gains.to_csv(gains_file)
                     figures |= {f"{affinity}+{name}": f for name, f in run_groupers(
-                        config, affinity, matrix_file, args.budget).items()}
+                        config, affinity, matrix_file, gains_file, args.budget).items()}
                 per_seed.append(figures)
             results[tasks] = aggregate(per_seed)
             print(f"\nT = {tasks}, k = {args.budget}, seeds {args.seeds}")

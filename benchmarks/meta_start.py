@@ -43,12 +43,13 @@ def sinusoid_config(seed: int, theta0: str, warmup_steps: int) -> dict[str, Any]
     return config
 
 
-def score(config: dict[str, Any], affinity: str, matrix, workdir: Path) -> dict[str, float]:
+def score(config: dict[str, Any], affinity: str, matrices, workdir: Path) -> dict[str, float]:
     """Spearman with the planted same-cluster indicator; ARI of each grouper's groups."""
     from taskgrouping.evaluation import planted_ari
     from taskgrouping.settings import planted_groups, stage_settings
     from taskgrouping.stages.cluster import make_groups
 
+    matrix, gains = matrices
     tasks = list(matrix.index)
     planted = planted_groups(config, tasks)
     cluster = {task: c for c, group in enumerate(planted) for task in group}
@@ -56,12 +57,13 @@ def score(config: dict[str, Any], affinity: str, matrix, workdir: Path) -> dict[
     figures = {"spearman": float(spearmanr(  # TAG's is asymmetric: both directions
         [matrix.loc[i, j] + matrix.loc[j, i] for i, j in pairs],
         [float(cluster[i] == cluster[j]) for i, j in pairs]).statistic)}
-    path = workdir / "matrix.csv"
+    path, gains_path = workdir / "matrix.csv", workdir / "gains.csv"
     matrix.to_csv(path)
+    gains.to_csv(gains_path)
     for grouper in GROUPERS:
         method = f"{affinity}+{grouper}"
         groups, _ = make_groups(stage_settings(config, "cluster", method), method,
-                                len(planted), str(path), [])
+                                len(planted), str(path), str(gains_path), [])
         figures[f"ari_{grouper}"] = planted_ari(groups, planted)
     return figures
 

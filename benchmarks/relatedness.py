@@ -18,7 +18,7 @@ correlation with
   target_noise the mean of the pair's two noise levels (synthetic-regression)
   label_corr the correlation of the pair's two labels (targets) on the training rows
 and the adjusted Rand index of the spectral grouper's groups at k = planted groups
-(the pipeline's cluster stage input, `grouper_input`); `random` is the mean ARI of 20
+(the pipeline's cluster stage input, `clustering_similarity`); `random` is the mean ARI of 20
 seeded random partitions. Prints every row, then per dataset and affinity the median and
 the range over seeds, then one JSON line with the summary.
 
@@ -42,7 +42,7 @@ import yaml
 from scipy import stats
 
 from taskgrouping.affinity.lookahead import LookaheadAffinity
-from taskgrouping.affinity.matrix import similarity_matrix
+from taskgrouping.affinity.matrix import clustering_similarity, similarity_matrix
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import dataset_options, load_split
 from taskgrouping.data.synthetic import target_parameters
@@ -51,7 +51,6 @@ from taskgrouping.grouping.baselines import random_partition
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS
 from taskgrouping.settings import planted_groups, stage_settings
-from taskgrouping.stages.cluster import grouper_input
 from taskgrouping.training import make_deterministic, train_group
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,11 +149,11 @@ def references(data: SplitData, planted: list[list[str]] | None, config: dict
 
 def grouped_ari(name: str, matrix: pd.DataFrame, planted: list[list[str]], config: dict
                 ) -> float:
-    method = f"{'samplewise' if name.startswith('samplewise') else name}+spectral"
+    signed = not name.startswith("samplewise")
     grouper = GROUPERS.get("spectral")
     options = {key: spec["default"] for key, spec in grouper.options.items()}
     torch.manual_seed(config["grouping"]["seed"])
-    groups, _ = grouper.group(grouper_input(method, matrix), len(planted),
+    groups, _ = grouper.group(clustering_similarity(matrix, signed), len(planted),
                               config["grouping"]["seed"], options)
     return planted_ari(groups, planted)
 

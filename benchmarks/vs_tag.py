@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 import yaml
 
+from taskgrouping.affinity.gains import samplewise_gains
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import similarity_matrix
 from taskgrouping.data.base import SplitData
@@ -47,9 +48,16 @@ def load_config() -> dict:
 
 def samplewise_affinity(data: SplitData, settings: dict) -> pd.DataFrame:
     """The pipeline's probe stages, in process."""
+    return samplewise_matrices(data, settings)[0]
+
+
+def samplewise_matrices(data: SplitData, settings: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sample-wise similarity and its predicted pair gains, as the probe stages and
+    samplewise_affinity write them."""
     tasks = settings["data"]["tasks"]
-    frame = pd.DataFrame(samplewise_stage(data, settings), index=tasks, columns=tasks)
-    return similarity_matrix(frame, settings["samplewise"]["transform"])
+    distance = pd.DataFrame(samplewise_stage(data, settings), index=tasks, columns=tasks)
+    similarity = similarity_matrix(distance, settings["samplewise"]["transform"])
+    return similarity, samplewise_gains(distance, similarity, settings["samplewise"])
 
 
 def tag_affinity(data: SplitData, data_settings: dict, options: dict) -> pd.DataFrame:

@@ -1,5 +1,6 @@
-# Every affinity rule names its outputs <affinity> (the matrix) and <affinity>_meta (its
-# cost); taskgrouping.registries.AFFINITIES says which rule writes which affinity.
+# Every affinity rule names its outputs <affinity> (the matrix), <affinity>_gain (its
+# predicted pair gains) and <affinity>_meta (its cost); taskgrouping.registries.AFFINITIES
+# says which rule writes which affinity.
 
 
 # Every pair and the general path aggregated into the T x T sample-wise affinity matrix and its heatmap.
@@ -16,6 +17,7 @@ rule samplewise_affinity:
         general=rules.probe_general.output[0],
     output:
         samplewise=f"{RESULTS}/affinity/samplewise.csv",
+        samplewise_gain=f"{RESULTS}/affinity/samplewise_gain.csv",
         samplewise_meta=f"{RESULTS}/affinity/samplewise.meta.json",
         distance=f"{RESULTS}/affinity/samplewise_distance.csv",
         heatmap=report(
@@ -35,7 +37,8 @@ rule samplewise_affinity:
         "exec taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
         " --stats {input.stats} --signals {input.signals} --pairs {input.pairs}"
         " --general {input.general}"
-        " --out {output.samplewise} --meta-out {output.samplewise_meta}"
+        " --out {output.samplewise} --gain-out {output.samplewise_gain}"
+        " --meta-out {output.samplewise_meta}"
         " --distance-out {output.distance} --heatmap-out {output.heatmap} > {log} 2>&1"
 
 
@@ -43,8 +46,10 @@ rule samplewise_affinity:
 rule joint_affinity:
     output:
         tag=f"{RESULTS}/affinity/tag.csv",
+        tag_gain=f"{RESULTS}/affinity/tag_gain.csv",
         tag_meta=f"{RESULTS}/affinity/tag.meta.json",
         cosine=f"{RESULTS}/affinity/cosine.csv",
+        cosine_gain=f"{RESULTS}/affinity/cosine_gain.csv",
         cosine_meta=f"{RESULTS}/affinity/cosine.meta.json",
         tag_heatmap=report(
             f"{RESULTS}/affinity/tag.png",
@@ -69,8 +74,9 @@ rule joint_affinity:
         data=DATA_MANIFEST,
     shell:
         "exec taskgrouping joint-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --threads {threads} --out {output.tag} --meta-out {output.tag_meta}"
-        " --cosine-out {output.cosine} --cosine-meta-out {output.cosine_meta}"
+        " --threads {threads} --out {output.tag} --gain-out {output.tag_gain}"
+        " --meta-out {output.tag_meta} --cosine-out {output.cosine}"
+        " --cosine-gain-out {output.cosine_gain} --cosine-meta-out {output.cosine_meta}"
         " --heatmap-out {output.tag_heatmap} --cosine-heatmap-out {output.cosine_heatmap}"
         " > {log} 2>&1"
 
@@ -81,6 +87,7 @@ rule hoa_affinity:
         trainings=subset_trainings(all_subsets(TASKS, max_size=2)),
     output:
         hoa=f"{RESULTS}/affinity/hoa.csv",
+        hoa_gain=f"{RESULTS}/affinity/hoa_gain.csv",
         hoa_meta=f"{RESULTS}/affinity/hoa.meta.json",
         heatmap=report(
             f"{RESULTS}/affinity/hoa.png",
@@ -98,7 +105,7 @@ rule hoa_affinity:
         trainings=lambda w, input: path_list("hoa-trainings", input.trainings),
     shell:
         "exec taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --trainings {params.trainings} --out {output.hoa}"
+        " --trainings {params.trainings} --out {output.hoa} --gain-out {output.hoa_gain}"
         " --meta-out {output.hoa_meta} --heatmap-out {output.heatmap} > {log} 2>&1"
 
 
@@ -106,6 +113,7 @@ rule hoa_affinity:
 rule compute_affinity:
     output:
         matrix=f"{RESULTS}/affinity/{{affinity}}.csv",
+        gain=f"{RESULTS}/affinity/{{affinity}}_gain.csv",
         meta=f"{RESULTS}/affinity/{{affinity}}.meta.json",
         heatmap=report(
             f"{RESULTS}/affinity/{{affinity}}.png",
@@ -127,4 +135,5 @@ rule compute_affinity:
     shell:
         "exec taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
         " --affinity {wildcards.affinity} --threads {threads} --out {output.matrix}"
+        " --gain-out {output.gain}"
         " --meta-out {output.meta} --heatmap-out {output.heatmap} > {log} 2>&1"

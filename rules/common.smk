@@ -185,11 +185,17 @@ COMPUTED_AFFINITIES = (
 
 
 def affinity_outputs(name):
-    """The matrix and meta of affinity `name`, as the rule its registry entry names wrote them."""
+    """The matrix, gains and meta of affinity `name`, as the rule its registry entry names
+    wrote them."""
     rule_name = AFFINITIES.get(name).rule
     output = getattr(rules, rule_name).output
     if rule_name == "compute_affinity":
         return {
-            key: expand(output[key], affinity=name)[0] for key in ("matrix", "meta")
+            key: expand(output[key], affinity=name)[0]
+            for key in ("matrix", "gain", "meta")
         }
-    return {"matrix": output[name], "meta": output[f"{name}_meta"]}
+    return {
+        "matrix": output[name],
+        "gain": output[f"{name}_gain"],
+        "meta": output[f"{name}_meta"],
+    }

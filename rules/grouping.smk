@@ -11,7 +11,7 @@ def grouping_inputs(wildcards):
 def grouping_arguments(wildcards, input):
     keys = input.keys()
     if "matrix" in keys:
-        return f"--affinity {input.matrix} --affinity-meta {input.meta}"
+        return f"--affinity {input.matrix} --gains {input.gain} --affinity-meta {input.meta}"
     if "trainings" in keys:
         return "--trainings " + path_list("exhaustive-trainings", input.trainings)
     return ""

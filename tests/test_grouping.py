@@ -62,9 +62,9 @@ def test_the_cluster_stage_draws_random_partitions_per_budget() -> None:
     from taskgrouping.stages.cluster import make_partitions
 
     settings = {"tasks": TASKS, "random": {"seed": 2, "partitions": 3}}
-    drawn, info = make_partitions(settings, "random", 3, None, [])
+    drawn, info = make_partitions(settings, "random", 3, None, None, [])
     assert drawn == random_partitions(TASKS, 3, seed=2 + 3, count=3) and info == {}
-    assert make_partitions(settings, "stl", 7, None, [])[0] == [single_task(TASKS)]
+    assert make_partitions(settings, "stl", 7, None, None, [])[0] == [single_task(TASKS)]
 
 
 def test_baselines() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from taskgrouping.affinity.matrix import clustering_similarity, selection_affinity
+from taskgrouping.affinity.matrix import clustering_similarity
 from taskgrouping.affinity.quality import affinity_quality, true_pair_gains
 from taskgrouping.methods import chooses_k, split_method
 from taskgrouping.subsets import all_subsets, subset_members, subset_name
@@ -63,28 +63,22 @@ def test_method_names() -> None:
         split_method("tag+kmeans")
 
 
-def test_clustering_similarity_symmetrises_and_rescales_signed_affinities() -> None:
+def test_clustering_similarity_weighs_signed_gains_by_their_spread() -> None:
+    """A signed affinity's symmetrised gain g becomes exp((g - max g) / std g): the
+    strongest pair weighs 1, a harmful pair little, not the mid-range of a min-max."""
     tag = pd.DataFrame([[9.0, -1.0, 3.0], [1.0, 9.0, -2.0], [1.0, 0.0, 9.0]],
                        index=TASKS, columns=TASKS)
     graph = clustering_similarity(tag, signed=True).to_numpy()
     assert np.allclose(graph, graph.T) and np.allclose(np.diag(graph), 1.0)
-    # symmetrised off-diagonal: (a,b)=0, (a,c)=2, (b,c)=-1 -> min-max to 1/3, 1, 0
-    assert graph[0, 1] == pytest.approx(1 / 3) and graph[0, 2] == pytest.approx(1.0)
-    assert graph[1, 2] == pytest.approx(0.0)
+    off = np.array([0.0, 2.0, -1.0])  # symmetrised (a,b), (a,c), (b,c)
+    expected = np.exp((off - 2.0) / off.std())
+    assert [graph[0, 1], graph[0, 2], graph[1, 2]] == pytest.approx(expected)
+    assert graph[0, 2] == pytest.approx(1.0) and graph[1, 2] < 0.1 < graph[0, 1] < 0.5
     similarity = pd.DataFrame([[1.0, 0.2, 0.7], [0.2, 1.0, 0.4], [0.7, 0.4, 1.0]],
                               index=TASKS, columns=TASKS)
     assert np.allclose(clustering_similarity(similarity, signed=False), similarity)
-    positive = tag.abs()  # all positive, still rescaled: its scale is not a similarity's
-    assert clustering_similarity(positive, signed=True).to_numpy()[0, 1] == pytest.approx(0.0)
-
-
-def test_selection_affinity_centres_similarities_only() -> None:
-    similarity = pd.DataFrame([[1.0, 0.2, 0.7], [0.2, 1.0, 0.4], [0.7, 0.4, 1.0]],
-                              index=TASKS, columns=TASKS)
-    centred = selection_affinity(similarity, signed=False)
-    assert centred.loc["Class1", "Class3"] == pytest.approx(0.3)  # 0.7 - median 0.4
-    assert centred.loc["Class1", "Class2"] == pytest.approx(-0.2)
-    assert selection_affinity(similarity, signed=True) is similarity
+    flat = pd.DataFrame(np.full((3, 3), 0.5), index=TASKS, columns=TASKS)
+    assert np.allclose(clustering_similarity(flat, signed=True), 1.0)
 
 
 def _training(tasks, losses):

@@ -17,6 +17,7 @@ from taskgrouping import __version__
 
 Configure = Callable[[argparse.ArgumentParser], None]
 PATHS_HELP = "files, or @list.txt: a file naming them one per line (keeps job commands short)"
+GAIN_HELP = "the predicted pair gains (CSV) the network-selection groupers read"
 
 
 def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool = False) -> None:
@@ -93,6 +94,7 @@ def _samplewise_affinity(p: argparse.ArgumentParser) -> None:
     p.add_argument("--signals", nargs="+", required=True)
     p.add_argument("--pairs", nargs="+", required=True)
     p.add_argument("--general", required=True, help="output of probe-general")
+    p.add_argument("--gain-out", required=True, help=GAIN_HELP)
     p.add_argument("--distance-out", required=True)
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--meta-out", required=True)
@@ -103,6 +105,7 @@ def _cluster(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", required=True, help=_methods_help())
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--affinity", help="similarity matrix CSV (affinity-based methods)")
+    p.add_argument("--gains", help="the affinity's predicted pair gains CSV")
     p.add_argument("--affinity-meta", help="the affinity stage's meta JSON (its cost)")
     p.add_argument("--trainings", nargs="+",
                    help="train-group outputs of every subset (method exhaustive), or @list.txt")
@@ -112,8 +115,10 @@ def _cluster(p: argparse.ArgumentParser) -> None:
 
 def _joint_affinity(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
+    p.add_argument("--gain-out", required=True, help=GAIN_HELP + ": TAG's")
     p.add_argument("--meta-out", required=True, help="the TAG matrix's cost (JSON)")
     p.add_argument("--cosine-out", required=True, help="gradient cosine matrix (CSV)")
+    p.add_argument("--cosine-gain-out", required=True, help=GAIN_HELP + ": the cosine's")
     p.add_argument("--cosine-meta-out", required=True, help="the cosine matrix's cost (JSON)")
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--cosine-heatmap-out", required=True)
@@ -122,6 +127,7 @@ def _joint_affinity(p: argparse.ArgumentParser) -> None:
 def _compute_affinity(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
     p.add_argument("--affinity", required=True, help="a registered affinity with `compute`")
+    p.add_argument("--gain-out", required=True, help=GAIN_HELP)
     p.add_argument("--meta-out", required=True, help="its cost (JSON)")
     p.add_argument("--heatmap-out", required=True)
 
@@ -130,6 +136,7 @@ def _hoa_affinity(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--trainings", nargs="+", required=True,
                    help="train-group outputs of every pair and single task, or @list.txt")
+    p.add_argument("--gain-out", required=True, help=GAIN_HELP)
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--meta-out", required=True)
 

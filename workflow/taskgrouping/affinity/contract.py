@@ -1,12 +1,13 @@
-"""One contract for every affinity: a T x T matrix plus what it cost, written the same way.
+"""One contract for every affinity: a T x T matrix, its predicted pair gains and its cost.
 
 Each affinity is a registry entry (`Affinity`) naming the rule that writes it. That
 rule's outputs are named `<affinity>` (the matrix CSV: task names as header and index,
-row = source task, column = target) and `<affinity>_meta` (an `AffinityMeta` JSON), so
-the rules downstream read them as `rules.<rule>.output[...]` and the cluster stage
-reads every affinity's cost alike. An affinity computed in one process from the data
-needs no rule of its own: its entry's `compute` runs in the generic rule
-`compute_affinity` (outputs `matrix` and `meta`, one job per such affinity).
+row = source task, column = target), `<affinity>_gain` (the predicted pair gains the
+network-selection groupers read, same layout: `affinity.gains`) and `<affinity>_meta`
+(an `AffinityMeta` JSON), so the rules downstream read them as `rules.<rule>.output[...]`
+and the cluster stage reads every affinity alike. An affinity computed in one process
+from the data needs no rule of its own: its entry's `compute` runs in the generic rule
+`compute_affinity` (outputs `matrix`, `gain` and `meta`, one job per such affinity).
 """
 
 from __future__ import annotations
@@ -74,11 +75,14 @@ def training_cpu_seconds(record: dict[str, Any]) -> float:
     return float(record.get("cpu_seconds", math.nan))
 
 
-def write_affinity(matrix: pd.DataFrame, meta: AffinityMeta, matrix_out: str,
-                   meta_out: str) -> None:
-    """The matrix and its meta, each atomically; their tasks must agree."""
-    if list(matrix.index) != meta.tasks or list(matrix.columns) != meta.tasks:
-        raise ValueError(f"affinity {meta.affinity}: matrix tasks {list(matrix.index)} are "
-                         f"not its meta's {meta.tasks}")
+def write_affinity(matrix: pd.DataFrame, gains: pd.DataFrame, meta: AffinityMeta,
+                   matrix_out: str, gain_out: str, meta_out: str) -> None:
+    """The matrix, its predicted pair gains and its meta, each atomically; their tasks
+    must agree."""
+    for what, frame in (("matrix", matrix), ("gains", gains)):
+        if list(frame.index) != meta.tasks or list(frame.columns) != meta.tasks:
+            raise ValueError(f"affinity {meta.affinity}: {what} tasks {list(frame.index)} "
+                             f"are not its meta's {meta.tasks}")
     write_matrix(matrix_out, matrix)
+    write_matrix(gain_out, gains)
     write_json(meta_out, asdict(meta))

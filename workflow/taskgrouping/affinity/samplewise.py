@@ -67,6 +67,14 @@ AFFINITY = Affinity(
                       "default": "exp_median",
                       "description": "Distance-to-similarity transform: exp(-d / median d), "
                                      "or 1 / (1 + d / median d)."},
+        "gain_zero": {"type": "number", "minimum": -1, "maximum": 1, "default": 0.0,
+                      "description": "The alignment of two tasks' sample-wise steps (l2 with "
+                                     "a scale: 1 - d / step_size^2; sign: 1 - 2 d) at which "
+                                     "a pair predicts no gain: the network-selection "
+                                     "groupers read alignment - gain_zero "
+                                     "(affinity/samplewise_gain.csv). The raw l1 and the "
+                                     "unscaled l2 have no such zero: their gains are the "
+                                     "similarity minus its median."},
         "layers": {"type": "array", "minItems": 1, "items": {"type": "string"},
                    "default": ["encoder.*"],
                    "description": "Shell-style patterns of the shared layers to probe, e.g. "

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds
-from taskgrouping.affinity.matrix import clustering_similarity, read_matrix, selection_affinity
+from taskgrouping.affinity.gains import grouper_input
+from taskgrouping.affinity.matrix import clustering_similarity, read_matrix
 from taskgrouping.fileio import read_json, write_json
 from taskgrouping.grouping.baselines import all_in_one, random_partitions, single_task
 from taskgrouping.grouping.graph import nodes_only, task_graph
@@ -20,17 +19,8 @@ from taskgrouping.subsets import canonical
 from taskgrouping.tracking.journal import run_label, stage_run
 
 
-def grouper_input(method: str, matrix: pd.DataFrame) -> pd.DataFrame:
-    """The affinity in the form the method's grouper reads (similarity or gain)."""
-    affinity_name, grouper_name = split_method(method)
-    signed = AFFINITIES.get(affinity_name).signed
-    if GROUPERS.get(grouper_name).reads == "gain":
-        return selection_affinity(matrix, signed)
-    return clustering_similarity(matrix, signed)
-
-
 def make_partitions(settings: dict[str, Any], method: str, k: int, affinity: str | None,
-                    trainings: list[dict[str, Any]]
+                    gains: str | None, trainings: list[dict[str, Any]]
                     ) -> tuple[list[list[list[str]]], dict[str, float]]:
     """The method's partitions (random: `random.partitions` seeded draws, scored as their
     mean; any other method: its one grouping) and what its grouper reports."""
@@ -38,12 +28,13 @@ def make_partitions(settings: dict[str, Any], method: str, k: int, affinity: str
         options = settings["random"]
         return random_partitions(settings["tasks"], k, options["seed"] + k,
                                  options["partitions"]), {}
-    groups, info = make_groups(settings, method, k, affinity, trainings)
+    groups, info = make_groups(settings, method, k, affinity, gains, trainings)
     return [groups], info
 
 
 def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | None,
-                trainings: list[dict[str, Any]]) -> tuple[list[list[str]], dict[str, float]]:
+                gains: str | None, trainings: list[dict[str, Any]]
+                ) -> tuple[list[list[str]], dict[str, float]]:
     """Dispatch to the method's grouper: groups of task names, and what it reports."""
     tasks = settings["tasks"]
     if method == "stl":
@@ -57,18 +48,23 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
             raise ValueError("method exhaustive needs --trainings of every subset")
         return exhaustive_groups(mean_losses(trainings), tasks, k)
     grouper_name = split_method(method)[1]
-    if affinity is None:
-        raise ValueError(f"method {method} needs --affinity")
     grouper = GROUPERS.get(grouper_name)
+    if affinity is None or (gains is None and grouper.reads == "gain"):
+        raise ValueError(f"method {method} needs --affinity (and --gains for a grouper that "
+                         "reads gains)")
     if k == 0 and not grouper.chooses_k:
         raise ValueError(f"budget 0 (choose k) needs a grouper that chooses k, not "
                          f"{grouper_name}")
     matrix = read_matrix(affinity)
-    if list(matrix.index) != tasks:
-        raise ValueError(f"{affinity}: its tasks {list(matrix.index)} are not the config's {tasks}")
+    gain_matrix = read_matrix(gains) if gains else matrix
+    for path, frame in ((affinity, matrix), (gains, gain_matrix)):
+        if path and list(frame.index) != tasks:
+            raise ValueError(f"{path}: its tasks {list(frame.index)} are not the config's "
+                             f"{tasks}")
     options = settings["grouper"]
-    groups, info = grouper.group(grouper_input(method, matrix), k, options["seed"],
-                                 options["options"])
+    signed = AFFINITIES.get(split_method(method)[0]).signed
+    groups, info = grouper.group(grouper_input(grouper, signed, matrix, gain_matrix), k,
+                                 options["seed"], options["options"])
     return canonical_groups(groups, tasks, method), info
 
 
@@ -112,8 +108,8 @@ def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]
 
 
 def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: str | None,
-        affinity_meta: str | None, trainings: list[str] | None, out: str, meta_out: str,
-        graph_out: str, threads: int) -> None:
+        gains: str | None, affinity_meta: str | None, trainings: list[str] | None, out: str,
+        meta_out: str, graph_out: str, threads: int) -> None:
     if "grouper" in settings:  # a learned grouper may use torch: fix its seed and threads
         from taskgrouping.training import make_deterministic
 
@@ -121,7 +117,7 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
     with stage_run(parent, "cluster", settings, {"method": method, "k": k},
                    f"the groups of method {method} at budget k={k}") as record:
         records = [read_json(path) for path in trainings or []]
-        partitions, info = make_partitions(settings, method, k, affinity, records)
+        partitions, info = make_partitions(settings, method, k, affinity, gains, records)
         groups = [group for partition in partitions for group in partition]
         before_seconds, before_cpu, before_trainings, passes = _stage_cost(affinity_meta,
                                                                            records)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from taskgrouping.affinity.contract import AffinityMeta, write_affinity
+from taskgrouping.affinity.gains import signed_gains, similarity_gains
 from taskgrouping.data.registry import load_split
 from taskgrouping.plots import heatmap
 from taskgrouping.registries import AFFINITIES
@@ -13,8 +14,8 @@ from taskgrouping.tracking.journal import run_label, stage_run
 from taskgrouping.training import make_deterministic
 
 
-def run(settings: dict[str, Any], parent: str, affinity: str, out: str, meta_out: str,
-        heatmap_out: str, threads: int) -> None:
+def run(settings: dict[str, Any], parent: str, affinity: str, out: str, gain_out: str,
+        meta_out: str, heatmap_out: str, threads: int) -> None:
     entry = AFFINITIES.get(affinity)
     if entry.compute is None:
         raise ValueError(f"affinity {affinity} is written by rule {entry.rule}, not computed "
@@ -28,7 +29,8 @@ def run(settings: dict[str, Any], parent: str, affinity: str, out: str, meta_out
         tasks = list(data.task_names)
         meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes,
                             cpu_seconds=record.cpu_elapsed)
-        write_affinity(matrix, meta, out, meta_out)
+        gains = signed_gains(matrix) if entry.signed else similarity_gains(matrix)
+        write_affinity(matrix, gains, meta, out, gain_out, meta_out)
         heatmap(matrix, f"{run_label(parent)}: {affinity} affinity", heatmap_out,
                 signed=entry.signed)
         record.log_metrics({"seconds": meta.seconds, "passes": passes})

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds, write_affinity
+from taskgrouping.affinity.gains import signed_gains
 from taskgrouping.fileio import read_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
 from taskgrouping.plots import heatmap
@@ -13,7 +14,7 @@ from taskgrouping.tracking.journal import run_label, stage_run
 
 
 def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
-        heatmap_out: str, meta_out: str) -> None:
+        gain_out: str, heatmap_out: str, meta_out: str) -> None:
     tasks = settings["tasks"]
     with stage_run(parent, "hoa_affinity", settings, {"affinity": "hoa"},
                    f"HOA: pair gains of {len(tasks)} tasks from the trainings of every single and "
@@ -23,8 +24,9 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
         seconds = sum(rec["seconds"] for rec in records) + record.elapsed
         cpu_seconds = sum(training_cpu_seconds(rec) for rec in records) + record.cpu_elapsed
         passes = sum(rec["steps"] for rec in records)
-        write_affinity(gains, AffinityMeta("hoa", tasks, seconds, len(records), passes,
-                                           cpu_seconds), out, meta_out)
+        write_affinity(gains, signed_gains(gains),
+                       AffinityMeta("hoa", tasks, seconds, len(records), passes, cpu_seconds),
+                       out, gain_out, meta_out)
         heatmap(gains, f"{run_label(parent)}: HOA pair gain (row onto column, val loss)",
                 heatmap_out, signed=True)
         record.log_metrics({"seconds": seconds, "trainings": len(records), "passes": passes})

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from taskgrouping.affinity.contract import AffinityMeta, write_affinity
+from taskgrouping.affinity.gains import signed_gains
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.data.registry import load_split
 from taskgrouping.plots import heatmap
@@ -17,9 +18,9 @@ from taskgrouping.tracking.journal import run_label, stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 
-def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_out: str,
-        cosine_meta_out: str, heatmap_out: str, cosine_heatmap_out: str,
-        threads: int) -> None:
+def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, meta_out: str,
+        cosine_out: str, cosine_gain_out: str, cosine_meta_out: str, heatmap_out: str,
+        cosine_heatmap_out: str, threads: int) -> None:
     data_settings, options = settings["data"], settings["tag"]
     tasks = data_settings["tasks"]
     make_deterministic(options["seed"], threads)
@@ -36,11 +37,12 @@ def run(settings: dict[str, Any], parent: str, out: str, meta_out: str, cosine_o
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         passes = result.steps + hook.count * len(tasks)  # each lookahead: one grad per task
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
-        for name, matrix, matrix_out, meta_file in (("tag", tag, out, meta_out),
-                                                    ("cosine", cosine, cosine_out,
-                                                     cosine_meta_out)):
-            write_affinity(matrix, AffinityMeta(name, tasks, seconds, 1, passes, cpu_seconds),
-                           matrix_out, meta_file)
+        for name, matrix, matrix_out, gains_out, meta_file in (
+                ("tag", tag, out, gain_out, meta_out),
+                ("cosine", cosine, cosine_out, cosine_gain_out, cosine_meta_out)):
+            write_affinity(matrix, signed_gains(matrix),
+                           AffinityMeta(name, tasks, seconds, 1, passes, cpu_seconds),
+                           matrix_out, gains_out, meta_file)
         heatmap(tag, f"{run_label(parent)}: TAG lookahead affinity (row onto column)",
                 heatmap_out, signed=True)
         heatmap(cosine, f"{run_label(parent)}: gradient cosine similarity",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from taskgrouping.affinity.contract import AffinityMeta, write_affinity
+from taskgrouping.affinity.gains import samplewise_gains
 from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, write_matrix
 from taskgrouping.fileio import read_json, read_npz
 from taskgrouping.plots import heatmap
@@ -14,8 +15,8 @@ from taskgrouping.tracking.journal import run_label, stage_run
 
 
 def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
-        pairs: list[str], general: str, out: str, distance_out: str, heatmap_out: str,
-        meta_out: str) -> None:
+        pairs: list[str], general: str, out: str, gain_out: str, distance_out: str,
+        heatmap_out: str, meta_out: str) -> None:
     tasks = settings["data"]["tasks"]
     probe = settings["samplewise"]
     with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"},
@@ -41,12 +42,14 @@ def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
         cpu_seconds += sum(tile["cpu_seconds"] for tile in tiles) + record.cpu_elapsed
         meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes,
                             cpu_seconds=cpu_seconds)
-        write_affinity(similarity, meta, out, meta_out)
+        gains = samplewise_gains(distance, similarity, probe)
+        write_affinity(similarity, gains, meta, out, gain_out, meta_out)
         write_matrix(distance_out, distance)
         heatmap(similarity, f"{run_label(parent)}: sample-wise task similarity", heatmap_out)
         record.log_metrics({"seconds": seconds, "cpu_seconds": cpu_seconds, "passes": passes,
                             "tasks": len(tasks)})
         # fixed names: MLflow's compare view lines up the runs of different affinities
-        for path, name in ((out, "affinity.csv"), (distance_out, "distance.csv"),
+        for path, name in ((out, "affinity.csv"), (gain_out, "gain.csv"),
+                           (distance_out, "distance.csv"),
                            (heatmap_out, "affinity.png")):
             record.log_artifact(Path(path), name)
