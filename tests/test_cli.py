@@ -24,7 +24,7 @@ def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     # FINISHED on success, FAILED on error: the pipeline's hooks and the benchmark's
     hooks = ["finish-tracking"] * 3
     assert sorted(rule_verbs) == sorted([*set(rule_verbs), *hooks]), "a verb used twice"
-    user_verbs = {"datasets", "publish-tracking", "schema"}  # for people, not rules
+    user_verbs = {"datasets", "ground-truth", "publish-tracking", "schema"}  # for people
     assert set(rule_verbs) == set(VERBS) - user_verbs
     for verb in VERBS:
         args = build_parser().parse_args([verb, *_minimal(verb)])

@@ -141,6 +141,19 @@ def _hoa_affinity(p: argparse.ArgumentParser) -> None:
     p.add_argument("--meta-out", required=True)
 
 
+def _ground_truth(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--standley", nargs=2, metavar=("VALIDATION", "TEST"),
+                   help="Standley et al.'s network-selection files (tab-separated, one row "
+                        "per trained network, blank where it lacks a task)")
+    p.add_argument("--table", help="or a CSV with columns subset (tasks joined by ';'), task, "
+                                   "val_loss, test_loss")
+    p.add_argument("--task-names", nargs="+", help="names of Standley's columns (t1, t2, ...)")
+    p.add_argument("--budgets", type=int, nargs="+", help="k values (default 2 .. T - 1)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                   help="seeds of the seeded groupers, their regret averaged")
+    p.add_argument("--out", help="every row as CSV")
+
+
 def _schema(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", dest="as_json", action="store_true", help="JSON, not YAML")
 
@@ -211,6 +224,9 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                         "publish the jobs' records, then mark the parent run FINISHED or FAILED"),
     "datasets": ("list_datasets", _list_datasets,
                  "every dataset: tasks, size, modality, source, and whether it loads here"),
+    "ground-truth": ("ground_truth", _ground_truth,
+                     "every grouper scored on a table of every task subset trained "
+                     "(Standley's files or a CSV): regret against the best cover"),
     "schema": ("print_schema", _schema,
                "the whole config schema, with every registered dataset, model, affinity and "
                "grouper and their options"),

@@ -163,7 +163,7 @@ def expand_path_lists(values: list[str]) -> list[str]:
     """A list argument with each `@file` item replaced by the paths that file lists."""
     expanded = []
     for value in values:
-        if value.startswith("@"):
+        if isinstance(value, str) and value.startswith("@"):
             path = Path(value[1:])
             if not path.is_file():
                 raise ValueError(f"{value}: no such list of paths")

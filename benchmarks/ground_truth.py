@@ -1,0 +1,83 @@
+"""Every registered grouper on Standley et al.'s ground truth: 4 settings x k = 2, 3, 4.
+
+Per setting (tests/data/standley: 5 Taskonomy tasks, all 31 subsets trained, a
+validation table and a test table), `ground_truth.score_groupers` feeds each grouper
+the validation pair gains and scores its groups as the evaluation does (each task served
+by its chosen network with the lowest validation loss; Σ loss / STL loss), seeded
+groupers averaged over --seeds. Scored twice: on the test table (the figures to quote)
+and on the validation table (`--choose-on val`: what a default may be chosen by, regret
+against the validation table's own best cover). Prints per method its mean regret over
+the 12 (setting, k) cells, the worst cell, and the cells where it is worse than the mean
+random partition; then every cell; last line JSON.
+
+    python benchmarks/ground_truth.py [--seeds 0 1 2 3 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from taskgrouping.ground_truth import read_standley, score_groupers
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "standley"
+SETTINGS = {1: ("results.txt", "results_test.txt"),
+            2: ("results_large.txt", "results_large_test.txt"),
+            3: ("results_small_data.txt", "results_small_data_test.txt"),
+            4: ("results_alt.txt", "results_alt_test.txt")}
+TASKS = ["s", "d", "n", "k", "t"]
+
+
+def cells(scored_on: str, seeds: list[int]) -> pd.DataFrame:
+    frames = []
+    for setting, (val, test) in SETTINGS.items():
+        table = read_standley(DATA / val, DATA / test, TASKS)
+        if scored_on == "val":
+            table = dataclasses.replace(table, test=table.val)
+        frames.append(score_groupers(table, [2, 3, 4], seeds).assign(setting=setting))
+    return pd.concat(frames, ignore_index=True)
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per method: mean and worst regret over cells, and the cells above random's."""
+    random = rows[rows["method"] == "random"].set_index(["setting", "k"])["regret_percent"]
+    rows = rows.assign(above_random=[
+        regret > random[(setting, k)] + 1e-9
+        for regret, setting, k in zip(rows["regret_percent"], rows["setting"], rows["k"],
+                                      strict=True)])
+    return (rows.groupby("method")
+            .agg(mean_regret=("regret_percent", "mean"), worst_cell=("regret_percent", "max"),
+                 cells_above_random=("above_random", "sum"),
+                 seed_spread=("regret_max", "max"))
+            .assign(seed_spread=lambda f: rows.groupby("method").apply(
+                lambda g: (g["regret_max"] - g["regret_min"]).max(), include_groups=False))
+            .sort_values("mean_regret").round(2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    args = parser.parse_args()
+    started = time.process_time()
+    found = {}
+    for scored_on in ("val", "test"):
+        rows = cells(scored_on, args.seeds)
+        found[scored_on] = summary(rows)
+        print(f"\nscored on the {scored_on} table: regret % over the 12 (setting, k) cells "
+              "(seed_spread: the widest range over seeds in one cell)")
+        print(found[scored_on].to_string())
+        if scored_on == "test":
+            wide = rows.pivot_table(index="method", columns=["setting", "k"],
+                                    values="regret_percent").round(1)
+            print(f"\nevery cell (test), regret %\n{wide.to_string()}")
+    print(f"\n{time.process_time() - started:.0f} CPU s")
+    print(json.dumps({on: frame.to_dict(orient="index") for on, frame in found.items()}))
+
+
+if __name__ == "__main__":
+    main()
