@@ -16,7 +16,8 @@ solves the choice as a mixed-integer program. Beyond, a pool of candidate groups
 task alone, each task with its best partner, every cluster of an average-linkage
 dendrogram of the symmetrised gains) is covered exactly by the same program and the
 cover improved by single-task moves, whose groups join the pool for the next round,
-until a round changes nothing (docs/performance.md measures it against the exact choice).
+until a round changes nothing; an overlapping choice starts from the partition search's
+(docs/performance.md measures both against the exact choice).
 """
 
 from __future__ import annotations
@@ -94,11 +95,10 @@ def _choose(gains: pd.DataFrame, k: int, seed: int, options: dict[str, Any], par
         raise ValueError("gains must be finite off the diagonal")
     k = min(k, len(tasks))  # each task is served by one group: more never help
     exact = len(tasks) <= options["exact_max_tasks"]
-    candidates = _every_subset(len(tasks)) if exact else _pool(values)
-    groups = _cover(values, candidates, k, partition)
-    if not exact:
-        groups = _improve_until_stable(values, candidates, groups, k, partition,
-                                       options["restarts"], seed)
+    if exact:
+        groups = _cover(values, _every_subset(len(tasks)), k, partition)
+    else:
+        groups = _search(values, k, partition, options["restarts"], seed)
     groups = sorted(groups)
     return ([[tasks[i] for i in group] for group in groups],
             {"selection_score": served_gain(values, groups) / len(tasks),
@@ -155,13 +155,27 @@ def _random_selection(rng: np.random.Generator, n_tasks: int, k: int) -> list[Gr
     return [tuple(np.flatnonzero(labels == label).tolist()) for label in np.unique(labels)]
 
 
-def _improve_until_stable(values: np.ndarray, pool: list[Group], groups: list[Group], k: int,
-                          partition: bool, restarts: int, seed: int) -> list[Group]:
-    """Local search from the cover and from each dendrogram cut into at most k groups;
-    every local optimum's groups join the pool, whose exact cover recombines them; again
-    while the served gain rises."""
+def _search(values: np.ndarray, k: int, partition: bool, restarts: int, seed: int
+            ) -> list[Group]:
+    """Beyond the exact size. Overlapping groups: the partition search first, whose groups
+    join the pool and whose choice is a start, so the selection never scores below the
+    best partition found."""
+    pool, starts = _pool(values), []
+    if not partition:
+        disjoint = _search(values, k, True, restarts, seed)
+        pool, starts = sorted(set(pool) | set(disjoint)), [disjoint]
+    return _improve_until_stable(values, pool, starts, k, partition, restarts, seed)
+
+
+def _improve_until_stable(values: np.ndarray, pool: list[Group], starts: list[list[Group]],
+                          k: int, partition: bool, restarts: int, seed: int) -> list[Group]:
+    """Local search from the pool's exact cover, from `starts`, from each dendrogram cut
+    into at most k groups and from `restarts` seeded random selections; every local
+    optimum's groups join the pool, whose exact cover recombines them; again while the
+    served gain rises."""
     rng = np.random.default_rng(seed)
-    starts = [groups] + _cuts(values, k) + [
+    groups = _cover(values, pool, k, partition)
+    starts = [groups, *starts] + _cuts(values, k) + [
         _random_selection(rng, len(values), k) for _ in range(restarts)]
     best, best_value = groups, served_gain(values, groups)
     pool = set(pool)
