@@ -26,24 +26,25 @@ def _median_off_diagonal(distance: np.ndarray) -> float:
     return scale if scale > 0 else 1.0
 
 
-def _exp_median(distance: np.ndarray) -> np.ndarray:
-    return np.exp(-distance / _median_off_diagonal(distance))
-
-
-def _inverse(distance: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + distance / _median_off_diagonal(distance))
-
-
-TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "exp_median": _exp_median,
-    "inverse": _inverse,
+# distance, the median off-diagonal distance -> similarity
+TRANSFORMS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "exp_median": lambda distance, median: np.exp(-distance / median),
+    "inverse": lambda distance, median: 1.0 / (1.0 + distance / median),
 }
 
 
 def similarity_matrix(distance: pd.DataFrame, transform: str) -> pd.DataFrame:
     """Similarity in (0, 1], 1 on the diagonal; larger means the tasks train well together."""
-    values = TRANSFORMS[transform](distance.to_numpy(dtype=float))
-    return pd.DataFrame(values, index=distance.index, columns=distance.columns)
+    values = distance.to_numpy(dtype=float)
+    similarity = TRANSFORMS[transform](values, _median_off_diagonal(values))
+    return pd.DataFrame(similarity, index=distance.index, columns=distance.columns)
+
+
+def similarity_at(distance: pd.DataFrame, value: float, transform: str) -> float:
+    """The similarity `similarity_matrix` gives a pair at distance `value` in this matrix
+    (the transform is relative to its median distance)."""
+    median = _median_off_diagonal(distance.to_numpy(dtype=float))
+    return float(TRANSFORMS[transform](np.float64(value), median))
 
 
 def read_matrix(path: str) -> pd.DataFrame:

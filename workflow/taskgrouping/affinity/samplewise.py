@@ -71,10 +71,11 @@ AFFINITY = Affinity(
                       "description": "The alignment of two tasks' sample-wise steps (l2 with "
                                      "a scale: 1 - d / step_size^2; sign: 1 - 2 d) at which "
                                      "a pair predicts no gain: the network-selection "
-                                     "groupers read alignment - gain_zero "
-                                     "(affinity/samplewise_gain.csv). The raw l1 and the "
-                                     "unscaled l2 have no such zero: their gains are the "
-                                     "similarity minus its median."},
+                                     "groupers read the similarity minus the similarity of "
+                                     "such a pair (affinity/samplewise_gain.csv; 0: "
+                                     "orthogonal steps). The raw l1 and the unscaled l2 "
+                                     "have no such zero: their gains are the similarity "
+                                     "minus its median."},
         "layers": {"type": "array", "minItems": 1, "items": {"type": "string"},
                    "default": ["encoder.*"],
                    "description": "Shell-style patterns of the shared layers to probe, e.g. "

@@ -1,0 +1,289 @@
+"""Which rule turns an affinity into predicted pair gains, chosen on validation losses.
+
+Per dataset and seed, in one process (the relatedness benchmark's configs: every seed of
+data, split, probe and TAG set to the seed): the sample-wise affinity at the config's
+defaults (its raw distance kept), TAG's lookahead affinity and the gradient cosine from
+one joint training, and every task alone and every pair trained with the shared trainer,
+which gives the true pair gains 1 - L_j({i, j}) / L_j({j}) on the validation rows (HOA's
+affinity) and on the test rows. Then, for every (affinity, gain rule, grouper, k), the
+groups are chosen from the predicted gains (or, for spectral, the rule's similarity),
+every group not trained yet is trained, and the selection is scored as the evaluation
+scores it: each task served by its chosen group with the lowest validation loss, its
+validation and test loss over its STL loss, summed over tasks (`val_total`,
+`test_total`). References: STL (T), all tasks in one model, random partitions (the mean
+of 3 seeded partitions into k groups) and the exact best cover of the trained subsets
+(an oracle on validation).
+
+The rule is chosen on `val_total` only: per affinity, the rule with the lowest mean
+regret against the best of the references and rules on validation; `--out` keeps every
+row (pairs.csv, selections.csv) for docs/results.md.
+
+    python benchmarks/gain_rule.py [--seeds 0 1 2] [--budgets 2 3]
+        [--datasets synthetic synthetic-regression yeast school qm9] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from relatedness import REGRESSION, dataset_config, joint_affinities
+
+from taskgrouping.affinity.gains import samplewise_gains, signed_gains, similarity_gains
+from taskgrouping.affinity.matrix import clustering_similarity, similarity_matrix
+from taskgrouping.data.registry import load_split
+from taskgrouping.grouping.baselines import random_partitions
+from taskgrouping.probing.engine import samplewise_stage
+from taskgrouping.registries import GROUPERS, option_defaults
+from taskgrouping.settings import stage_settings
+from taskgrouping.training import make_deterministic, train_group
+
+GROUPERS_RUN = ("select", "partition", "spectral")
+RANDOM_PARTITIONS = 3
+
+
+def _quantile_zero(similarity: pd.DataFrame, q: float) -> pd.DataFrame:
+    """The similarity minus its off-diagonal q-quantile (q = 0.5: the median rule)."""
+    values = similarity.to_numpy(dtype=float)
+    zero = float(np.quantile(values[~np.eye(len(values), dtype=bool)], q))
+    return signed_gains(similarity - zero)
+
+
+def _linear(distance: pd.DataFrame, probe: dict, zero: float) -> pd.DataFrame:
+    """The alignment itself, a = 1 - d / eta^2 (l2 with a scale), minus `zero`."""
+    return signed_gains(1.0 - distance / probe["step_size"] ** 2 - zero)
+
+
+# Each affinity's candidate rules: (matrix, extra) -> gains. The first is the pipeline's
+# (affinity.gains); the others are candidates measured here.
+RULES = {
+    "samplewise": {
+        "similarity-orthogonal": lambda m, x: samplewise_gains(x["distance"], m,
+                                                               x["samplewise"]),
+        "linear": lambda m, x: _linear(x["distance"], x["samplewise"], 0.0),
+        "linear-0.5": lambda m, x: _linear(x["distance"], x["samplewise"], 0.5),
+        "median": lambda m, x: similarity_gains(m),
+        "quantile-0.75": lambda m, x: _quantile_zero(m, 0.75),
+    },
+    "tag": {
+        "raw": lambda m, x: signed_gains(m),
+        "relative": lambda m, x: signed_gains(
+            m / np.where(np.diag(m.to_numpy()) > 0, np.diag(m.to_numpy()), 1.0)[None, :]),
+    },
+    "cosine": {"raw": lambda m, x: signed_gains(m)},
+    "hoa": {"raw": lambda m, x: signed_gains(m)},
+}
+
+
+def _symmetric_off(matrix: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    values = matrix.to_numpy(dtype=float)
+    values = (values + values.T) / 2
+    return values, ~np.eye(len(values), dtype=bool)
+
+
+def _minmax(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The clustering graph of a signed affinity before 2026-12-07: min-max to [0, 1]."""
+    values, off = _symmetric_off(matrix)
+    low, high = values[off].min(), values[off].max()
+    values = (values - low) / (high - low) if high > low else np.ones_like(values)
+    np.fill_diagonal(values, 1.0)
+    return pd.DataFrame(values, index=matrix.index, columns=matrix.columns)
+
+
+def _rank(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Each pair's rank among the pairs over their count: order only."""
+    from scipy.stats import rankdata
+
+    values, off = _symmetric_off(matrix)
+    ranked = np.ones_like(values)
+    ranked[off] = rankdata(values[off]) / off.sum()
+    return pd.DataFrame(ranked, index=matrix.index, columns=matrix.columns)
+
+
+# The clustering graph of a signed affinity: the pipeline's, then the candidates.
+SIMILARITIES = {"exp": lambda m: clustering_similarity(m, True), "minmax": _minmax,
+                "rank": _rank}
+
+
+class Trainer:
+    """Each task subset trained once per seed; validation and test loss per task, kept in
+    `cache` (JSON) when given: the trainings are deterministic by seed."""
+
+    def __init__(self, data, data_settings: dict, seed: int, cache: Path | None) -> None:
+        self.data, self.settings, self.seed, self.cache = data, data_settings, seed, cache
+        self.losses: dict[tuple[str, ...], dict[str, tuple[float, float]]] = {}
+        if cache and cache.is_file():
+            self.losses = {tuple(row["group"]): {t: tuple(v) for t, v in row["losses"].items()}
+                           for row in json.loads(cache.read_text())}
+        self.cpu_seconds = 0.0
+
+    def save(self) -> None:
+        if self.cache:
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            self.cache.write_text(json.dumps([{"group": list(g), "losses": losses}
+                                              for g, losses in self.losses.items()]))
+
+    def __call__(self, group: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+        group = tuple(t for t in self.settings["tasks"] if t in group)
+        if group not in self.losses:
+            started = time.process_time()
+            make_deterministic(self.seed, 1)
+            result = train_group(self.data, list(group), self.settings["model"],
+                                 self.settings["train"], self.seed)
+            self.losses[group] = {s.task: (s.val_loss, s.test_loss) for s in result.scores}
+            self.cpu_seconds += time.process_time() - started
+        return self.losses[group]
+
+
+def pair_gains(trainer: Trainer, tasks: list[str], split: int) -> pd.DataFrame:
+    """G[i, j] = 1 - L_j({i, j}) / L_j({j}) on validation (split 0) or test (1)."""
+    gains = pd.DataFrame(0.0, index=tasks, columns=tasks)
+    for first, second in combinations(tasks, 2):
+        pair = trainer((first, second))
+        for source, target in ((first, second), (second, first)):
+            alone = trainer((target,))[target][split]
+            gains.loc[source, target] = 1.0 - pair[target][split] / alone
+    return gains
+
+
+def totals(trainer: Trainer, groups: list[list[str]], tasks: list[str]) -> tuple[float, float]:
+    """(validation, test) total: each task served by its group with the lowest validation
+    loss, loss over STL loss, summed."""
+    scored = [trainer(tuple(group)) for group in groups]
+    val = test = 0.0
+    for task in tasks:
+        best = min((s[task] for s in scored if task in s), key=lambda losses: losses[0])
+        alone = trainer((task,))[task]
+        val += best[0] / alone[0]
+        test += best[1] / alone[1]
+    return val, test
+
+
+def affinities(data, config: dict) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """Each affinity's matrix and what its gain rules read (the sample-wise distance)."""
+    settings = stage_settings(config, "probe_shared")
+    tasks = settings["data"]["tasks"]
+    distance = pd.DataFrame(samplewise_stage(data, settings), index=tasks, columns=tasks)
+    probe = settings["samplewise"]
+    found = {"samplewise": (similarity_matrix(distance, probe["transform"]),
+                            {"distance": distance, "samplewise": probe})}
+    for name, matrix in joint_affinities(data, config).items():
+        found[name] = (matrix, {})
+    return found
+
+
+def seed_rows(name: str, seed: int, budgets: list[int], args) -> tuple[list, list]:
+    cache = args.out / "trainings" / f"{name}-seed{seed}.json" if args.out else None
+    config = dataset_config(name, seed, args)
+    data_settings = stage_settings(config, "train_group")["data"]
+    torch.set_num_threads(1)
+    data = load_split(config["dataset"], data_settings)
+    tasks = data_settings["tasks"]
+    found = affinities(data, config)
+    trainer = Trainer(data, data_settings, seed, cache)
+    truth_val, truth_test = pair_gains(trainer, tasks, 0), pair_gains(trainer, tasks, 1)
+    found["hoa"] = (truth_val, {})
+    pairs = []
+    for first, second in combinations(tasks, 2):
+        for source, target in ((first, second), (second, first)):
+            row = {"dataset": name, "seed": seed, "source": source, "target": target,
+                   "gain_val": truth_val.loc[source, target],
+                   "gain_test": truth_test.loc[source, target]}
+            for affinity, (matrix, extra) in found.items():
+                row[affinity] = matrix.loc[source, target]
+                if "distance" in extra:
+                    row[f"{affinity}_distance"] = extra["distance"].loc[source, target]
+            pairs.append(row)
+    selections = []
+
+    def add(method: str, rule: str, k: int, groups: list[list[str]]) -> None:
+        val, test = totals(trainer, groups, tasks)
+        selections.append({"dataset": name, "seed": seed, "method": method, "rule": rule,
+                           "k": k, "val_total": val, "test_total": test,
+                           "groups": " ".join("{" + ",".join(g) + "}" for g in groups)})
+
+    add("stl", "", len(tasks), [[t] for t in tasks])
+    add("all", "", 1, [list(tasks)])
+    for k in budgets:
+        partitions = random_partitions(tasks, k, seed + k, RANDOM_PARTITIONS)
+        scores = [totals(trainer, p, tasks) for p in partitions]
+        selections.append({"dataset": name, "seed": seed, "method": "random", "rule": "",
+                           "k": k, "val_total": float(np.mean([s[0] for s in scores])),
+                           "test_total": float(np.mean([s[1] for s in scores])), "groups": ""})
+        for affinity, (matrix, extra) in found.items():
+            signed = affinity != "samplewise"
+            for rule_index, (rule, make) in enumerate(RULES[affinity].items()):
+                gains = make(matrix, extra)
+                for grouper_name in GROUPERS_RUN:
+                    grouper = GROUPERS.get(grouper_name)
+                    options = option_defaults(grouper.options)
+                    if grouper.reads == "gain":
+                        sources = {rule: gains}
+                    elif rule_index > 0:
+                        continue  # spectral reads the similarity: once per affinity
+                    elif signed:
+                        sources = {name: make_graph(matrix)
+                                   for name, make_graph in SIMILARITIES.items()}
+                    else:
+                        sources = {"similarity": clustering_similarity(matrix, signed)}
+                    for label, source in sources.items():
+                        groups, _ = grouper.group(source, k, config["grouping"]["seed"],
+                                                  options)
+                        add(f"{affinity}+{grouper_name}", label, k, groups)
+    trainer.save()
+    print(f"{name} seed {seed}: {len(trainer.losses)} trainings, "
+          f"{trainer.cpu_seconds:.0f} CPU s", flush=True)
+    return pairs, selections
+
+
+def choose(selections: pd.DataFrame) -> pd.DataFrame:
+    """Per affinity and grouper: each rule's mean validation and test total (relative to
+    STL's T: total / T) over datasets, seeds and k; lowest validation first."""
+    scored = selections[selections["rule"] != ""].copy()
+    tasks = selections[selections["method"] == "stl"].set_index(["dataset", "seed"])["k"]
+    scored["val_ratio"] = scored["val_total"] / scored.set_index(
+        ["dataset", "seed"]).index.map(tasks)
+    scored["test_ratio"] = scored["test_total"] / scored.set_index(
+        ["dataset", "seed"]).index.map(tasks)
+    return (scored.groupby(["method", "rule"])[["val_ratio", "test_ratio"]].mean()
+            .sort_values(["method", "val_ratio"]).round(4))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--budgets", type=int, nargs="+", default=[2, 3])
+    parser.add_argument("--datasets", nargs="+",
+                        default=["synthetic", REGRESSION, "yeast", "school", "qm9"])
+    parser.add_argument("--tasks", type=int, default=12)
+    parser.add_argument("--groups", type=int, default=3)
+    parser.add_argument("--spread", type=float, default=0.35)
+    parser.add_argument("--scale-spread", type=float, default=1.0)
+    parser.add_argument("--target-noise", type=float, default=0.5)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    pairs, selections = [], []
+    for name in args.datasets:
+        for seed in args.seeds:
+            new_pairs, new_selections = seed_rows(name, seed, args.budgets, args)
+            pairs += new_pairs
+            selections += new_selections
+    pairs_frame, selections_frame = pd.DataFrame(pairs), pd.DataFrame(selections)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        pairs_frame.to_csv(args.out / "pairs.csv", index=False)
+        selections_frame.to_csv(args.out / "selections.csv", index=False)
+    chosen = choose(selections_frame)
+    with pd.option_context("display.width", 200, "display.max_rows", 200):
+        print(chosen.to_string())
+    print(json.dumps({f"{m}|{r}": v for (m, r), v in chosen["val_ratio"].items()}))
+
+
+if __name__ == "__main__":
+    main()
