@@ -71,6 +71,7 @@ def test_each_run_is_the_pipeline_config_layered_and_absent_downloads_are_left_o
                                "nest_under": "results/bench/mlflow_parent.json"}
 
 
+@pytest.mark.integration
 def test_a_bad_run_entry_names_the_run_and_the_key(tmp_path) -> None:
     result = benchmark(tmp_path, tiny_benchmark(tmp_path, broken={"dataset": "yeast",
                                                                   "seeds": "zero"}), "-n")
@@ -102,6 +103,7 @@ def test_runs_that_train_alike_share_their_trainings(tmp_path) -> None:
     assert plan.runs["yeastwide"]["trainings"] is None
 
 
+@pytest.mark.integration
 def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_path) -> None:
     result = benchmark(tmp_path, tiny_benchmark(tmp_path, yeastl1=YEAST_L1))
     assert result.returncode == 0, result.stderr[-4000:]
@@ -200,6 +202,7 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
+@pytest.mark.integration
 def test_the_slurm_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
     """profiles/slurm names rules (joint_affinity); in the benchmark they are
     <run>_joint_affinity, and the dry run shows them with the profile's resources."""
@@ -215,6 +218,7 @@ def test_the_slurm_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
         assert "runtime=15" in probe
 
 
+@pytest.mark.integration
 def test_lint_is_clean(tmp_path) -> None:
     result = benchmark(tmp_path, tiny_benchmark(tmp_path), "--lint")
     assert result.returncode == 0, result.stdout + result.stderr

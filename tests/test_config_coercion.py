@@ -42,6 +42,7 @@ def test_a_value_of_the_wrong_kind_is_left_for_validation_to_name(schema) -> Non
     assert config == {"budgets": ["two"], "seeds": ["1.5"]}  # still invalid: named later
 
 
+@pytest.mark.integration
 def test_readme_overrides_pass_a_real_dry_run(tmp_path) -> None:
     """README's `--config budgets='[2,3,4]' seeds='[0,1,2]'` and `experiment: null`, which
     stopped with "'2' is not of type 'integer'", plan k = 4 on a real dry run."""

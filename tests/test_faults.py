@@ -599,6 +599,7 @@ def test_editing_the_data_reruns_the_stages_that_read_it(tmp_path) -> None:
     assert "Nothing to be done" in snakemake(tmp_path, path, "-n").stdout
 
 
+@pytest.mark.integration
 def test_a_users_task_mapping_replaces_the_templates(tmp_path) -> None:
     """The user's own --configfile names the table's tasks: only those are planned, the
     template's example columns (y_binary, y_value, y_class) never join them."""

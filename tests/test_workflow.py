@@ -21,6 +21,7 @@ def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
                           env=workflow_env(tmp_path))
 
 
+@pytest.mark.integration
 def test_dry_run_plans_every_stage(tmp_path) -> None:
     result = snakemake(tmp_path, small_config(tmp_path), "-n")
     assert result.returncode == 0, result.stderr
@@ -48,6 +49,7 @@ def test_dry_run_plans_every_stage(tmp_path) -> None:
         (lambda c: c["gat_gmm"].update(bic_k_min=9, bic_k_max=8), "gat_gmm.bic_k_min: 9 exceeds"),
     ],
 )
+@pytest.mark.integration
 def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, edit, named) -> None:
     config = yaml.safe_load(small_config(tmp_path).read_text())
     edit(config)
@@ -59,6 +61,7 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, edit, named) -
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.integration
 def test_lint_is_clean(tmp_path) -> None:
     result = snakemake(tmp_path, small_config(tmp_path), "--lint")
     assert result.returncode == 0, result.stdout + result.stderr
