@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from graphs import SIMILARITIES
 from relatedness import REGRESSION, dataset_config, joint_affinities
 
 from taskgrouping.affinity.gains import samplewise_gains, signed_gains, similarity_gains
@@ -81,34 +82,6 @@ RULES = {
 }
 
 
-def _symmetric_off(matrix: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    values = matrix.to_numpy(dtype=float)
-    values = (values + values.T) / 2
-    return values, ~np.eye(len(values), dtype=bool)
-
-
-def _minmax(matrix: pd.DataFrame) -> pd.DataFrame:
-    """The clustering graph of a signed affinity before 2026-12-07: min-max to [0, 1]."""
-    values, off = _symmetric_off(matrix)
-    low, high = values[off].min(), values[off].max()
-    values = (values - low) / (high - low) if high > low else np.ones_like(values)
-    np.fill_diagonal(values, 1.0)
-    return pd.DataFrame(values, index=matrix.index, columns=matrix.columns)
-
-
-def _rank(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Each pair's rank among the pairs over their count: order only."""
-    from scipy.stats import rankdata
-
-    values, off = _symmetric_off(matrix)
-    ranked = np.ones_like(values)
-    ranked[off] = rankdata(values[off]) / off.sum()
-    return pd.DataFrame(ranked, index=matrix.index, columns=matrix.columns)
-
-
-# The clustering graph of a signed affinity: the pipeline's, then the candidates.
-SIMILARITIES = {"exp": lambda m: clustering_similarity(m, True), "minmax": _minmax,
-                "rank": _rank}
 
 
 class Trainer:

@@ -8,7 +8,9 @@ groupers averaged over --seeds. Scored twice: on the test table (the figures to 
 and on the validation table (`--choose-on val`: what a default may be chosen by, regret
 against the validation table's own best cover). Prints per method its mean regret over
 the 12 (setting, k) cells, the worst cell, and the cells where it is worse than the mean
-random partition; then every cell; last line JSON.
+random partition; then every cell. Last, the clustering groupers (spectral, louvain,
+gat_gmm) fed each candidate graph of the pair gains (benchmarks/graphs.py: min-max, the
+pipeline's; exponential; rank), scored on validation and test alike. Last line JSON.
 
     python benchmarks/ground_truth.py [--seeds 0 1 2 3 4]
 """
@@ -21,9 +23,19 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from graphs import SIMILARITIES
 
-from taskgrouping.ground_truth import read_standley, score_groupers
+from taskgrouping.ground_truth import (
+    best_cover_groups,
+    pair_gains,
+    random_mean,
+    read_standley,
+    score_groupers,
+    served_total,
+)
+from taskgrouping.registries import GROUPERS, option_defaults
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "standley"
 SETTINGS = {1: ("results.txt", "results_test.txt"),
@@ -41,6 +53,30 @@ def cells(scored_on: str, seeds: list[int]) -> pd.DataFrame:
             table = dataclasses.replace(table, test=table.val)
         frames.append(score_groupers(table, [2, 3, 4], seeds).assign(setting=setting))
     return pd.concat(frames, ignore_index=True)
+
+
+def graphs(scored_on: str, seeds: list[int]) -> pd.DataFrame:
+    """Mean regret and cells above random of each clustering grouper on each graph."""
+    rows = []
+    for setting, (val, test) in SETTINGS.items():
+        table = read_standley(DATA / val, DATA / test, TASKS)
+        if scored_on == "val":
+            table = dataclasses.replace(table, test=table.val)
+        gains = pair_gains(table)
+        for k in (2, 3, 4):
+            optimum = served_total(table, best_cover_groups(table, k, "test"))
+            random = 100 * (random_mean(table, k) / optimum - 1)
+            for graph, make in SIMILARITIES.items():
+                for name in ("spectral", "louvain", "gat_gmm"):
+                    grouper = GROUPERS.get(name)
+                    options = option_defaults(grouper.options)
+                    regret = 100 * (np.mean([served_total(table, grouper.group(
+                        make(gains), k, seed, options)[0]) for seed in seeds]) / optimum - 1)
+                    rows.append({"graph": graph, "grouper": name, "setting": setting, "k": k,
+                                 "regret": regret, "above_random": regret > random + 1e-9})
+    return (pd.DataFrame(rows).groupby(["grouper", "graph"])
+            .agg(mean_regret=("regret", "mean"), cells_above_random=("above_random", "sum"))
+            .round(2))
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
@@ -75,8 +111,12 @@ def main() -> None:
             wide = rows.pivot_table(index="method", columns=["setting", "k"],
                                     values="regret_percent").round(1)
             print(f"\nevery cell (test), regret %\n{wide.to_string()}")
+        found[f"graphs_{scored_on}"] = graphs(scored_on, args.seeds)
+        print(f"\nclustering groupers by graph, scored on the {scored_on} table")
+        print(found[f"graphs_{scored_on}"].to_string())
     print(f"\n{time.process_time() - started:.0f} CPU s")
-    print(json.dumps({on: frame.to_dict(orient="index") for on, frame in found.items()}))
+    print(json.dumps({on: {str(key): row for key, row in frame.to_dict(orient="index").items()}
+                      for on, frame in found.items()}))
 
 
 if __name__ == "__main__":

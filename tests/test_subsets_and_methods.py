@@ -63,22 +63,19 @@ def test_method_names() -> None:
         split_method("tag+kmeans")
 
 
-def test_clustering_similarity_weighs_signed_gains_by_their_spread() -> None:
-    """A signed affinity's symmetrised gain g becomes exp((g - max g) / std g): the
-    strongest pair weighs 1, a harmful pair little, not the mid-range of a min-max."""
+def test_clustering_similarity_symmetrises_and_rescales_signed_affinities() -> None:
     tag = pd.DataFrame([[9.0, -1.0, 3.0], [1.0, 9.0, -2.0], [1.0, 0.0, 9.0]],
                        index=TASKS, columns=TASKS)
     graph = clustering_similarity(tag, signed=True).to_numpy()
     assert np.allclose(graph, graph.T) and np.allclose(np.diag(graph), 1.0)
-    off = np.array([0.0, 2.0, -1.0])  # symmetrised (a,b), (a,c), (b,c)
-    expected = np.exp((off - 2.0) / off.std())
-    assert [graph[0, 1], graph[0, 2], graph[1, 2]] == pytest.approx(expected)
-    assert graph[0, 2] == pytest.approx(1.0) and graph[1, 2] < 0.1 < graph[0, 1] < 0.5
+    # symmetrised off-diagonal: (a,b)=0, (a,c)=2, (b,c)=-1 -> min-max to 1/3, 1, 0
+    assert graph[0, 1] == pytest.approx(1 / 3) and graph[0, 2] == pytest.approx(1.0)
+    assert graph[1, 2] == pytest.approx(0.0)
     similarity = pd.DataFrame([[1.0, 0.2, 0.7], [0.2, 1.0, 0.4], [0.7, 0.4, 1.0]],
                               index=TASKS, columns=TASKS)
     assert np.allclose(clustering_similarity(similarity, signed=False), similarity)
-    flat = pd.DataFrame(np.full((3, 3), 0.5), index=TASKS, columns=TASKS)
-    assert np.allclose(clustering_similarity(flat, signed=True), 1.0)
+    positive = tag.abs()  # all positive, still rescaled: its scale is not a similarity's
+    assert clustering_similarity(positive, signed=True).to_numpy()[0, 1] == pytest.approx(0.0)
 
 
 def _training(tasks, losses):

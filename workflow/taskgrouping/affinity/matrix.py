@@ -56,22 +56,22 @@ def read_matrix(path: str) -> pd.DataFrame:
 
 
 def clustering_similarity(affinity: pd.DataFrame, signed: bool) -> pd.DataFrame:
-    """A symmetric, positive graph for the clustering groupers, from any affinity.
+    """A symmetric, non-negative graph for the clustering groupers, from any affinity.
 
-    Signed affinities (TAG, cosine, HOA: 0 = no gain) are directed and on no common
-    scale: the mean of both directions, g, becomes exp((g - max g) / std g) over the
-    off-diagonal, so the strongest pair weighs 1, each standard deviation less gain
-    divides the weight by e, and a harmful pair weighs little instead of the
-    mid-range weight a min-max rescaling gives it (chosen on ground truth:
-    docs/results.md, "Groupers on ground truth"). Sample-wise similarities, already
+    Signed affinities (TAG, cosine, HOA) are directed and on no common scale: the mean of
+    both directions, rescaled min-max over the off-diagonal to [0, 1] (order kept), always,
+    so the graph does not hinge on whether one entry happens to be negative. (An
+    exponential weighting exp((g - max g) / std g), which weighs a harmful pair near 0,
+    clustered Standley's true pair gains better but TAG's and the cosine's worse on the
+    pipeline's validation losses: docs/results.md.) Sample-wise similarities, already
     symmetric in (0, 1], pass unchanged. The diagonal is 1.
     """
     values = affinity.to_numpy(dtype=float)
     values = (values + values.T) / 2
     if signed:
         off = values[~np.eye(len(values), dtype=bool)]
-        spread = off.std()
-        values = np.exp((values - off.max()) / spread) if spread > 0 else np.ones_like(values)
+        low, high = off.min(), off.max()
+        values = (values - low) / (high - low) if high > low else np.ones_like(values)
     np.fill_diagonal(values, 1.0)
     return pd.DataFrame(values, index=affinity.index, columns=affinity.columns)
 
