@@ -14,9 +14,10 @@ validation and test loss over its STL loss, summed over tasks (`val_total`,
 of 3 seeded partitions into k groups) and the exact best cover of the trained subsets
 (an oracle on validation).
 
-The rule is chosen on `val_total` only: per affinity, the rule with the lowest mean
-regret against the best of the references and rules on validation; `--out` keeps every
-row (pairs.csv, selections.csv) for docs/results.md.
+The rule is chosen on `val_total` only. Printed per method|rule and dataset: the
+validation and the test total over T (STL = 1), mean ± std over the (seed, k) units, and
+the geometric mean over datasets. `--out` keeps every row (pairs.csv, selections.csv)
+and caches the trainings (deterministic by seed) for a rerun with other rules.
 
     python benchmarks/gain_rule.py [--seeds 0 1 2] [--budgets 2 3]
         [--datasets synthetic synthetic-regression yeast school qm9] [--out DIR]
@@ -215,17 +216,46 @@ def seed_rows(name: str, seed: int, budgets: list[int], args) -> tuple[list, lis
     return pairs, selections
 
 
-def choose(selections: pd.DataFrame) -> pd.DataFrame:
-    """Per affinity and grouper: each rule's mean validation and test total (relative to
-    STL's T: total / T) over datasets, seeds and k; lowest validation first."""
-    scored = selections[selections["rule"] != ""].copy()
+def ratios(selections: pd.DataFrame) -> pd.DataFrame:
+    """Each row's totals over T (STL = 1), and its name `method|rule`."""
     tasks = selections[selections["method"] == "stl"].set_index(["dataset", "seed"])["k"]
-    scored["val_ratio"] = scored["val_total"] / scored.set_index(
-        ["dataset", "seed"]).index.map(tasks)
-    scored["test_ratio"] = scored["test_total"] / scored.set_index(
-        ["dataset", "seed"]).index.map(tasks)
-    return (scored.groupby(["method", "rule"])[["val_ratio", "test_ratio"]].mean()
-            .sort_values(["method", "val_ratio"]).round(4))
+    per_row = selections.set_index(["dataset", "seed"]).index.map(tasks)
+    return selections.assign(val=selections["val_total"] / per_row,
+                             test=selections["test_total"] / per_row,
+                             name=selections["method"] + "|" + selections["rule"].fillna(""))
+
+
+def table(scored: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per name and dataset: mean ± std over the (seed, k) units; the geometric mean over
+    datasets of the means (`geomean`), lowest first."""
+    grouped = scored.groupby(["name", "dataset"])[column]
+    means = grouped.mean().unstack()
+    cells = (means.round(3).astype(str) + " ± " + grouped.std(ddof=0).unstack().round(3)
+             .astype(str))
+    cells["geomean"] = np.exp(np.log(means).mean(axis=1)).round(4)
+    return cells.sort_values("geomean")
+
+
+def sign_agreement(pairs: pd.DataFrame) -> pd.DataFrame:
+    """How well each sample-wise zero separates the pairs that gain on validation from
+    those that lose: balanced accuracy of "predicted gain > 0" against "true gain > 0",
+    per dataset (mean over seeds), and the fraction predicted to gain."""
+    rows = []
+    for (dataset, seed), pair in pairs.groupby(["dataset", "seed"]):
+        similarity, distance = pair["samplewise"], pair["samplewise_distance"]
+        gains = pair["gain_val"] > 0
+        zeros = {"neutral (orthogonal steps)": distance < 1.0,
+                 "median": similarity > similarity.median(),
+                 "quantile-0.75": similarity > similarity.quantile(0.75),
+                 "linear-0.5": 1.0 - distance > 0.5}
+        for rule, predicted in zeros.items():
+            hit = (predicted & gains).sum() / max(gains.sum(), 1)
+            rejected = (~predicted & ~gains).sum() / max((~gains).sum(), 1)
+            rows.append({"dataset": dataset, "seed": seed, "zero": rule,
+                         "balanced_accuracy": (hit + rejected) / 2,
+                         "predicted_gain": predicted.mean(), "true_gain": gains.mean()})
+    frame = pd.DataFrame(rows).groupby(["zero", "dataset"]).mean(numeric_only=True)
+    return frame.drop(columns="seed").round(3)
 
 
 def main() -> None:
@@ -252,10 +282,19 @@ def main() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         pairs_frame.to_csv(args.out / "pairs.csv", index=False)
         selections_frame.to_csv(args.out / "selections.csv", index=False)
-    chosen = choose(selections_frame)
-    with pd.option_context("display.width", 200, "display.max_rows", 200):
-        print(chosen.to_string())
-    print(json.dumps({f"{m}|{r}": v for (m, r), v in chosen["val_ratio"].items()}))
+    with pd.option_context("display.width", 250, "display.max_rows", 200):
+        print("\nsample-wise zeros against the sign of the true validation pair gains "
+              "(l2/task: d = 1 - cos)")
+        print(sign_agreement(pairs_frame).to_string())
+    scored = ratios(selections_frame)
+    found = {}
+    with pd.option_context("display.width", 250, "display.max_rows", 200):
+        for column in ("val", "test"):
+            found[column] = table(scored, column)
+            print(f"\n{column} total / T (STL = 1): mean ± std over seeds {args.seeds} and "
+                  f"k {args.budgets}; geomean over datasets; lowest first")
+            print(found[column].to_string())
+    print(json.dumps({column: frame["geomean"].to_dict() for column, frame in found.items()}))
 
 
 if __name__ == "__main__":

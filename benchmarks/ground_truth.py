@@ -10,7 +10,11 @@ against the validation table's own best cover). Prints per method its mean regre
 the 12 (setting, k) cells, the worst cell, and the cells where it is worse than the mean
 random partition; then every cell. Last, the clustering groupers (spectral, louvain,
 gat_gmm) fed each candidate graph of the pair gains (benchmarks/graphs.py: min-max, the
-pipeline's; exponential; rank), scored on validation and test alike. Last line JSON.
+pipeline's; exponential; rank), scored on validation and test alike; then how far the
+higher-order approximation (a group's gain for a task = the mean of its pair gains) is
+from the trained groups' gains, by group size, and the exact overlapping selection under
+other predictions of a group's gain from its pairs (the minimum pair gain; the mean less
+0.02 per partner beyond one). Last line JSON.
 
     python benchmarks/ground_truth.py [--seeds 0 1 2 3 4]
 """
@@ -35,7 +39,13 @@ from taskgrouping.ground_truth import (
     score_groupers,
     served_total,
 )
+from taskgrouping.grouping.cover import best_cover
 from taskgrouping.registries import GROUPERS, option_defaults
+
+PREDICTORS = {"mean (HOA)": lambda gains, size: float(np.mean(gains)),
+              "min": lambda gains, size: float(np.min(gains)),
+              "mean - 0.02 per extra partner": lambda gains, size: float(np.mean(gains))
+              - 0.02 * (size - 2)}
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "standley"
 SETTINGS = {1: ("results.txt", "results_test.txt"),
@@ -79,6 +89,51 @@ def graphs(scored_on: str, seeds: list[int]) -> pd.DataFrame:
             .round(2))
 
 
+def hoa_error() -> pd.DataFrame:
+    """Per setting and group size: mean and std over (group, task) of the trained group's
+    validation gain for the task minus the mean of its pair gains."""
+    rows = []
+    for setting, (val, test) in SETTINGS.items():
+        table = read_standley(DATA / val, DATA / test, TASKS)
+        gains = pair_gains(table)
+        for members, losses in table.val.items():
+            if len(members) < 3:
+                continue
+            for task in members:
+                actual = 1 - losses[task] / table.val[(task,)][task]
+                predicted = np.mean([gains.loc[u, task] for u in members if u != task])
+                rows.append({"setting": setting, "size": len(members),
+                             "error": actual - predicted})
+    frame = pd.DataFrame(rows).groupby(["setting", "size"])["error"].agg(["mean", "std"])
+    return frame.unstack().round(3)
+
+
+def predictors() -> pd.DataFrame:
+    """The exact overlapping selection (every subset a candidate) under each prediction of
+    a group's gain from its pairs: mean and worst regret over the 12 cells, val and test."""
+    rows = []
+    for setting, (val, test) in SETTINGS.items():
+        table = read_standley(DATA / val, DATA / test, TASKS)
+        gains = pair_gains(table)
+        subsets = sorted(table.test, key=lambda members: (len(members), members))
+        for name, predict in PREDICTORS.items():
+            costs = np.full((len(subsets), len(TASKS)), np.inf)
+            for row, members in enumerate(subsets):
+                for task in members:
+                    pairs = [gains.loc[u, task] for u in members if u != task]
+                    costs[row, TASKS.index(task)] = -predict(pairs, len(members)) if pairs \
+                        else 0.0
+            for k in (2, 3, 4):
+                chosen = [list(subsets[r]) for r in best_cover(costs, k)[0]]
+                for split, scored in (("val", dataclasses.replace(table, test=table.val)),
+                                      ("test", table)):
+                    optimum = served_total(scored, best_cover_groups(scored, k, "test"))
+                    rows.append({"predictor": name, "split": split, "setting": setting, "k": k,
+                                 "regret": 100 * (served_total(scored, chosen) / optimum - 1)})
+    return (pd.DataFrame(rows).groupby(["predictor", "split"])["regret"]
+            .agg(["mean", "max"]).unstack().round(2))
+
+
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per method: mean and worst regret over cells, and the cells above random's."""
     random = rows[rows["method"] == "random"].set_index(["setting", "k"])["regret_percent"]
@@ -114,8 +169,15 @@ def main() -> None:
         found[f"graphs_{scored_on}"] = graphs(scored_on, args.seeds)
         print(f"\nclustering groupers by graph, scored on the {scored_on} table")
         print(found[f"graphs_{scored_on}"].to_string())
+    found["hoa_error"] = hoa_error()
+    print("\ntrained group's validation gain minus the mean of its pair gains, by size")
+    print(found["hoa_error"].to_string())
+    found["predictors"] = predictors()
+    print("\nexact selection under each prediction of a group's gain: regret % (12 cells)")
+    print(found["predictors"].to_string())
     print(f"\n{time.process_time() - started:.0f} CPU s")
-    print(json.dumps({on: {str(key): row for key, row in frame.to_dict(orient="index").items()}
+    print(json.dumps({on: {str(key): {str(column): value for column, value in row.items()}
+                           for key, row in frame.to_dict(orient="index").items()}
                       for on, frame in found.items()}))
 
 

@@ -157,14 +157,14 @@ def test_workflow_runs_through_slurm_with_bundled_jobs(tmp_path, slurm) -> None:
 
     results = tmp_path / "results" / "yeast"
     for name in ("summary.csv", "evaluation.csv", "affinity/samplewise.csv",
-                 "groups/samplewise+spectral_k2.json", "total_loss.png"):
+                 "groups/samplewise+select_k2.json", "total_loss.png"):
         assert (results / name).is_file(), name
     blocks = sorted((results / "probe" / "task").glob("*.npz"))
     assert [p.stem for p in blocks] == ["b000", "b001", "b002", "b003"]  # one task each
     assert sorted(str(np.load(p)["tasks"][0]) for p in blocks) == sorted(TASKS)
     assert len(list((results / "probe" / "pair").glob("*.json"))) == 6
     summary = pd.read_csv(results / "summary.csv")
-    assert {"samplewise+spectral", "random", "stl", "all"} <= set(summary["method"])
+    assert {"samplewise+select", "random", "stl", "all"} <= set(summary["method"])
 
     # every job went through SLURM: the submissions Snakemake reported are the jobs
     # slurmctld holds under this run's name, all completed with exit code 0

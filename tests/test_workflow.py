@@ -13,6 +13,8 @@ import pytest
 import yaml
 from conftest import REPO, job_runs, small_config, workflow_env
 
+from taskgrouping.affinity.gains import samplewise_gains
+
 
 def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
     command = ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
@@ -87,6 +89,16 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
         matrix = pd.read_csv(results / "affinity" / f"{name}.csv", index_col=0)
         assert list(matrix.index) == tasks and np.isfinite(matrix.to_numpy()).all()
         assert (results / "affinity" / f"{name}.png").stat().st_size > 1000
+        gains = pd.read_csv(results / "affinity" / f"{name}_gain.csv", index_col=0)
+        assert list(gains.index) == tasks and (gains.to_numpy().diagonal() == 0).all()
+        if name != "samplewise":  # a signed affinity is its own gain
+            off = ~np.eye(len(tasks), dtype=bool)
+            assert np.allclose(gains.to_numpy()[off], matrix.to_numpy()[off])
+    distance = pd.read_csv(results / "affinity" / "samplewise_distance.csv", index_col=0)
+    probe = yaml.safe_load(config.read_text())["samplewise"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(results / "affinity" / "samplewise_gain.csv", index_col=0),
+        samplewise_gains(distance, affinity, probe), atol=1e-7)
     assert_pipeline_affinity_is_exact(tmp_path, tasks)
 
     groups = json.loads((results / "groups" / "samplewise+gat_gmm_k2.json").read_text())

@@ -105,9 +105,11 @@ def strongest_edges(graph: nx.Graph, per_task: int = STRONGEST_EDGES) -> nx.Grap
 
 
 def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str,
-                      similarity: pd.DataFrame | None = None) -> plt.Figure:
+                      similarity: pd.DataFrame | None = None, gains: bool = False
+                      ) -> plt.Figure:
     """Tasks as discs split among their groups' colours, each group listed in the legend;
-    beside it, when the method has an affinity, `similarity` ordered by the groups.
+    beside it, when the method has an affinity, `similarity` ordered by the groups (with
+    `gains`: the predicted pair gains a network-selection grouper read, signed).
 
     The layout uses every edge; only each task's strongest edges are drawn, their width
     growing with similarity. A task in two groups (TAG's network selection, the
@@ -123,7 +125,7 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str,
         size = max(5.0, 0.3 * len(similarity) + 2)
         fig, (ax, side) = plt.subplots(1, 2, figsize=(7.5 + size, max(6.0, size)),
                                        gridspec_kw={"width_ratios": [7.5, size]})
-        ordered_heatmap(side, similarity, groups)
+        ordered_heatmap(side, similarity, groups, gains)
     drawn = strongest_edges(graph)
     weights = [data["weight"] for _, _, data in drawn.edges(data=True)]
     top = max(weights, default=1.0)
@@ -154,27 +156,30 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str,
     return fig
 
 
-def ordered_heatmap(ax: plt.Axes, similarity: pd.DataFrame, groups: list[list[str]]) -> None:
-    """`similarity` with tasks in group order and a line at each group's end: blocks of
-    high affinity along the diagonal are groups the affinity supports."""
+def ordered_heatmap(ax: plt.Axes, similarity: pd.DataFrame, groups: list[list[str]],
+                    gains: bool = False) -> None:
+    """`similarity` (or, with `gains`, signed predicted pair gains) with tasks in group
+    order and a line at each group's end: blocks of high affinity along the diagonal are
+    groups the affinity supports."""
     order = list(dict.fromkeys(task for group in groups for task in group))
     order += [task for task in similarity.index if task not in order]
-    image = _draw_matrix(ax, similarity.loc[order, order], signed=False)
+    image = _draw_matrix(ax, similarity.loc[order, order], signed=gains)
     seen: set[str] = set()
     for group in groups[:-1]:
         seen |= set(group)
         edge = len([task for task in order if task in seen]) - 0.5
-        ax.axhline(edge, color="white", linewidth=1.5)
-        ax.axvline(edge, color="white", linewidth=1.5)
-    ax.set_title("clustering similarity, tasks in group order\n(white lines: group "
-                 "boundaries; grey diagonal: blank)", fontsize=9)
-    plt.colorbar(image, ax=ax, shrink=0.7, label="similarity")
+        ax.axhline(edge, color="black" if gains else "white", linewidth=1.5)
+        ax.axvline(edge, color="black" if gains else "white", linewidth=1.5)
+    what = "predicted pair gain (row onto column)" if gains else "clustering similarity"
+    ax.set_title(f"{what}, tasks in group order\n(lines: group boundaries; grey diagonal: "
+                 "blank)", fontsize=9)
+    plt.colorbar(image, ax=ax, shrink=0.7, label="gain (0: none)" if gains else "similarity")
 
 
 def task_graph_plot(graph: nx.Graph, groups: list[list[str]], title: str, path: str | Path,
-                    similarity: pd.DataFrame | None = None) -> None:
+                    similarity: pd.DataFrame | None = None, gains: bool = False) -> None:
     """The task graph figure (`task_graph_figure`) saved as PNG."""
-    _save(task_graph_figure(graph, groups, title, similarity), path)
+    _save(task_graph_figure(graph, groups, title, similarity, gains), path)
 
 
 MARKERS = "osD^vP*Xph"

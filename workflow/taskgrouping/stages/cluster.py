@@ -128,16 +128,20 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
         n_groups = min(len(partition) for partition in partitions)
         write_json(meta_out, {"method": method, "k": k, "n_groups": n_groups, "groups": groups}
                    | partitions_entry(partitions) | cost | info)
-        similarity = None
+        shown, reads_gains = None, False
         if affinity:
-            signed = AFFINITIES.get(split_method(method)[0]).signed
-            similarity = clustering_similarity(read_matrix(affinity), signed)
+            affinity_name, grouper_name = split_method(method)
+            similarity = clustering_similarity(read_matrix(affinity),
+                                               AFFINITIES.get(affinity_name).signed)
             graph = task_graph(similarity)
+            # beside the graph, what the grouper read: the gains or the similarity
+            reads_gains = GROUPERS.get(grouper_name).reads == "gain" and gains is not None
+            shown = read_matrix(gains) if reads_gains else similarity
         else:
             graph = nodes_only(settings["tasks"])
         task_graph_plot(graph, partitions[0], graph_title(run_label(parent), method, k,
                                                           len(partitions)),
-                        graph_out, similarity)
+                        graph_out, shown, reads_gains)
         record.log_metrics({"n_groups": n_groups, "partitions": len(partitions)} | cost | info)
         # the same names on every method's run, so MLflow's compare view lines them up
         record.log_artifact(Path(out), "groups.json")
