@@ -33,13 +33,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from graphs import SIMILARITIES
-from relatedness import REGRESSION, dataset_config, joint_affinities
+from relatedness import REGRESSION, joint_affinities, load_seed
 
 from taskgrouping.affinity.gains import samplewise_gains, signed_gains, similarity_gains
 from taskgrouping.affinity.matrix import clustering_similarity, similarity_matrix
-from taskgrouping.data.registry import load_split
 from taskgrouping.grouping.baselines import random_partitions
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS, option_defaults
@@ -154,10 +152,7 @@ def affinities(data, config: dict) -> dict[str, tuple[pd.DataFrame, dict]]:
 
 def seed_rows(name: str, seed: int, budgets: list[int], args) -> tuple[list, list]:
     cache = args.out / "trainings" / f"{name}-seed{seed}.json" if args.out else None
-    config = dataset_config(name, seed, args)
-    data_settings = stage_settings(config, "train_group")["data"]
-    torch.set_num_threads(1)
-    data = load_split(config["dataset"], data_settings)
+    config, data_settings, data = load_seed(name, seed, args)
     tasks = data_settings["tasks"]
     found = affinities(data, config)
     trainer = Trainer(data, data_settings, seed, cache)

@@ -163,11 +163,18 @@ def random_ari(tasks: list[str], planted: list[list[str]]) -> float:
                           for draw in range(RANDOM_DRAWS)]))
 
 
-def seed_rows(name: str, seed: int, args: argparse.Namespace) -> list[dict]:
+def load_seed(name: str, seed: int, args: argparse.Namespace
+              ) -> tuple[dict, dict, SplitData]:
+    """The dataset's config at `seed`, its trainings' data settings, and its split (torch
+    on one thread)."""
     config = dataset_config(name, seed, args)
     data_settings = stage_settings(config, "train_group")["data"]
     torch.set_num_threads(1)
-    data = load_split(config["dataset"], data_settings)
+    return config, data_settings, load_split(config["dataset"], data_settings)
+
+
+def seed_rows(name: str, seed: int, args: argparse.Namespace) -> list[dict]:
+    config, data_settings, data = load_seed(name, seed, args)
     tasks = data_settings["tasks"]
     planted = planted_groups(config, tasks)
     truth = references(data, planted, config)
