@@ -189,9 +189,10 @@ def score_groupers(table: SubsetTable, budgets: list[int], seeds: list[int],
                    groupers: list[str] | None = None) -> pd.DataFrame:
     """One row per (k, method): each of `groupers` (default: every registered one) fed the
     validation pair gains as the pipeline feeds it HOA's (mean over `seeds` of a seeded
-    grouper, with the range), then exhaustive, random, best partition (where the
-    partitions can be listed), stl and all; totals on the test table, regret against the
-    best cover of at most k networks on it."""
+    grouper, with the range; `groups` from the first seed), then exhaustive (the best
+    cover chosen on validation: the networks to train), random, best partition (where
+    the partitions can be listed), stl and all; totals on the test table, regret against
+    the best cover of at most k networks on it."""
     from taskgrouping.affinity.gains import grouper_input
     from taskgrouping.registries import GROUPERS, option_defaults
 
@@ -201,24 +202,29 @@ def score_groupers(table: SubsetTable, budgets: list[int], seeds: list[int],
         if not 1 <= k <= len(table.tasks):
             raise ValueError(f"budget k={k} must be between 1 and the {len(table.tasks)} tasks")
         optimum = served_total(table, best_cover_groups(table, k, "test"))
-        found: dict[str, list[float]] = {}
+        chosen: dict[str, list[list[list[str]]]] = {}
         for name in groupers or GROUPERS.names():
             grouper = GROUPERS.get(name)
             source = grouper_input(grouper, True, gains, gains)
             options = option_defaults(grouper.options)
-            found[name] = [served_total(table, grouper.group(source, k, seed, options)[0])
-                           for seed in seeds]
-        found["exhaustive"] = [served_total(table, best_cover_groups(table, k, "val"))]
-        found["random"] = [random_mean(table, k)]
+            chosen[name] = [grouper.group(source, k, seed, options)[0] for seed in seeds]
+        chosen["exhaustive"] = [best_cover_groups(table, k, "val")]
+        chosen["stl"] = [[[t] for t in table.tasks]]
+        chosen["all"] = [[list(table.tasks)]]
+        found = {name: ([served_total(table, g) for g in choices], _shown(table, choices[0]))
+                 for name, choices in chosen.items()}
+        found["random"] = ([random_mean(table, k)], "")
         partition = best_partition(table, k)
         if partition is not None:
-            found["best partition (oracle)"] = [partition]
-        found["stl"] = [served_total(table, [[t] for t in table.tasks])]
-        found["all"] = [served_total(table, [list(table.tasks)])]
-        for method, totals in found.items():
+            found["best partition (oracle)"] = ([partition], "")
+        for method, (totals, groups) in found.items():
             regrets = 100 * (np.array(totals) / optimum - 1)
             rows.append({"k": k, "method": method, "total": float(np.mean(totals)),
                          "regret_percent": float(regrets.mean()),
                          "regret_min": float(regrets.min()), "regret_max": float(regrets.max()),
-                         "best_cover_total": optimum})
+                         "best_cover_total": optimum, "groups": groups})
     return pd.DataFrame(rows)
+
+
+def _shown(table: SubsetTable, groups: list[list[str]]) -> str:
+    return " ".join("{" + ", ".join(table.ordered(group)) + "}" for group in groups)

@@ -3,9 +3,10 @@
 Reads Standley's network-selection files (`--standley VALIDATION TEST`) or a plain CSV
 (`--table`: subset, task, val_loss, test_loss), feeds each grouper the validation
 table's pair gains, and prints per budget k each one's served test total and its regret
-against the best cover of at most k networks, beside the exact best cover chosen on
-validation (`exhaustive`), the mean over random partitions, every task alone and one
-network of all; then each method's mean regret over the budgets. `--out` writes every row
+against the best cover of at most k networks and its groups, beside the exact best
+cover chosen on validation (`exhaustive`: the networks to train), the mean over random
+partitions, every task alone and one network of all; then each method's mean regret
+over the budgets. `--out` writes every row
 as CSV (atomically).
 """
 
@@ -44,5 +45,5 @@ def _table(block: pd.DataFrame) -> str:
         regret=[f"{mean:6.2f} %" + (f"  [{low:.2f}, {high:.2f}]" if high > low else "")
                 for mean, low, high in zip(block["regret_percent"], block["regret_min"],
                                            block["regret_max"], strict=True)])
-    return shown[["method", "total", "regret"]].to_string(index=False,
-                                                          float_format="{:.4f}".format)
+    return shown[["method", "total", "regret", "groups"]].to_string(
+        index=False, float_format="{:.4f}".format)
