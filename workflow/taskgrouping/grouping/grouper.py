@@ -18,8 +18,9 @@ class Grouper:
 
     `group(matrix, k, seed, options)` returns the groups (task names) and the numbers it
     reports (logged as metrics). `reads` says which form of the affinity it takes:
-    "similarity" (symmetric, non-negative, for clustering) or "gain" (0 means no gain,
-    for TAG-style selection; `affinity.matrix.selection_affinity`). `options` are its
+    "similarity" (symmetric, non-negative, for clustering) or "gain" (the affinity's
+    predicted pair gains, 0 meaning no gain, for network selection; `affinity.gains`).
+    `options` are its
     config section's JSON-schema properties (the section is named like the grouper),
     each with a default. `chooses_k`: budget 0 lets it choose k itself.
     """
