@@ -68,13 +68,26 @@ VARIANTS = {
         ("sign", "none", "identical", True),
     ]
 }
+DEFAULT = {"distance": "l2", "scale": "task", "heads": "identical",
+           "standardise_targets": True}
+# the default's candidates where features predict little: `+balance` weighs each binary
+# task's positives and negatives half each, `+calibrate` starts every head at its base
+# rate; `@random` probes at the random init (no warm-up): a start whose predictions are
+# far from every base rate, as a warm-up too short for a table leaves them
+CANDIDATES = {"": {}, "+balance": {"balance": "classes"}, "+calibrate": {"calibrate": True},
+              "+balance+calibrate": {"balance": "classes", "calibrate": True}}
+VARIANTS |= {f"samplewise[l2,task,identical]{suffix}{start}": DEFAULT | options | theta0
+             for suffix, options in CANDIDATES.items()
+             for start, theta0 in [("", {}), ("@random", {"theta0": "random"})]
+             if suffix or start}
 RANDOM_DRAWS = 20
 REGRESSION = "synthetic-regression"  # the synthetic dataset with kind regression
+WEAK = "synthetic-weak"  # binary, features predict little, rare labels (--signal, --rates)
 
 
 def dataset_config(name: str, seed: int, args: argparse.Namespace) -> dict:
     """config.yaml with the dataset's file, every seed set to `seed`."""
-    dataset = "synthetic" if name == REGRESSION else name
+    dataset = "synthetic" if name in (REGRESSION, WEAK) else name
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config |= yaml.safe_load((REPO / "config" / "datasets" / f"{dataset}.yaml").read_text())
     config["dataset"] = dataset
@@ -82,6 +95,11 @@ def dataset_config(name: str, seed: int, args: argparse.Namespace) -> dict:
     if name == "synthetic":
         data["options"] |= {"n_tasks": args.tasks, "groups": args.groups,
                             "base_rate_spread": args.spread, "seed": seed}
+    if name == WEAK:
+        low, high = args.weak_rates
+        data["options"] |= {"n_tasks": args.tasks, "groups": args.groups,
+                            "signal": args.signal, "base_rate_center": (low + high) / 2,
+                            "base_rate_spread": (high - low) / 2, "seed": seed}
     if name == REGRESSION:
         data["options"] |= {"n_tasks": args.tasks, "groups": args.groups, "kind": "regression",
                             "target_scale_spread": args.scale_spread,
@@ -217,7 +235,10 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=3)
     parser.add_argument("--scale-spread", type=float, default=1.0)
     parser.add_argument("--target-noise", type=float, default=0.5)
-    parser.add_argument("--datasets", nargs="+", default=["synthetic", REGRESSION, "yeast"])
+    parser.add_argument("--signal", type=float, default=0.2)
+    parser.add_argument("--weak-rates", type=float, nargs=2, default=[0.05, 0.40])
+    parser.add_argument("--datasets", nargs="+",
+                        default=["synthetic", WEAK, REGRESSION, "yeast"])
     args = parser.parse_args()
     rows = [row for name in args.datasets for seed in args.seeds
             for row in seed_rows(name, seed, args)]
@@ -230,6 +251,7 @@ def main() -> None:
                     else f"{column.median():.2f}")
                .reset_index())
     print(f"\nmedian [lowest, highest] over seeds {args.seeds}; spread {args.spread}, "
+          f"{WEAK}: signal {args.signal}, rates {args.weak_rates}, "
           f"scale spread {args.scale_spread}, target noise {args.target_noise}, "
           f"{args.tasks} tasks in {args.groups} groups")
     print(summary.to_string(index=False))

@@ -133,7 +133,7 @@ def probe_divisors(wildcards):
     """Every probe_task output, when the distance divides gradients by scales the general
     path needs too (taskgrouping.probing.scaling); none for the raw l1 and sign."""
     probe = config["samplewise"]
-    if not needs_divisors(probe["scale"]):
+    if not needs_divisors(probe["scale"], probe["balance"]):
         return []
     return expand(rules.probe_task.output[0], block=BLOCKS)
 

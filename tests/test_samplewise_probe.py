@@ -43,11 +43,12 @@ def _cnn():
     return model.eval(), x, _labels(len(x))
 
 
-def _check(model, x, y, force_general, kind, chunk_size=7, scale="none"):
+def _check(model, x, y, force_general, kind, chunk_size=7, scale="none", balance="none"):
     plan = plan_layers(model, ["encoder.*"], force_general)
     fast = samplewise_distances(model, x, y, plan, kind, step_size=0.5, chunk_size=chunk_size,
-                                scale=scale)
-    brute = bruteforce_distances(model, x, y, plan, kind, step_size=0.5, scale=scale)
+                                scale=scale, balance=balance)
+    brute = bruteforce_distances(model, x, y, plan, kind, step_size=0.5, scale=scale,
+                                 balance=balance)
     assert np.allclose(fast, brute, rtol=1e-5, atol=0), (fast, brute)
     assert (brute[~np.eye(len(brute), dtype=bool)] > 0).all()
     return plan
@@ -64,6 +65,35 @@ VARIANTS = [("l1", "none"), ("sign", "none"), ("l2", "none"), ("l1", "task"), ("
 def test_mlp_fast_path_equals_bruteforce(heads, hidden, kind, scale) -> None:
     plan = _check(*_mlp(heads, hidden), force_general=[], kind=kind, scale=scale)
     assert not plan.general
+
+
+def _rare(y: torch.Tensor) -> torch.Tensor:
+    """Labels at positive rates 1/8 to 1/2, so balancing weighs the classes apart."""
+    u = torch.rand(y.shape, generator=torch.Generator().manual_seed(6))
+    return (u < torch.tensor([0.125, 0.25, 0.375, 0.5])).float()
+
+
+# class balancing with every distance it changes, scaled and not: (distance, scale)
+BALANCED = [("l1", "none"), ("l2", "none"), ("l2", "task"), ("l1", "task"), ("l2", "sample")]
+
+
+@pytest.mark.parametrize(("kind", "scale"), BALANCED)
+def test_class_balanced_distances_equal_bruteforce_on_both_paths(kind, scale) -> None:
+    model, x, y = _mlp("identical", [6, 5])
+    y = _rare(y)
+    for general in ([], ["encoder.*"], ["encoder.2"]):
+        _check(model, x, y, general, kind, scale=scale, balance="classes")
+    model, x, y = _cnn()
+    _check(model, x, _rare(y), [], kind, chunk_size=5, scale=scale, balance="classes")
+
+
+def test_class_balance_changes_the_distance_of_rare_labels() -> None:
+    """Not a no-op: at rates 1/8 to 1/2 the balanced distances differ from the plain ones."""
+    model, x, y = _mlp("identical", [6, 5])
+    plan = plan_layers(model, ["encoder.*"], [])
+    plain, balanced = (samplewise_distances(model, x, _rare(y), plan, "l2", 1.0, 7, "task",
+                                            balance) for balance in ("none", "classes"))
+    assert not np.allclose(plain, balanced, rtol=1e-3)
 
 
 @pytest.mark.parametrize(("kind", "scale"), VARIANTS)

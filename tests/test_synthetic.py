@@ -102,6 +102,26 @@ def test_spread_base_rates_vary_independently_of_the_groups() -> None:
     assert np.mean(ratios) < 2.0  # F(3, 36) has mean 1.06; the mean of 10 has sd 0.3
 
 
+def test_base_rate_center_moves_every_rate_and_keeps_them_in_range() -> None:
+    rates = load(base_rate_center=0.225, base_rate_spread=0.175)[1].mean(axis=0)
+    assert rates.min() > 0.03 and rates.max() < 0.42 and abs(np.median(rates) - 0.225) < 0.08
+    with pytest.raises(ValueError, match=r"base_rate_spread: 0.3 around base_rate_center 0.2"):
+        all_tasks("synthetic", {"base_rate_center": 0.2, "base_rate_spread": 0.3})
+
+
+def test_weak_signal_keeps_inputs_and_rates_and_weakens_the_groups() -> None:
+    """signal 0.2: the same inputs and base rates, labels further from the features, a
+    group's tasks still more alike than two groups' but less than at full signal."""
+    x, y = load()
+    weak_x, weak_y = load(signal=0.2)
+    assert np.array_equal(x, weak_x)
+    assert np.allclose(y.mean(axis=0), weak_y.mean(axis=0), atol=0.01)
+    opts = options(signal=0.2)
+    same, different = mean_abs_correlations(weak_y, group_of(opts))
+    strong_same, _ = mean_abs_correlations(y, group_of(opts))
+    assert 0.05 < same < strong_same / 2 and different < same / 2
+
+
 def test_tasks_of_a_group_are_related_and_of_different_groups_are_not() -> None:
     opts = options(noise=0.5, label_noise=0.05, base_rate_spread=0.0)
     same, different = mean_abs_correlations(synthetic.load(opts)[1], group_of(opts))
@@ -156,6 +176,8 @@ def test_regression_scales_vary_independently_of_the_groups_and_groups_relate() 
     ({"target_noise": 0.5}, "target_noise", "regression"),
     ({"target_scale_spread": 1.0}, "target_scale_spread", "regression"),
     ({"kind": "regression", "base_rate_spread": 0.2}, "base_rate_spread", "binary"),
+    ({"kind": "regression", "signal": 0.2}, "signal", "binary"),
+    ({"kind": "regression", "base_rate_center": 0.3}, "base_rate_center", "binary"),
 ])
 def test_an_option_of_the_other_kind_is_refused(given, key, kind) -> None:
     with pytest.raises(ValueError, match=rf"options\.{key}: applies to kind {kind}"):

@@ -63,6 +63,21 @@ AFFINITY = Affinity(
                                  "(task; root mean square for l2), or each sample's own norm "
                                  "(sample; with l2: the mean 1 - cosine of the steps). sign "
                                  "is scale-free already and takes none."},
+        "balance": {"type": "string", "enum": ["none", "classes"], "default": "none",
+                    "description": "classes: weigh each binary task's per-sample gradients "
+                                   "so its positives and negatives weigh half each in "
+                                   "total (1 / 2p and 1 / 2(1 - p), p its positive rate on "
+                                   "the probe set) before they are scaled and compared, so "
+                                   "a rare label's many negatives do not decide its steps; "
+                                   "none: every sample weighs 1."},
+        "calibrate": {"type": "boolean", "default": True,
+                      "description": "Shift each binary head's bias at theta0 until its mean "
+                                     "predicted probability on the probe set is the task's "
+                                     "positive rate there (a regression head's: its mean "
+                                     "output the mean target), so every task's residuals "
+                                     "sum to zero before it is probed and a start that has "
+                                     "not learnt the base rates cannot make rare labels "
+                                     "alike. false: theta0 as it is (the paper's)."},
         "transform": {"type": "string", "enum": ["exp_median", "inverse"],
                       "default": "exp_median",
                       "description": "Distance-to-similarity transform: exp(-d / median d), "

@@ -4,10 +4,11 @@ Any number of binary (or, with `kind: regression`, real-valued) tasks without a 
 tests and scale benchmarks; a method's groups are scored against `planted_groups` (e.g.
 by adjusted Rand index).
 
-Construction, all from numpy's `default_rng(seed)` (its seven spawned streams draw the
-inputs, group functions, task functions, base rates, label flips, target scales and target
-noise apart, so growing `n_tasks` keeps the earlier tasks' targets and changing
-`base_rate_spread`, `label_noise` or the target options keeps the scores):
+Construction, all from numpy's `default_rng(seed)` (its eight spawned streams draw the
+inputs, group functions, task functions, base rates, label flips, target scales, target
+noise and label-ranking noise apart, so growing `n_tasks` keeps the earlier tasks' targets
+and changing `base_rate_spread`, `label_noise`, `signal` or the target options keeps the
+scores):
 
 - inputs x ~ N(0, I), `samples` x `features`;
 - a random function f(x) = v . tanh(W x / sqrt(features) + b), hidden width 8, W, b and v
@@ -16,9 +17,14 @@ noise apart, so growing `n_tasks` keeps the earlier tasks' targets and changing
   no linear trend: relatedness comes from the planted groups only;
 - task j belongs to group j % `groups` (interleaved: task order does not reveal the
   groups); its score is its group's function plus `noise` times its own random function;
+- with `signal` w < 1 a task's labels rank sqrt(w) z_j + sqrt(1 - w) e_j instead, z_j
+  its score standardised and e_j standard normal noise of its own on every row: the
+  features then predict the labels only weakly (w 0.2: a trained model's test AUROC
+  0.60-0.70 at 12 tasks, base rates 5-40 %), as on many real tables, while the planted
+  groups still decide which tasks share what the features can predict;
 - its binary label is 1 for the rows whose score ranks in the top fraction r_j, its base
-  rate (0.5, or uniform in [0.5 - s, 0.5 + s] with s = `base_rate_spread`, drawn
-  independently of the group), then flipped with probability `label_noise`;
+  rate (c = `base_rate_center`, or uniform in [c - s, c + s] with s = `base_rate_spread`,
+  drawn independently of the group), then flipped with probability `label_noise`;
 - with `kind: regression` its target is instead c_j (z_j + n_j e), z_j its score
   standardised, e standard normal noise, the noise level n_j uniform in [0,
   `target_noise`] and the scale c_j = 10^u, u uniform in [-s, s] with s =
@@ -44,6 +50,7 @@ from taskgrouping.data.base import (
 from taskgrouping.tasks import Task, make_task
 
 HIDDEN = 8
+STREAMS = 8  # independent draws, in load's order; a new one goes last (keeps the others)
 OPTIONS = {
     "n_tasks": {"type": "integer", "minimum": 2, "default": 40,
                 "description": "T, the number of tasks t001, t002, ..."},
@@ -60,9 +67,15 @@ OPTIONS = {
                              "(0: a group's tasks differ only by label noise)"},
     "label_noise": {"type": "number", "minimum": 0, "maximum": 0.5, "default": 0.05,
                     "description": "binary: probability that a label is flipped"},
+    "base_rate_center": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1,
+                         "default": 0.5,
+                         "description": "binary: c, the middle of the positive rates"},
     "base_rate_spread": {"type": "number", "minimum": 0, "maximum": 0.45, "default": 0.0,
                          "description": "binary: s, each task's positive rate uniform in "
-                                        "[0.5 - s, 0.5 + s], independent of its group"},
+                                        "[c - s, c + s], independent of its group"},
+    "signal": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 1.0,
+               "description": "binary: w, the share of a label's ranking score the features "
+                              "set (1: all; 0.2: a trained model's test AUROC about 0.66)"},
     "target_scale_spread": {"type": "number", "minimum": 0, "maximum": 3, "default": 0.0,
                             "description": "regression: s, each task's target scale 10^u, u "
                                            "uniform in [-s, s], independent of its group"},
@@ -81,11 +94,13 @@ def task_names(options: Options) -> list[str]:
 # would silently do nothing.
 KIND_OPTIONS = {"base_rate_spread": "binary", "target_scale_spread": "regression",
                 "target_noise": "regression"}
+# Binary options whose default does nothing, set away from it for a regression run.
+BINARY_DEFAULTS = {"base_rate_center": 0.5, "signal": 1.0}
 
 
 def check(options: Options) -> None:
-    """Every planted group needs a task, the QR decorrelation a row per group, and an
-    option of one kind's targets that kind."""
+    """Every planted group needs a task, the QR decorrelation a row per group, an
+    option of one kind's targets that kind, and every positive rate a value in (0, 1)."""
     groups = options["groups"]
     for key in ("n_tasks", "samples"):
         if groups > options[key]:
@@ -95,6 +110,14 @@ def check(options: Options) -> None:
         if options[key] and options["kind"] != kind:
             raise ValueError(f"datasets.synthetic.options.{key}: applies to kind {kind}, "
                              f"not {options['kind']}")
+    for key, default in BINARY_DEFAULTS.items():
+        if options[key] != default and options["kind"] != "binary":
+            raise ValueError(f"datasets.synthetic.options.{key}: applies to kind binary, "
+                             f"not {options['kind']}")
+    center, spread = options["base_rate_center"], options["base_rate_spread"]
+    if not (0 < center - spread and center + spread < 1):
+        raise ValueError(f"datasets.synthetic.options.base_rate_spread: {spread} around "
+                         f"base_rate_center {center} leaves (0, 1)")
 
 
 def planted_groups(options: Options) -> list[list[str]]:
@@ -132,7 +155,7 @@ def binary_labels(scores: np.ndarray, rates: np.ndarray) -> np.ndarray:
 
 def target_parameters(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """Each regression task's target scale c_j and noise level n_j, as `load` draws them."""
-    *_, scales, noises = np.random.default_rng(options["seed"]).spawn(7)
+    *_, scales, noises, _ = np.random.default_rng(options["seed"]).spawn(STREAMS)
     count, spread = options["n_tasks"], options["target_scale_spread"]
     return (10.0 ** scales.uniform(-spread, spread, count),
             noises.uniform(0.0, options["target_noise"], count))
@@ -145,11 +168,20 @@ def regression_targets(scores: np.ndarray, options: Options, noise: np.random.Ge
     return scales * (standardise_columns(scores) + levels * noise.standard_normal(scores.shape))
 
 
+def ranking_scores(scores: np.ndarray, signal: float, noise: np.random.Generator
+                   ) -> np.ndarray:
+    """sqrt(w) z + sqrt(1 - w) e per task: how far the features decide its labels."""
+    if signal == 1.0:
+        return scores
+    return (np.sqrt(signal) * standardise_columns(scores)
+            + np.sqrt(1.0 - signal) * noise.standard_normal(scores.shape))
+
+
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """x (samples x features), y (samples x n_tasks): labels in {0, 1}, or real targets."""
     check(options)
-    streams = np.random.default_rng(options["seed"]).spawn(7)
-    inputs, shared, own, rates, flips, _, target_noise = streams
+    streams = np.random.default_rng(options["seed"]).spawn(STREAMS)
+    inputs, shared, own, rates, flips, _, target_noise, ranking_noise = streams
     n, count = options["samples"], options["n_tasks"]
     x = inputs.standard_normal((n, options["features"]))
     group = group_functions(shared, x, options["groups"])
@@ -159,7 +191,8 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
         return x.astype(np.float32), regression_targets(scores, options, target_noise
                                                         ).astype(np.float32)
     spread = options["base_rate_spread"]
-    labels = binary_labels(scores, 0.5 + rates.uniform(-spread, spread, count))
+    labels = binary_labels(ranking_scores(scores, options["signal"], ranking_noise),
+                           options["base_rate_center"] + rates.uniform(-spread, spread, count))
     flipped = flips.random((count, n)).T < options["label_noise"]
     return x.astype(np.float32), (labels != flipped).astype(np.float32)
 

@@ -30,6 +30,18 @@ def per_sample_gradients(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
     return torch.stack(rows)
 
 
+def balanced(grads: torch.Tensor, target: torch.Tensor, binary: bool) -> torch.Tensor:
+    """A binary task's gradients weighted so its positives and negatives weigh half each."""
+    if not binary:
+        return grads
+    labels = target.reshape(len(grads)).double()
+    rate = float(labels[~labels.isnan()].mean())
+    if not 0 < rate < 1:
+        return grads
+    weights = torch.where(labels == 1, 0.5 / rate, torch.where(labels == 0, 0.5 / (1 - rate), 1.0))
+    return grads * weights[:, None]
+
+
 def scaled(grads: torch.Tensor, kind: str, scale: str) -> torch.Tensor:
     """n x #params gradients divided as the scaled variants define (docs/method.md)."""
     grads = grads.double()
@@ -43,11 +55,13 @@ def scaled(grads: torch.Tensor, kind: str, scale: str) -> torch.Tensor:
 
 
 def bruteforce_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
-                         plan: ProbePlan, kind: str, step_size: float, scale: str = "none"
-                         ) -> np.ndarray:
+                         plan: ProbePlan, kind: str, step_size: float, scale: str = "none",
+                         balance: str = "none") -> np.ndarray:
     """T x T distances (l1: eta/n sum L1; sign: mean fraction of disagreeing signs;
-    l2: eta^2/n sum 1/2 squared L2), each task's gradients scaled first."""
-    grads = [scaled(per_sample_gradients(model, x, target, t, plan), kind, scale)
+    l2: eta^2/n sum 1/2 squared L2), each task's gradients balanced, then scaled, first."""
+    grads = [scaled(balanced(per_sample_gradients(model, x, target, t, plan).double(), target,
+                             balance == "classes" and model.tasks[t].kind.name == "binary"),
+                    kind, scale)
              for t, target in enumerate(split_targets(model.tasks, y))]
     result = np.zeros((len(grads), len(grads)))
     for i, j in itertools.combinations(range(len(grads)), 2):

@@ -20,7 +20,12 @@ from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
 from taskgrouping.probing.scaling import needs_divisors, scaled_signals
-from taskgrouping.probing.start import probe_indices, probe_targets, start_point
+from taskgrouping.probing.start import (
+    calibrate_heads,
+    probe_indices,
+    probe_targets,
+    start_point,
+)
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -32,7 +37,7 @@ def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: 
 
 def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
                          plan: ProbePlan, kind: str, step_size: float, chunk_size: int,
-                         scale: str = "none") -> np.ndarray:
+                         scale: str = "none", balance: str = "none") -> np.ndarray:
     """T x T sample-wise distance matrix (docs/method.md), exact."""
     model.eval()
     weights = fast_weights(model, x, plan, kind)
@@ -40,9 +45,9 @@ def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
     deltas = np.stack([signals.numpy()
                        for signals in backprop_signals(model, x, y, plan, tasks)])
     scales = None
-    if needs_divisors(scale):
+    if needs_divisors(scale, balance):
         deltas, scales = scaled_signals(model, x, y, plan, deltas, weights, kind, scale, tasks,
-                                        chunk_size)
+                                        chunk_size, balance)
     sums = general_pair_sums(model, x, y, plan, kind, chunk_size, scales)
     sums += fast_pair_sums(list(deltas), weights, kind)
     return normalise(sums, kind, len(x), sum(plan.parameter_count()), step_size)
@@ -77,9 +82,11 @@ def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
     model = start_point(data, settings)
     rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                          probe["stratify"])
+    x, y = torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows])
+    if probe["calibrate"]:
+        calibrate_heads(model, x, y)
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     chunk = chunk_samples(plan, len(model.tasks), len(rows), probe["chunk_size"],
                           probe["general_memory_mb"])
-    return samplewise_distances(model, torch.from_numpy(data.x_train[rows]),
-                                torch.from_numpy(data.y_train[rows]), plan, probe["distance"],
-                                probe["step_size"], chunk, probe["scale"])
+    return samplewise_distances(model, x, y, plan, probe["distance"], probe["step_size"],
+                                chunk, probe["scale"], probe["balance"])

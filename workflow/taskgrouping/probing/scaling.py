@@ -18,6 +18,12 @@ sum_s (1 - cos(g_i(s), g_j(s))), the direction-only distance; with scale `task`,
 Norms add over the two paths (squared norms for l2): on the fast path
 ||g_i(s)||_1 = sum_cols |delta| (||a||_1 + 1) and ||g_i(s)||_2^2 = sum_cols delta^2
 (||a||_2^2 + 1). A zero gradient stays zero (its divisor is 1).
+
+With `balance: classes` each binary task's per-sample gradients are first weighted so its
+positives and its negatives weigh half each in total (a positive 1 / (2p), a negative
+1 / (2 (1 - p)), p the task's positive rate on the probe set): a rare label's many
+negatives, whose steps every rare label shares, then cannot decide its steps. The weight
+is one more known per-sample factor, folded into the divisor (w g / m(w g) = g / (m / w)).
 """
 
 from __future__ import annotations
@@ -31,11 +37,33 @@ from taskgrouping.probing.layers import ProbePlan
 from taskgrouping.tasks import split_targets
 
 SCALES = ("none", "task", "sample")
+BALANCES = ("none", "classes")
 
 
-def needs_divisors(scale: str) -> bool:
-    """Whether gradients are divided by a scale before any pair is compared."""
-    return scale != "none"
+def needs_divisors(scale: str, balance: str = "none") -> bool:
+    """Whether gradients are divided by a scale or weighted before any pair is compared."""
+    return scale != "none" or balance != "none"
+
+
+def class_weights(model: MultiTaskModel, y: torch.Tensor, task_indices: list[int],
+                  balance: str) -> np.ndarray:
+    """tasks x samples weights of the per-sample gradients: with `classes`, a binary task's
+    positives weigh 1 / (2p) and its negatives 1 / (2 (1 - p)); everything else 1."""
+    weights = np.ones((len(task_indices), len(y)))
+    if balance == "none":
+        return weights
+    targets = split_targets(model.tasks, y)
+    for row, t in enumerate(task_indices):
+        if model.tasks[t].kind.name != "binary":
+            continue
+        labels = targets[t].reshape(len(y)).double().numpy()
+        known = ~np.isnan(labels)
+        positive = known & (labels == 1)
+        rate = positive.sum() / max(known.sum(), 1)
+        if 0 < rate < 1:
+            weights[row, positive] = 0.5 / rate
+            weights[row, known & ~positive] = 0.5 / (1 - rate)
+    return weights
 
 
 def fast_norms(signals: np.ndarray, weights: np.ndarray, kind: str) -> np.ndarray:
@@ -81,10 +109,15 @@ def divisors(norms: np.ndarray, kind: str, scale: str) -> np.ndarray:
 
 def scaled_signals(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, plan: ProbePlan,
                    signals: np.ndarray, weights: np.ndarray, kind: str, scale: str,
-                   task_indices: list[int], chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
+                   task_indices: list[int], chunk_size: int, balance: str = "none"
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The tasks' fast-path signals divided by their per-sample divisors, and the divisors
-    (tasks x samples), from both paths' norms."""
-    norms = fast_norms(signals, weights, kind)
-    norms += general_norms(model, x, y, plan, kind, task_indices, chunk_size)
-    found = divisors(norms, kind, scale)
+    (tasks x samples): the class weights' inverse times the scale of the weighted
+    gradients, from both paths' norms."""
+    found = 1.0 / class_weights(model, y, task_indices, balance)
+    if scale != "none":
+        norms = fast_norms(signals, weights, kind)
+        norms += general_norms(model, x, y, plan, kind, task_indices, chunk_size)
+        norms /= found**2 if kind == "l2" else found  # the weighted gradients' norms
+        found *= divisors(norms, kind, scale)
     return (signals / found[:, :, None]).astype(np.float32), found

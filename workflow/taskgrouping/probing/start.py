@@ -14,6 +14,7 @@ from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import load_split
 from taskgrouping.fileio import read_torch
 from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.tasks import split_targets
 from taskgrouping.training import warm_up
 
 
@@ -72,6 +73,46 @@ def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
     elif probe["theta0"] == "checkpoint":
         load_checkpoint(model, probe["checkpoint"])
     return model.eval()
+
+
+@torch.no_grad()
+def calibrate_heads(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor) -> None:
+    """Shift each binary head's bias until its mean predicted probability on the probe rows
+    is the task's positive rate there, and each scalar regression head's until its mean
+    output is the mean target.
+
+    A task's residuals on the probe set then sum to zero: a label the start point has not
+    yet learnt to predict rarely does not step every sample towards "less", the one step
+    all rare labels share whatever they mean. The shift is the root of a monotone
+    function, found by bisection (deterministic, no step size).
+    """
+    outputs = model(x)
+    for task, head, out, target in zip(model.tasks, model.heads, outputs,
+                                       split_targets(model.tasks, y), strict=True):
+        if task.kind.name not in ("binary", "regression") or task.kind.dense:
+            continue
+        values, labels = out.reshape(len(x)).double(), target.reshape(len(x)).double()
+        known = ~torch.isnan(labels)
+        if not known.any():
+            continue
+        values, mean = values[known], labels[known].mean()
+        if task.kind.name == "regression":
+            head.bias += float(mean - values.mean())
+        elif 0 < mean < 1:
+            head.bias += bisect_shift(values, float(mean))
+
+
+def bisect_shift(logits: torch.Tensor, rate: float, iterations: int = 64) -> float:
+    """The shift d with mean sigmoid(logits + d) = rate (0 < rate < 1)."""
+    low = torch.logit(torch.tensor(rate, dtype=torch.float64)) - logits.max()
+    high = torch.logit(torch.tensor(rate, dtype=torch.float64)) - logits.min()
+    for _ in range(iterations):
+        middle = (low + high) / 2
+        if torch.sigmoid(logits + middle).mean() < rate:
+            low = middle
+        else:
+            high = middle
+    return float((low + high) / 2)
 
 
 def load_probe_start(settings: dict[str, Any], shared: str

@@ -36,15 +36,15 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, st
         signals = torch.stack(backprop_signals(model, x, y, plan, columns)).numpy()
         passes = len(tasks) if plan.fast else 0  # one backward pass per task
         scales = np.ones(signals.shape[:2])
-        kind, scale = probe["distance"], probe["scale"]
-        if needs_divisors(scale):
+        kind, scale, balance = probe["distance"], probe["scale"], probe["balance"]
+        if needs_divisors(scale, balance):
             shared_stats = read_npz(stats)
             weights = layer_weights(list(shared_stats["widths"]), shared_stats["factors"])
             chunk = chunk_samples(plan, len(tasks), len(x), probe["chunk_size"],
                                   probe["general_memory_mb"])
             signals, scales = scaled_signals(model, x, y, plan, signals, weights, kind, scale,
-                                             columns, chunk)
-            passes += len(tasks) * -(-len(x) // chunk) if plan.general else 0
+                                             columns, chunk, balance)
+            passes += len(tasks) * -(-len(x) // chunk) if plan.general and scale != "none" else 0
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         write_with(out, lambda tmp: np.savez(tmp, signals=signals, divisors=scales,
                                              tasks=np.array(tasks), seconds=seconds,
