@@ -58,6 +58,9 @@ def test_summary_totals_and_delta_m() -> None:
                                    {("net", 2): 1.5})).set_index("method")
     assert summary.loc["stl", "total_loss"] == pytest.approx(2.0)
     assert summary.loc["all", "total_loss"] == pytest.approx(1.5)
+    # validation too, each over STL's: all 0.4 / 0.5 + 0.6 / 0.5; net a served by 0.30
+    assert summary.loc["all", "val_total_loss"] == pytest.approx(2.0)
+    assert summary.loc["net", "val_total_loss"] == pytest.approx(0.6 + 1.8)
     # delta-m: mean of +10% (0.88 vs 0.8) and +10% (0.55 vs 0.5)
     assert summary.loc["all", "delta_m_percent"] == pytest.approx(10.0)
     assert summary.loc["net", "grouping_seconds"] == 1.5
@@ -76,13 +79,14 @@ def test_std_over_seeds() -> None:
     more = TRAININGS + [
         _record("stl", 2, 0, 1, [("a", 0.5, 0.4, 0.8)]),
         _record("stl", 2, 1, 1, [("b", 0.5, 0.5, 0.5)]),
-        _record("all", 1, 0, 1, [("a", 0.4, 0.4, 0.8), ("b", 0.6, 0.5, 0.5)]),
+        _record("all", 1, 0, 1, [("a", 0.3, 0.4, 0.8), ("b", 0.6, 0.5, 0.5)]),
     ]
     table = evaluation_table("toy", [r for r in more if r["method"] != "net"], ["a", "b"])
     summary = summary_table("toy", table, {"a": True, "b": True},
                             _metas({("stl", 2): 2, ("all", 1): 1})).set_index("method")
     assert summary.loc["all", "total_loss"] == pytest.approx(1.75)
     assert summary.loc["all", "total_loss_std"] == pytest.approx(0.25)
+    assert summary.loc["all", "val_total_loss_std"] == pytest.approx(0.1)  # 2.0 and 1.8
     assert summary.loc["all", "seeds"] == 2
 
 

@@ -14,7 +14,8 @@ EVALUATION_COLUMNS = [
 ]
 SUMMARY_COLUMNS = [
     "dataset", "protocol", "method", "affinity", "grouper", "k", "n_groups",
-    "fewer_groups_than_k", "seeds", "total_loss", "total_loss_std", "geomean_ratio",
+    "fewer_groups_than_k", "seeds", "total_loss", "total_loss_std", "val_total_loss",
+    "val_total_loss_std", "geomean_ratio",
     "geomean_ratio_std", "delta_m_percent", "regret_percent", "planted_ari",
     "grouping_seconds", "grouping_cpu_seconds", "trainings", "groups",
 ]
@@ -137,7 +138,8 @@ def summary_table(
 ) -> pd.DataFrame:
     """One row per (method, k): two aggregates of the normalised losses, each mean and std
     over seeds (total_loss, the sum, by which rows are sorted within k; geomean_ratio,
-    robust to one easy task), delta-m, cost.
+    robust to one easy task), delta-m, cost. val_total_loss: the same sum on validation
+    losses (each over STL's), what a recommendation may choose on (test chooses nothing).
 
     fewer_groups_than_k: the method returned fewer groups than its budget k > 0 asked
     (k = 0: the grouper chose). regret_percent: how much the total loss exceeds the
@@ -146,8 +148,9 @@ def summary_table(
     adjusted Rand index against the dataset's `planted` groups (generated data only; NaN
     otherwise), the mean over the random baseline's partitions.
     """
-    per_seed = evaluation.groupby(["method", "k", "seed"])["normalized_loss"].sum()
-    per_seed = per_seed.to_frame("total").join([
+    per_seed = evaluation.groupby(["method", "k", "seed"])[
+        ["normalized_loss", "normalized_val_loss"]].sum()
+    per_seed = per_seed.set_axis(["total", "val_total"], axis=1).join([
         geomean_ratio(evaluation).rename("geomean"),
         delta_m_percent(evaluation, higher_is_better).rename("delta_m")])
     grouped = per_seed.groupby(["method", "k"])
@@ -155,6 +158,8 @@ def summary_table(
         "seeds": grouped.size(),
         "total_loss": grouped["total"].mean(),
         "total_loss_std": grouped["total"].std(ddof=0),
+        "val_total_loss": grouped["val_total"].mean(),
+        "val_total_loss_std": grouped["val_total"].std(ddof=0),
         "geomean_ratio": grouped["geomean"].mean(),
         "geomean_ratio_std": grouped["geomean"].std(ddof=0),
         "delta_m_percent": grouped["delta_m"].mean(),

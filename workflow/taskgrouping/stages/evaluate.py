@@ -20,7 +20,8 @@ from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, tota
 from taskgrouping.tasks import KINDS
 from taskgrouping.tracking.journal import log_results, log_to_pipeline, run_label, stage_run
 
-SUMMARY_METRICS = ("total_loss", "total_loss_std", "geomean_ratio", "geomean_ratio_std",
+SUMMARY_METRICS = ("total_loss", "total_loss_std", "val_total_loss", "val_total_loss_std",
+                   "geomean_ratio", "geomean_ratio_std",
                    "delta_m_percent", "regret_percent", "planted_ari", "grouping_seconds",
                    "grouping_cpu_seconds", "trainings")
 
