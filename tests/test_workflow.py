@@ -137,6 +137,10 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     answer = (results / "answer.txt").read_text().splitlines()
     assert answer[0].startswith("taskgrouping answer for yeast: 4 tasks, seeds 0;")
     assert f"  samplewise+gat_gmm groups at k=2: {shown}" in answer
+    # the top says what to train, per k, chosen on validation
+    assert [line.split(":")[0] for line in answer[1:3]] == ["  recommended at k=0",
+                                                             "  recommended at k=2"]
+    assert summary["val_total_loss"].notna().all()
     assert all(line in result.stdout for line in answer)  # the run ends with the answer
     assert result.stderr.count("taskgrouping: every method's groups are chosen: 15 trainings "
                                "(15 task subsets, 1 seed(s)) join the plan") == 1
