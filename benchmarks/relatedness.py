@@ -2,12 +2,17 @@
 
 Per seed, in one process: the synthetic dataset (T binary tasks in planted groups, each
 task's positive rate uniform in [0.5 - s, 0.5 + s] independently of its group; data,
-split, probe and training seeded alike), its regression twin `synthetic-regression` (the
+split, probe and training seeded alike), its weak-signal twin `synthetic-weak` (the same
+groups, the features setting only a share w of each label's ranking score, a trained
+model's test AUROC about 0.66 at w = 0.2, and rare labels: rates uniform in
+--weak-rates, 5-40 %), its regression twin `synthetic-regression` (the
 same planted scores as real targets, each task's scale 10^u with u uniform in [-S, S] and
 its noise level uniform in [0, N], both independent of its group) and, unless left out,
 Yeast (real, no planted groups). Every affinity is computed as its pipeline stage
 computes it: each sample-wise variant by the in-process probing engine at the config's
-defaults with its distance, scale, heads and target standardisation set, TAG and the
+defaults with its distance, scale, heads and target standardisation set (and the
+default's candidates: `+balance` class-balanced steps, `+calibrate` the calibrated start,
+`@random` probed at the random init instead of after the warm-up), TAG and the
 gradient cosine from one joint training with lookaheads (the joint_affinity stage). Per
 affinity and seed, over the task pairs (both directions averaged), the Spearman
 correlation with
@@ -23,8 +28,8 @@ seeded random partitions. Prints every row, then per dataset and affinity the me
 the range over seeds, then one JSON line with the summary.
 
     python benchmarks/relatedness.py [--seeds 0 1 2 3 4] [--spread 0.35] [--tasks 12]
-        [--groups 3] [--scale-spread 1.0] [--target-noise 0.5]
-        [--datasets synthetic synthetic-regression yeast]
+        [--groups 3] [--signal 0.2] [--weak-rates 0.05 0.40] [--scale-spread 1.0]
+        [--target-noise 0.5] [--datasets synthetic synthetic-weak synthetic-regression yeast]
 """
 
 from __future__ import annotations
@@ -55,11 +60,12 @@ from taskgrouping.training import make_deterministic, train_group
 
 REPO = Path(__file__).resolve().parents[1]
 # name: the samplewise options it sets; [distance,scale,heads], `,raw` where the probe sees
-# raw regression targets (standardise_targets false); l1,none,...,raw: the paper's raw L1
+# raw regression targets (standardise_targets false); l1,none,...,raw: the paper's raw L1;
+# none calibrated (theta0 as the warm-up leaves it)
 VARIANTS = {
     f"samplewise[{distance},{scale},{heads}{'' if standardise else ',raw'}]": {
         "distance": distance, "scale": scale, "heads": heads,
-        "standardise_targets": standardise}
+        "standardise_targets": standardise, "calibrate": False}
     for distance, scale, heads, standardise in [
         ("l1", "none", "independent", False), ("l1", "none", "identical", True),
         ("l1", "task", "identical", True), ("l1", "sample", "identical", True),
@@ -69,11 +75,11 @@ VARIANTS = {
     ]
 }
 DEFAULT = {"distance": "l2", "scale": "task", "heads": "identical",
-           "standardise_targets": True}
-# the default's candidates where features predict little: `+balance` weighs each binary
-# task's positives and negatives half each, `+calibrate` starts every head at its base
-# rate; `@random` probes at the random init (no warm-up): a start whose predictions are
-# far from every base rate, as a warm-up too short for a table leaves them
+           "standardise_targets": True, "calibrate": False}
+# the candidates where features predict little: `+balance` weighs each binary task's
+# positives and negatives half each, `+calibrate` starts every head at its base rate (the
+# default since it was measured here); `@random` probes at the random init (no warm-up): a
+# start whose predictions are far from every base rate, as a short warm-up leaves them
 CANDIDATES = {"": {}, "+balance": {"balance": "classes"}, "+calibrate": {"calibrate": True},
               "+balance+calibrate": {"balance": "classes", "calibrate": True}}
 VARIANTS |= {f"samplewise[l2,task,identical]{suffix}{start}": DEFAULT | options | theta0
@@ -245,7 +251,7 @@ def main() -> None:
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.round(3).to_string(index=False))
-    measures = [c for c in table.columns if c.startswith("spearman_")] + ["ari"]
+    measures = [c for c in table.columns if c.startswith("spearman_") or c == "ari"]
     summary = (table.groupby(["dataset", "affinity"], sort=False)[measures + ["cpu_seconds"]]
                .agg(lambda column: interval(column) if column.name in measures
                     else f"{column.median():.2f}")

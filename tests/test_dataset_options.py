@@ -30,8 +30,9 @@ DEFAULTS = {
     "ettm1": {"data_root": None, "window": 96, "horizon": 4, "stride": 4, "max_samples": None},
     "qm9_csv": {"data_root": None, "max_samples": None},
     "synthetic": {"n_tasks": 40, "kind": "binary", "groups": 4, "samples": 4000,
-                  "features": 20, "noise": 0.5, "label_noise": 0.05, "base_rate_spread": 0.0,
-                  "target_scale_spread": 0.0, "target_noise": 0.0, "seed": 0},
+                  "features": 20, "noise": 0.5, "label_noise": 0.05, "base_rate_center": 0.5,
+                  "base_rate_spread": 0.0, "signal": 1.0, "target_scale_spread": 0.0,
+                  "target_noise": 0.0, "seed": 0},
     "sinusoid": {"n_tasks": 12, "clusters": 3, "samples": 40, "phase_spread": 0.3,
                  "amplitude_min": 1.0, "amplitude_max": 1.5, "noise": 0.5, "seed": 0},
 }
