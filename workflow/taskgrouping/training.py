@@ -13,6 +13,7 @@ import torch
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.optimiser import Adam
 from taskgrouping.progress import progress
 from taskgrouping.tasks import Task, split_targets
 
@@ -103,7 +104,7 @@ def joint_loss(model: MultiTaskModel, tasks: tuple[Task, ...], x: torch.Tensor,
     return torch.stack(losses).sum()
 
 
-def _update(model: MultiTaskModel, optimiser: torch.optim.Optimizer, tasks: tuple[Task, ...],
+def _update(model: MultiTaskModel, optimiser: Adam, tasks: tuple[Task, ...],
             x: torch.Tensor, y: torch.Tensor, where: str) -> float:
     """One optimiser step on the batch's summed task losses; the loss before the step."""
     optimiser.zero_grad()
@@ -116,7 +117,7 @@ def _update(model: MultiTaskModel, optimiser: torch.optim.Optimizer, tasks: tupl
 def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
             train: dict[str, Any], seed: int) -> None:
     """A short joint training of every task: the warm-up start point theta0."""
-    optimiser = torch.optim.Adam(model.parameters(), lr=train["learning_rate"])
+    optimiser = Adam(model.parameters(), lr=train["learning_rate"])
     shuffler = torch.Generator().manual_seed(seed)
     x_all, y_all = torch.from_numpy(x), torch.from_numpy(y)
     model.train()
@@ -147,9 +148,8 @@ def train_group(
     columns = data.columns(group)
     device = device or torch.device("cpu")
     model = build_model(data.input_shape, model_settings, tasks, seed).to(device)
-    optimiser = torch.optim.Adam(
-        model.parameters(), lr=train["learning_rate"], weight_decay=train["weight_decay"]
-    )
+    optimiser = Adam(model.parameters(), lr=train["learning_rate"],
+                     weight_decay=train["weight_decay"])
     x_train = torch.from_numpy(data.x_train)
     y_train = torch.from_numpy(data.y_train[:, columns])
     y_val = data.y_val[:, columns]

@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from taskgrouping.grouping.baselines import groups_from_labels
 from taskgrouping.grouping.grouper import Grouper
+from taskgrouping.optimiser import Adam
 from taskgrouping.progress import progress
 
 
@@ -66,7 +67,7 @@ def embed_tasks(similarity: pd.DataFrame, options: dict[str, Any], seed: int) ->
     adjacency = values.clamp(min=0).fill_diagonal_(1.0)  # self-loops keep every row finite
     model = GraphAutoEncoder(len(values), options["hidden"], options["heads"],
                              options["embedding"])
-    optimiser = torch.optim.Adam(model.parameters(), lr=options["learning_rate"])
+    optimiser = Adam(model.parameters(), lr=options["learning_rate"])
     for _ in progress(range(options["epochs"]), "GAT epochs"):
         optimiser.zero_grad()
         embedding = model(values, adjacency)

@@ -23,6 +23,7 @@ from taskgrouping.data.base import SplitData
 from taskgrouping.meta.episodes import check_rows, draw_episode, task_rows
 from taskgrouping.meta.maml import LossFn, Params, adapt, meta_gradient
 from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.optimiser import Adam
 from taskgrouping.progress import progress
 from taskgrouping.tasks import Task
 from taskgrouping.training import TaskScore, TrainResult
@@ -77,7 +78,7 @@ class MetaLearner:
     def params(self) -> Params:
         return {name: value.detach() for name, value in self.model.named_parameters()}
 
-    def meta_step(self, optimiser: torch.optim.Optimizer, generator: torch.Generator) -> float:
+    def meta_step(self, optimiser: Adam, generator: torch.Generator) -> float:
         """One outer update on a meta-batch of the group's tasks; its mean query loss."""
         meta = self.meta
         count = len(self.tasks)
@@ -148,7 +149,7 @@ def meta_train(learner: MetaLearner, seed: int, steps: int,
     keep the best round's parameters; returns (best round, rounds run, steps, history).
     """
     meta = learner.meta
-    optimiser = torch.optim.Adam(learner.model.parameters(), lr=meta["outer_lr"])
+    optimiser = Adam(learner.model.parameters(), lr=meta["outer_lr"])
     generator = torch.Generator().manual_seed(seed)
     best_loss, best_round, best_state = float("inf"), 0, copy.deepcopy(
         learner.model.state_dict())
