@@ -246,7 +246,7 @@ def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     distances, wall, cpu = timed(lambda: samplewise_distances(
         model, x, y, plan, probe["distance"], probe["step_size"],
         chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
-                      probe["general_memory_mb"])))
+                      probe["general_memory_mb"]), probe["scale"], probe["balance"]))
     stage, stage_wall, stage_cpu = timed(lambda: in_process_stage(settings))
     written = pd.read_csv(workdir / RESULTS / "affinity" / "samplewise_distance.csv",
                           index_col=0).to_numpy()

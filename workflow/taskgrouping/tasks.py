@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:  # torch is imported where a loss is computed: scoring stages start without it
+    import torch
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class TaskKind:
 
 
 def _bce(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    from torch.nn import functional as F
+
     return F.binary_cross_entropy_with_logits(out.squeeze(-1), target, reduction="none")
 
 
@@ -41,6 +45,8 @@ def _squared_error(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def _cross_entropy(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    from torch.nn import functional as F
+
     return F.cross_entropy(out, target.long(), reduction="none")
 
 
@@ -81,6 +87,8 @@ def _pixel_mean(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
 
 
 def _segmentation_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    from torch.nn import functional as F
+
     labels = target.long()
     pixels = F.cross_entropy(out, labels.clamp_min(0), reduction="none")
     return _pixel_mean(pixels, labels >= 0)
@@ -108,6 +116,8 @@ def _depth_error(out: np.ndarray, target: np.ndarray) -> float:
 
 
 def _normals_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    from torch.nn import functional as F
+
     cosine = F.cosine_similarity(out, target, dim=1, eps=1e-8)
     return _pixel_mean(1.0 - cosine, target.abs().sum(1) > 0)
 
@@ -174,6 +184,8 @@ class Task:
 
         A sample with a missing (NaN) scalar label gets loss 0.
         """
+        import torch
+
         target = self._shaped(target)
         if self.shape:
             return self.kind.per_sample_loss(out, target)
@@ -183,7 +195,7 @@ class Task:
 
     def mean_loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The loss averaged over the samples whose label is present."""
-        observed = len(target) if self.shape else (~torch.isnan(target)).sum()
+        observed = len(target) if self.shape else (~target.isnan()).sum()
         return self.loss(out, target).sum() / max(int(observed), 1)
 
     def score(self, out: np.ndarray, target: np.ndarray) -> float:
