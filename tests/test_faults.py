@@ -254,7 +254,7 @@ def test_job_failing_once_succeeds_with_retries(tmp_path) -> None:
     env["PATH"] = f"{wrapper.parent}{os.pathsep}{env['PATH']}"
     config = small_config(tmp_path, methods=["random"])
     target = train_output("Class1")
-    log = tmp_path / "results" / "yeast" / "logs" / "train" / "Class1_seed0.log"
+    log = tmp_path / "results" / "yeast" / "logs" / "train" / "Class1.log"
 
     without = snakemake(tmp_path, config, target, env=env)
     assert without.returncode != 0
@@ -280,7 +280,7 @@ def test_nan_loss_fails_the_job_naming_task_and_step(tmp_path) -> None:
     target = train_output("Class1")
     result = snakemake(tmp_path, path, target)
     assert result.returncode != 0
-    log = (tmp_path / "results/yeast/logs/train/Class1_seed0.log").read_text()
+    log = (tmp_path / "results/yeast/logs/train/Class1.log").read_text()
     line = ("taskgrouping train-group: error: non-finite training loss for task Class1 at "
             "epoch 1, step 2 (group ['Class1'], seed 0)")
     assert log.strip().splitlines()[-1] == line

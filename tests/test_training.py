@@ -136,3 +136,30 @@ def test_a_training_never_imports_torch_dynamo() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_one_process_trains_every_seed_as_separate_processes_would(tmp_path) -> None:
+    """train-group --seed 0 1 writes per seed the file (timings aside) that a call with that
+    seed alone writes, and one job record per (group, seed)."""
+    settings = json.dumps({"dataset": "yeast", "device": "cpu",
+                           "data": DATA | {"model": {"type": "mlp", "hidden": [8]},
+                                           "train": TRAIN}})
+    parent = tmp_path / "mlflow_parent.json"
+    parent.write_text(json.dumps({"tracking_uri": f"sqlite:///{tmp_path}/x.db",
+                                  "experiment_id": "1", "run_id": "0" * 32}))
+    both, alone = [tmp_path / "s0.json", tmp_path / "s1.json"], tmp_path / "alone1.json"
+    common = ["train-group", "--settings", settings, "--parent", str(parent), "--tasks",
+              "Class1", "Class2"]
+    assert main([*common, "--seed", "0", "1", "--out", *map(str, both)]) == 0
+    assert main([*common, "--seed", "1", "--out", str(alone)]) == 0
+
+    def untimed(path):
+        record = json.loads(path.read_text())
+        return {key: value for key, value in record.items()
+                if key not in ("seconds", "cpu_seconds")}
+
+    assert untimed(both[1]) == untimed(alone)
+    assert untimed(both[0])["seed"] == 0 and untimed(both[0]) != untimed(alone) | {"seed": 0}
+    records = list((tmp_path / "mlflow_journal").glob("*train_group*.json"))
+    assert len(records) == 3
+    assert main([*common, "--seed", "0", "1", "--out", str(alone)]) == 1  # 2 seeds, 1 file

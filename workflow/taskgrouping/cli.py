@@ -20,7 +20,8 @@ PATHS_HELP = "files, or @list.txt: a file naming them one per line (keeps job co
 GAIN_HELP = "the predicted pair gains (CSV) the network-selection groupers read"
 
 
-def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool = False) -> None:
+def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool = False,
+            outputs: bool = False) -> None:
     parser.add_argument("--settings", required=True,
                         help="the stage's config slice: JSON text, or @file.json / @file.yaml")
     if parent:
@@ -28,7 +29,10 @@ def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool 
                             help="results/<name>/mlflow_parent.json of this pipeline run")
     if threads:
         parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--out", required=True, help="output file")
+    if outputs:
+        parser.add_argument("--out", nargs="+", required=True, help="output files, in order")
+    else:
+        parser.add_argument("--out", required=True, help="output file")
 
 
 def _init_tracking(p: argparse.ArgumentParser) -> None:
@@ -168,9 +172,10 @@ def _methods_help() -> str:
 
 
 def _train_group(p: argparse.ArgumentParser) -> None:
-    _common(p, threads=True)
+    _common(p, threads=True, outputs=True)
     p.add_argument("--tasks", nargs="+", required=True, help="the group's tasks")
-    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--seed", type=int, nargs="+", required=True,
+                   help="seeds, one training each, written to the --out files in order")
 
 
 def _evaluate(p: argparse.ArgumentParser) -> None:
@@ -245,7 +250,7 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                          "an affinity computed in one process from the data"),
     "hoa-affinity": ("hoa_affinity", _hoa_affinity, "HOA pair gains from pair trainings"),
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
-    "train-group": ("train_group", _train_group, "train and score one group for one seed"),
+    "train-group": ("train_group", _train_group, "train and score one group for each seed"),
     "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
     "benchmark-summary": ("benchmark_summary", _benchmark_summary,
                           "the benchmark across runs: ranks, intervals, the paper's claims"),

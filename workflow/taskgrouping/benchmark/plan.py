@@ -136,14 +136,16 @@ def plan_runs(config: dict[str, Any], repo: Path) -> Plan:
 
 def share_trainings(plan: Plan) -> None:
     """Point each run at the trainings of the first run that trains alike (equal
-    train_group slice: dataset, data options, model, trainer, device, protocol), so runs
-    that differ only in how they group (the paper's L1 beside the default, say) train
-    their shared subsets (STL, all, random partitions, equal groups) once."""
+    train_group slice: dataset, data options, model, trainer, device, protocol; and equal
+    seeds, as one job trains a subset's every seed), so runs that differ only in how they
+    group (the paper's L1 beside the default, say) train their shared subsets (STL, all,
+    random partitions, equal groups) once."""
     from taskgrouping.settings import stage_settings, trainings_folder
 
     first: dict[str, str] = {}
     for run, config in plan.runs.items():
-        key = json.dumps(stage_settings(config, "train_group"), sort_keys=True)
+        key = json.dumps([stage_settings(config, "train_group"), config["seeds"]],
+                         sort_keys=True)
         owner = first.setdefault(key, run)
         if owner != run:
             plan.trains_with[run] = owner

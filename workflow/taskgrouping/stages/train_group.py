@@ -1,5 +1,10 @@
-"""Stage: train one group's model for one seed and score its tasks (MTL, or meta-training
-and adaptation under protocol meta)."""
+"""Stage: train one group's model for each seed and score its tasks (MTL, or meta-training
+and adaptation under protocol meta).
+
+One process trains every seed of a group: the data load and the interpreter's and torch's
+start-up, which cost more than a small training, are paid once. Each (group, seed) still
+writes its own file and its own MLflow run, and trains exactly as it would alone
+(`make_deterministic` and the seeded model, shuffler and split)."""
 
 from __future__ import annotations
 
@@ -29,9 +34,19 @@ def log_training(record: StageRecord, settings: dict[str, Any], data: SplitData,
                      data.profile())
 
 
-def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out: str,
-        threads: int) -> None:
+def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: list[int],
+        out: list[str], threads: int) -> None:
+    if len(seed) != len(out):
+        raise ValueError(f"train-group: {len(seed)} seeds but {len(out)} --out files")
     members = canonical(tasks, settings["data"]["tasks"])
+    data: SplitData | None = None
+    for one_seed, one_out in zip(seed, out, strict=True):
+        data = train_one(settings, parent, members, one_seed, one_out, threads, data)
+
+
+def train_one(settings: dict[str, Any], parent: str, members: list[str], seed: int,
+              out: str, threads: int, data: SplitData | None) -> SplitData:
+    """One (group, seed): its own MLflow run and file; the split, loaded once per process."""
     labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}
     make_deterministic(seed, threads)
     what = ("meta-trains one model of tasks" if settings.get("protocol") == "meta"
@@ -40,7 +55,8 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
                    f"{what} {', '.join(members)} (seed {seed}) and scores each on test"
                    ) as record:
         device = training_device(settings["device"])  # before a load that may take minutes
-        data = load_split(settings["dataset"], settings["data"])
+        if data is None:
+            data = load_split(settings["dataset"], settings["data"])
         if settings.get("protocol") == "meta":
             result = meta_train_group(data, members, settings["data"]["model"],
                                       settings["data"]["meta"], seed, device=device)
@@ -58,3 +74,4 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: int, out:
             metrics[f"val_loss.{score.task}"] = score.val_loss
             metrics[f"test_{score.metric_name}.{score.task}"] = score.test_metric
         record.log_metrics(metrics)
+    return data
