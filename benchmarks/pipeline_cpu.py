@@ -11,7 +11,7 @@ runs that commit's code. Per run:
                    child runs (what each stage records from its start to its end)
   startup_share    1 - stage_cpu / cpu_seconds: interpreter start, imports, Snakemake's
                    parse, data check and tracking, everything but the stages' work
-  jobs             child runs per stage
+  runs_per_stage   MLflow child runs per stage (a train_group job records one per seed)
 and whether the two runs' summary.csv agree, timing columns aside. Prints both, then one
 JSON line with cpu_default_run, cpu_default_run_before, startup_share,
 startup_share_before, cpu_ratio and same_summary.
@@ -75,7 +75,7 @@ def measure(tree: Path, cores: int, configfile: str | None) -> dict:
     stage_cpu, jobs = stage_records(tree)
     summaries = sorted((tree / "results").glob("*/summary.csv"))
     return {"cpu_seconds": cpu, "wall_seconds": wall, "stage_cpu": stage_cpu,
-            "startup_share": 1 - stage_cpu / cpu, "jobs": dict(sorted(jobs.items())),
+            "startup_share": 1 - stage_cpu / cpu, "runs_per_stage": dict(sorted(jobs.items())),
             "summary": summaries[0] if summaries else None}
 
 
