@@ -65,7 +65,11 @@ def test_parent_and_child_runs(pipeline, tmp_path) -> None:
     assert child.data.tags["stage"] == "pair" and child.data.tags["pair"] == "a__b"
     assert len(child.data.tags["config_hash"]) == 12 and child.data.tags["git_sha"]
     assert child.data.params["samplewise.step_size"] == "0.5"
-    assert child.data.metrics["distance"] == 1.25 and "stage_seconds" in child.data.metrics
+    metrics = child.data.metrics
+    assert metrics["distance"] == 1.25 and "stage_seconds" in metrics
+    # the process's own cost, start-up and imports included, beside the stage's
+    assert metrics["process_cpu_seconds"] > metrics["stage_cpu_seconds"]
+    assert metrics["process_seconds"] > metrics["stage_seconds"]
     assert child.info.run_name == "pair pair=a__b" and child.info.status == "FINISHED"
     assert child.info.start_time <= child.info.end_time  # the job's own times, not publish's
     assert [a.path for a in client.list_artifacts(child.info.run_id)] == ["groups.json"]

@@ -159,6 +159,27 @@ class StageRecord:
         return self.path
 
 
+def process_seconds() -> float | None:
+    """Wall seconds since this process started (Linux's /proc), start-up included; None
+    where /proc is not there."""
+    try:
+        started = int(Path("/proc/self/stat").read_text().rpartition(")")[2].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(uptime - started / os.sysconf("SC_CLK_TCK"), 0.0)
+
+
+def process_costs() -> dict[str, float]:
+    """What the job's process cost up to now, start-up and imports included, beside what
+    its stage records: CPU of every thread since the process began, and its age."""
+    costs = {"process_cpu_seconds": time.process_time()}
+    age = process_seconds()
+    if age is not None:
+        costs["process_seconds"] = age
+    return costs
+
+
 @contextmanager
 def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
               labels: dict[str, Any], description: str) -> Iterator[StageRecord]:
@@ -174,7 +195,8 @@ def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
     except BaseException as err:
         record.close("FAILED", error=f"{type(err).__name__}: {err}")
         raise
-    record.log_metrics({"stage_seconds": record.elapsed, "stage_cpu_seconds": record.cpu_elapsed})
+    record.log_metrics({"stage_seconds": record.elapsed, "stage_cpu_seconds": record.cpu_elapsed}
+                       | process_costs())
     record.close("FINISHED")
 
 
