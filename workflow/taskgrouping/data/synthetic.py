@@ -90,12 +90,11 @@ def task_names(options: Options) -> list[str]:
     return [f"t{j + 1:03d}" for j in range(options["n_tasks"])]
 
 
-# The options that shape only one kind's targets, and that kind: set for the other, they
-# would silently do nothing.
-KIND_OPTIONS = {"base_rate_spread": "binary", "target_scale_spread": "regression",
-                "target_noise": "regression"}
-# Binary options whose default does nothing, set away from it for a regression run.
-BINARY_DEFAULTS = {"base_rate_center": 0.5, "signal": 1.0}
+# The options that shape only one kind's targets, that kind and their default (which does
+# nothing): set away from it for the other kind, they would silently do nothing.
+KIND_OPTIONS = {key: (kind, OPTIONS[key]["default"]) for key, kind in [
+    ("base_rate_center", "binary"), ("base_rate_spread", "binary"), ("signal", "binary"),
+    ("target_scale_spread", "regression"), ("target_noise", "regression")]}
 
 
 def check(options: Options) -> None:
@@ -106,13 +105,9 @@ def check(options: Options) -> None:
         if groups > options[key]:
             raise ValueError(f"datasets.synthetic.options.groups: {groups} groups exceed "
                              f"{key} {options[key]}")
-    for key, kind in KIND_OPTIONS.items():
-        if options[key] and options["kind"] != kind:
+    for key, (kind, default) in KIND_OPTIONS.items():
+        if options[key] != default and options["kind"] != kind:
             raise ValueError(f"datasets.synthetic.options.{key}: applies to kind {kind}, "
-                             f"not {options['kind']}")
-    for key, default in BINARY_DEFAULTS.items():
-        if options[key] != default and options["kind"] != "binary":
-            raise ValueError(f"datasets.synthetic.options.{key}: applies to kind binary, "
                              f"not {options['kind']}")
     center, spread = options["base_rate_center"], options["base_rate_spread"]
     if not (0 < center - spread and center + spread < 1):

@@ -20,12 +20,7 @@ from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
 from taskgrouping.probing.scaling import needs_divisors, scaled_signals
-from taskgrouping.probing.start import (
-    calibrate_heads,
-    probe_indices,
-    probe_targets,
-    start_point,
-)
+from taskgrouping.probing.start import probe_start, probe_targets
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -79,12 +74,8 @@ def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
     targets the probe sees (`probe_targets`)."""
     probe = settings["samplewise"]
     data = probe_targets(data, settings)
-    model = start_point(data, settings)
-    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
-                         probe["stratify"])
+    model, rows = probe_start(data, settings)
     x, y = torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows])
-    if probe["calibrate"]:
-        calibrate_heads(model, x, y)
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     chunk = chunk_samples(plan, len(model.tasks), len(rows), probe["chunk_size"],
                           probe["general_memory_mb"])

@@ -37,7 +37,6 @@ from taskgrouping.probing.layers import ProbePlan
 from taskgrouping.tasks import split_targets
 
 SCALES = ("none", "task", "sample")
-BALANCES = ("none", "classes")
 
 
 def needs_divisors(scale: str, balance: str = "none") -> bool:

@@ -75,6 +75,20 @@ def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
     return model.eval()
 
 
+def probe_start(data: SplitData, settings: dict[str, Any]
+                ) -> tuple[MultiTaskModel, np.ndarray]:
+    """theta0 and the probe rows, as every probing path uses them: the start point, the
+    seeded probe draw and, with `samplewise.calibrate`, the heads calibrated on those rows."""
+    probe = settings["samplewise"]
+    model = start_point(data, settings)
+    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
+                         probe["stratify"])
+    if probe["calibrate"]:
+        calibrate_heads(model, torch.from_numpy(data.x_train[rows]),
+                        torch.from_numpy(data.y_train[rows]))
+    return model, rows
+
+
 @torch.no_grad()
 def calibrate_heads(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor) -> None:
     """Shift each binary head's bias until its mean predicted probability on the probe rows

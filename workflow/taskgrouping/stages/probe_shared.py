@@ -10,12 +10,7 @@ import torch
 from taskgrouping.fileio import write_with
 from taskgrouping.probing.layers import plan_layers
 from taskgrouping.probing.samplewise import input_factors
-from taskgrouping.probing.start import (
-    calibrate_heads,
-    probe_data,
-    probe_indices,
-    start_point,
-)
+from taskgrouping.probing.start import probe_data, probe_start
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
@@ -27,14 +22,10 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
                    f"sample-wise probing: the start point theta0 ({probe['theta0']}) and the "
                    f"{probe['probe_samples']} probe samples every task block shares") as record:
         data = probe_data(settings)
-        model = start_point(data, settings)
-        indices = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
-                                probe["stratify"])
-        x = torch.from_numpy(data.x_train[indices])
-        if probe["calibrate"]:
-            calibrate_heads(model, x, torch.from_numpy(data.y_train[indices]))
+        model, indices = probe_start(data, settings)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        factors = input_factors(model, x, plan, probe["distance"]).numpy()
+        factors = input_factors(model, torch.from_numpy(data.x_train[indices]), plan,
+                                probe["distance"]).numpy()
         fast_params, general_params = plan.parameter_count()
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         passes = probe["warmup_steps"] if probe["theta0"] in ("warmup", "meta_warmup") else 0
