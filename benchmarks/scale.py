@@ -11,9 +11,10 @@ seed 0, results under results/bench, Snakemake run as the tests run it
              job count of that dry run ("total N")
   pipeline   the target affinity/samplewise.csv: the invocation's wall and CPU seconds,
              and from its MLflow child runs the span from the earliest start of a probing
-             stage (probe_shared, probe_task, probe_general, pair, samplewise_affinity) to
-             the latest end (pipeline_seconds); the sum of their stage_seconds
-  engine     in process, one thread, on the pipeline's theta0 and probe set (probe/shared.pt):
+             stage (probe_shared, probe_task, probe_general, pair, samplewise_affinity; one
+             samplewise_affinity job when the T tasks are one probe block) to the latest
+             end (pipeline_seconds); the sum of their stage_seconds
+  engine     in process, one thread, on the pipeline's theta0 and probe set (drawn again, seeded):
              taskgrouping.probing.engine.samplewise_distances alone (engine_seconds), and the
              whole stage from the data: load, theta0 with its warm-up, probe draw, distances,
              similarity (engine_with_start_seconds); one untimed run, then the median of 3,
@@ -231,17 +232,22 @@ def in_process_stage(settings: dict[str, Any]) -> np.ndarray:
 
 def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     """The in-process engine on the pipeline's theta0 and probe set, and the whole stage."""
+    import torch
+
     from taskgrouping.probing.engine import samplewise_distances
     from taskgrouping.probing.general import chunk_samples
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import load_probe_start
+    from taskgrouping.probing.start import probe_data, probe_start
     from taskgrouping.settings import stage_settings
     from taskgrouping.training import make_deterministic
 
-    settings = stage_settings(config, "probe_shared")
+    settings = stage_settings(config, "samplewise_affinity")
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], 1)
-    _, model, x, y = load_probe_start(settings, str(workdir / RESULTS / "probe" / "shared.pt"))
+    data = probe_data(settings)
+    model, rows = probe_start(data, settings)  # seeded: the pipeline's theta0 and probe set
+    model.eval()
+    x, y = torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows])
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     distances, wall, cpu = timed(lambda: samplewise_distances(
         model, x, y, plan, probe["distance"], probe["step_size"],

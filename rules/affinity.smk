@@ -3,43 +3,75 @@
 # says which rule writes which affinity.
 
 
-# Every pair and the general path aggregated into the T x T sample-wise affinity matrix and its heatmap.
-rule samplewise_affinity:
-    input:
-        stats=rules.probe_shared.output.stats,
-        signals=expand(rules.probe_task.output[0], block=BLOCKS),
-        pairs=expand(
-            rules.pair.output[0],
-            zip,
-            first=[first for first, _ in TILES],
-            second=[second for _, second in TILES],
-        ),
-        general=rules.probe_general.output[0],
-    output:
-        samplewise=f"{RESULTS}/affinity/samplewise.csv",
-        samplewise_gain=f"{RESULTS}/affinity/samplewise_gain.csv",
-        samplewise_meta=f"{RESULTS}/affinity/samplewise.meta.json",
-        distance=f"{RESULTS}/affinity/samplewise_distance.csv",
-        heatmap=report(
-            f"{RESULTS}/affinity/samplewise.png",
-            caption="../workflow/report/samplewise_heatmap.rst",
-            category="Affinity",
-            subcategory=RUN,
-        ),
-    log:
-        f"{RESULTS}/logs/samplewise_affinity.log",
-    conda:
-        "../envs/taskgrouping.yaml"
-    params:
-        parent=PARENT,
-        settings=settings("samplewise_affinity"),
-    shell:
-        "exec taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --stats {input.stats} --signals {input.signals} --pairs {input.pairs}"
-        " --general {input.general}"
-        " --out {output.samplewise} --gain-out {output.samplewise_gain}"
-        " --meta-out {output.samplewise_meta}"
-        " --distance-out {output.distance} --heatmap-out {output.heatmap} > {log} 2>&1"
+SAMPLEWISE_OUTPUTS = dict(
+    samplewise=f"{RESULTS}/affinity/samplewise.csv",
+    samplewise_gain=f"{RESULTS}/affinity/samplewise_gain.csv",
+    samplewise_meta=f"{RESULTS}/affinity/samplewise.meta.json",
+    distance=f"{RESULTS}/affinity/samplewise_distance.csv",
+    heatmap=report(
+        f"{RESULTS}/affinity/samplewise.png",
+        caption="../workflow/report/samplewise_heatmap.rst",
+        category="Affinity",
+        subcategory=RUN,
+    ),
+)
+
+
+# The sample-wise affinity: with more than one block of tasks, every pair tile and the
+# general path aggregated into the T x T matrix and its heatmap (rules/probing.smk);
+# with one block, the whole probe in one job. Both write the same matrix, to the bit.
+if len(BLOCKS) > 1:
+
+    rule samplewise_affinity:
+        input:
+            stats=rules.probe_shared.output.stats,
+            signals=expand(rules.probe_task.output[0], block=BLOCKS),
+            pairs=expand(
+                rules.pair.output[0],
+                zip,
+                first=[first for first, _ in TILES],
+                second=[second for _, second in TILES],
+            ),
+            general=rules.probe_general.output[0],
+        output:
+            **SAMPLEWISE_OUTPUTS,
+        log:
+            f"{RESULTS}/logs/samplewise_affinity.log",
+        conda:
+            "../envs/taskgrouping.yaml"
+        params:
+            parent=PARENT,
+            settings=settings("samplewise_affinity"),
+        shell:
+            "exec taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
+            " --stats {input.stats} --signals {input.signals} --pairs {input.pairs}"
+            " --general {input.general}"
+            " --out {output.samplewise} --gain-out {output.samplewise_gain}"
+            " --meta-out {output.samplewise_meta}"
+            " --distance-out {output.distance} --heatmap-out {output.heatmap} > {log} 2>&1"
+
+else:
+
+    # Tasks in one probe block: theta0, the probe, the distances and the matrix in one job.
+    rule samplewise_affinity:
+        input:
+            unpack(start_checkpoint),
+        output:
+            **SAMPLEWISE_OUTPUTS,
+        log:
+            f"{RESULTS}/logs/samplewise_affinity.log",
+        conda:
+            "../envs/taskgrouping.yaml"
+        threads: 1
+        params:
+            parent=PARENT,
+            settings=settings("samplewise_affinity"),
+            data=DATA_MANIFEST,
+        shell:
+            "exec taskgrouping samplewise --settings {params.settings:q} --parent {params.parent}"
+            " --threads {threads} --out {output.samplewise}"
+            " --gain-out {output.samplewise_gain} --meta-out {output.samplewise_meta}"
+            " --distance-out {output.distance} --heatmap-out {output.heatmap} > {log} 2>&1"
 
 
 # TAG's lookahead affinity and the gradient cosine: one joint training of every task.

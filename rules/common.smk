@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from taskgrouping.methods import chooses_k, split_method
-from taskgrouping.probing.scaling import needs_divisors
+from taskgrouping.probing.distance import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import (

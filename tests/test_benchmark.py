@@ -214,8 +214,8 @@ def test_the_slurm_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
     for run in ("yeast", "planted"):
         joint = next(job for job in jobs if job.startswith(f"{run}_joint_affinity:"))
         assert "mem_mb=8000" in joint and "runtime=240" in joint and "cpus_per_task=4" in joint
-        probe = next(job for job in jobs if job.startswith(f"{run}_probe_shared:"))
-        assert "runtime=15" in probe
+        probe = next(job for job in jobs if job.startswith(f"{run}_samplewise_affinity:"))
+        assert "runtime=30" in probe and "mem_mb=4000" in probe
 
 
 @pytest.mark.integration

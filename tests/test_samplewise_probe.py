@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from taskgrouping.models.encoders import cnn
 from taskgrouping.models.mtl import MultiTaskModel, build_model
+from taskgrouping.models.networks import cnn
 from taskgrouping.probing.bruteforce import bruteforce_distances
 from taskgrouping.probing.distance import fast_pair_sum
 from taskgrouping.probing.engine import samplewise_distances

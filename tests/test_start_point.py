@@ -10,11 +10,10 @@ from conftest import REPO
 
 from taskgrouping.data.registry import load_split
 from taskgrouping.probing.engine import samplewise_stage
+from taskgrouping.probing.probe_set import pool_rarest, probe_indices
 from taskgrouping.probing.start import (
     calibrate_heads,
     load_checkpoint,
-    pool_rarest,
-    probe_indices,
     probe_targets,
     start_point,
 )

@@ -27,11 +27,10 @@ def snakemake(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
 def test_dry_run_plans_every_stage(tmp_path) -> None:
     result = snakemake(tmp_path, small_config(tmp_path), "-n")
     assert result.returncode == 0, result.stderr
-    for rule in ("probe_shared", "probe_task", "probe_general", "pair",
-                 "samplewise_affinity", "cluster", "evaluate"):
+    for rule in ("samplewise_affinity", "cluster", "evaluate"):
         assert re.search(rf"^{rule}\s+\d+$", result.stdout, re.MULTILINE), rule
-    for rule in ("probe_task", "pair"):  # 4 tasks: one block, one tile by default
-        assert re.search(rf"^{rule}\s+1$", result.stdout, re.MULTILINE), result.stdout
+    # 4 tasks are one probe block: the whole sample-wise probe is the one affinity job
+    assert not re.search(r"^(probe_\w+|pair)\s+\d+$", result.stdout, re.MULTILINE)
 
 
 @pytest.mark.parametrize(
@@ -187,10 +186,10 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     assert "spearman/hoa" in parent_run.data.metrics
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent["run_id"]]
     stages = {r.data.tags["stage"] for r in children}
-    assert stages == {"probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity",
-                      "joint_affinity", "hoa_affinity", "cluster", "train_group", "evaluate"}
+    # 4 tasks, one probe block: the sample-wise affinity is one job, one run
+    assert stages == {"samplewise_affinity", "joint_affinity", "hoa_affinity", "cluster",
+                      "train_group", "evaluate"}
     assert len(children) == len(runs) - 1
-    assert sum(r.data.tags["stage"] == "pair" for r in children) == 1  # one tile of 4 tasks
     assert all(r.info.status == "FINISHED" for r in children)
     trained = [r for r in children if r.data.tags["stage"] == "train_group"]
     assert len(trained) == 15 and {"subset", "seed"} <= set(trained[0].data.tags)
@@ -234,8 +233,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
                            samplewise={**yaml.safe_load(config.read_text())["samplewise"],
                                        "probe_samples": 48})
     plan = snakemake(tmp_path, changed, "-n")
-    for rule in ("probe_shared", "probe_task", "pair", "samplewise_affinity", "cluster",
-                 "evaluate"):
+    for rule in ("samplewise_affinity", "cluster", "evaluate"):
         assert re.search(rf"^{rule}\s+\d+$", plan.stdout, re.MULTILINE), plan.stdout[-3000:]
     assert not re.search(r"^(train_group|joint_affinity)\s+\d+$", plan.stdout, re.MULTILINE)
 
@@ -286,17 +284,36 @@ def readme_filters() -> list[str]:
     return block.strip().splitlines()
 
 
+def drawn_probe_start(config: dict) -> tuple:
+    """theta0 (eval mode) and the probe rows' x and y, drawn again in process as the run's
+    probing drew them (seeded): the tiled jobs' probe/shared.pt and the one job's alike."""
+    import copy
+
+    import torch
+
+    from taskgrouping.config_validation import validate_config
+    from taskgrouping.probing.start import probe_data, probe_start
+    from taskgrouping.settings import stage_settings
+    from taskgrouping.training import make_deterministic
+
+    config = copy.deepcopy(config)
+    validate_config(config)
+    settings = stage_settings(config, "samplewise_affinity")
+    make_deterministic(settings["samplewise"]["seed"], 1)
+    data = probe_data(settings)
+    model, rows = probe_start(data, settings)
+    return (model.eval(), torch.from_numpy(data.x_train[rows]),
+            torch.from_numpy(data.y_train[rows]))
+
+
 def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:
     """The distances the jobs assembled equal brute force on the same theta0 and probe set."""
 
     from taskgrouping.probing.bruteforce import bruteforce_distances
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import load_probe_start
 
     config = yaml.safe_load((workdir / "config.yaml").read_text())
-    settings = {"dataset": "yeast", "data": config["datasets"]["yeast"],
-                "samplewise": config["samplewise"]}
-    _, model, x, y = load_probe_start(settings, str(workdir / "results/yeast/probe/shared.pt"))
+    model, x, y = drawn_probe_start(config)
     plan = plan_layers(model, ["encoder.*"], [])
     probe = config["samplewise"]
     expected = bruteforce_distances(model, x, y, plan, probe["distance"], probe["step_size"],
@@ -386,12 +403,9 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     from taskgrouping.probing.engine import samplewise_distances
     from taskgrouping.probing.general import chunk_samples
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import load_probe_start
 
     probe = config["samplewise"]
-    data_settings = config["datasets"][name]
-    settings = {"dataset": name, "data": data_settings, "samplewise": probe}
-    _, model, x, y = load_probe_start(settings, str(workdir / f"results/{name}/probe/shared.pt"))
+    model, x, y = drawn_probe_start(config)
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
                           probe["general_memory_mb"])
@@ -400,7 +414,7 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
     written = pd.read_csv(workdir / f"results/{name}/affinity/samplewise_distance.csv",
                           index_col=0)
     assert np.allclose(written.to_numpy(), expected, rtol=1e-5, atol=1e-12)
-    if data_settings["model"]["type"] != "mlp":
+    if config["datasets"][name]["model"]["type"] != "mlp":
         assert plan.fast and plan.general  # the mixed case: both paths in one matrix
 
 
@@ -423,8 +437,9 @@ def test_scaled_variants_from_the_jobs_equal_the_engine(tmp_path, distance, scal
 
 @pytest.mark.integration
 def test_the_matrix_is_the_same_whatever_the_tiling(tmp_path) -> None:
-    """One job per task and pair (tile_tasks 1), blocks of 2 and 3, and the default: the
-    same distances to the bit, and the in-process engine's to float32 accuracy."""
+    """One job per task and pair (tile_tasks 1), blocks of 2 and 3, and the default (one
+    block: the whole probe in one samplewise_affinity job): the same distances to the bit,
+    and the in-process engine's to float32 accuracy."""
     tasks = ["Class1", "Class2", "Class3", "Class4", "Class12"]
     written, jobs = {}, {}
     for tile in (1, 2, 3, None):
@@ -447,5 +462,5 @@ def test_the_matrix_is_the_same_whatever_the_tiling(tmp_path) -> None:
     assert jobs[1] == {"probe_task": 5, "pair": 10}
     assert jobs[2] == {"probe_task": 3, "pair": 5}  # a one-task block has no tile of its own
     assert jobs[3] == {"probe_task": 2, "pair": 3}
-    assert jobs[None] == {"probe_task": 1, "pair": 1}  # the default: one block up to 64
+    assert jobs[None] == {}  # the default: one block up to 64, one job
     assert len(set(written.values())) == 1

@@ -104,6 +104,14 @@ def _samplewise_affinity(p: argparse.ArgumentParser) -> None:
     p.add_argument("--meta-out", required=True)
 
 
+def _samplewise(p: argparse.ArgumentParser) -> None:
+    _common(p, threads=True)
+    p.add_argument("--gain-out", required=True, help=GAIN_HELP)
+    p.add_argument("--distance-out", required=True)
+    p.add_argument("--heatmap-out", required=True)
+    p.add_argument("--meta-out", required=True)
+
+
 def _cluster(p: argparse.ArgumentParser) -> None:
     _common(p, threads=True)
     p.add_argument("--method", required=True, help=_methods_help())
@@ -244,6 +252,8 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
     "pair": ("pair", _pair, "the sample-wise distance sums of every pair of a tile"),
     "samplewise-affinity": ("samplewise_affinity", _samplewise_affinity,
                             "aggregate pair distances into the sample-wise affinity matrix"),
+    "samplewise": ("samplewise", _samplewise,
+                   "the sample-wise affinity in one job (the tasks in one probe block)"),
     "joint-affinity": ("joint_affinity", _joint_affinity,
                        "TAG lookahead and gradient cosine affinities from one joint training"),
     "compute-affinity": ("compute_affinity", _compute_affinity,

@@ -244,7 +244,7 @@ def _observed(task: Task, labels: np.ndarray) -> np.ndarray:
 
 def probe_warnings(data: SplitData, samplewise: dict[str, Any]) -> list[str]:
     """The probe set the probing will draw: too small, or a task constant on it."""
-    from taskgrouping.probing.start import probe_indices
+    from taskgrouping.probing.probe_set import probe_indices
 
     wanted, rows = samplewise["probe_samples"], len(data.y_train)
     warnings = []

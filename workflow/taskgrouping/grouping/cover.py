@@ -18,9 +18,12 @@ integrality. mip_rel_gap = 0 makes the optimum exact, not within HiGHS's default
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 
 def best_cover(costs: np.ndarray, k: int, partition: bool = False) -> tuple[list[int], float]:
@@ -29,6 +32,8 @@ def best_cover(costs: np.ndarray, k: int, partition: bool = False) -> tuple[list
     Rows are sorted, and no row is idle: a row the others match on every task's
     minimum is dropped. `partition`: the rows chosen must not share a task.
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp  # HiGHS: only when it solves
+
     costs = _checked(costs)
     n_rows, n_tasks = costs.shape
     if k < 1 or n_rows == 0:
@@ -84,6 +89,8 @@ def _checked(costs: np.ndarray) -> np.ndarray:
 
 def _sparse(rows, columns, n_rows: int, n_columns: int, values=None) -> csr_matrix:
     rows, columns = np.asarray(rows), np.asarray(columns)
+    from scipy.sparse import csr_matrix
+
     values = np.ones(len(rows)) if values is None else values
     return csr_matrix((values, (rows, columns)), shape=(n_rows, n_columns))
 

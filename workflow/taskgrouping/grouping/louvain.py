@@ -6,9 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from networkx.algorithms.community import louvain_communities
 
-from taskgrouping.grouping.graph import task_graph
 from taskgrouping.grouping.grouper import Grouper
 
 
@@ -19,6 +17,10 @@ def louvain_groups(similarity: pd.DataFrame, k: int, seed: int, options: dict[st
     Louvain has no k; the resolution is scanned on a log grid (0.01 to 100) and the
     partition with k communities closest to resolution 1 is kept.
     """
+    from networkx.algorithms.community import louvain_communities  # only when it groups
+
+    from taskgrouping.grouping.graph import task_graph
+
     graph = task_graph(similarity)
     tasks = list(similarity.index)
     best: tuple[float, float, list[list[str]]] | None = None

@@ -1,133 +1,32 @@
 """Shared encoders by modality, chosen by `model.type` in the dataset config.
 
-Each returns the encoder and its output width. Vector encoders end in a Linear layer, so
-their last shared layer takes the fast probing path; convolutions take the general path.
-torchvision's ResNet-18 is not used: PyPI's torchvision does not import beside the pinned
-CPU torch 2.13.0, so `resnet18` is the same BasicBlock layout written out here.
+The declarations (options, description) import no torch: the config schema lists them
+before any job; the networks live in taskgrouping.models.networks. Vector encoders end in
+a Linear layer, so their last shared layer takes the fast probing path; convolutions take
+the general path.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import nn
-
-
-def mlp(input_shape: tuple[int, ...], hidden: list[int]) -> tuple[nn.Module, int]:
-    """Linear + ReLU blocks: every shared layer factorises (fast probing path)."""
-    layers: list[nn.Module] = [nn.Flatten()] if len(input_shape) > 1 else []
-    width = math.prod(input_shape)
-    for out in hidden:
-        layers += [nn.Linear(width, out), nn.ReLU()]
-        width = out
-    return nn.Sequential(*layers), width
-
-
-def cnn(input_shape: tuple[int, ...], channels: list[int], hidden: int) -> tuple[nn.Module, int]:
-    """Conv + BatchNorm + ReLU + pooling blocks, then a Linear layer: a mixed probing case."""
-    layers: list[nn.Module] = []
-    width = input_shape[0]
-    for out in channels:
-        layers += [nn.Conv2d(width, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(),
-                   nn.MaxPool2d(2)]
-        width = out
-    layers += [nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(4 * width, hidden), nn.ReLU()]
-    return nn.Sequential(*layers), hidden
-
-
-class BasicBlock(nn.Module):
-    """ResNet's two 3x3 convolutions with an identity (or 1x1 projection) shortcut."""
-
-    def __init__(self, inputs: int, outputs: int, stride: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(outputs)
-        self.conv2 = nn.Conv2d(outputs, outputs, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(outputs)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or inputs != outputs:
-            self.shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride, bias=False),
-                                          nn.BatchNorm2d(outputs))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = torch.relu(self.bn1(self.conv1(x)))
-        return torch.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
-
-
-def resnet18(input_shape: tuple[int, ...], base_width: int, hidden: int
-             ) -> tuple[nn.Module, int]:
-    """ResNet-18 trunk (2-2-2-2 BasicBlocks, widths base x 1/2/4/8), pooled, then Linear.
-
-    `base_width` 64 is the original; smaller widths keep CPU runs short.
-    """
-    stem = [nn.Conv2d(input_shape[0], base_width, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(base_width), nn.ReLU()]
-    blocks: list[nn.Module] = []
-    width = base_width
-    for stage, multiple in enumerate((1, 2, 4, 8)):
-        out = base_width * multiple
-        blocks += [BasicBlock(width, out, 1 if stage == 0 else 2), BasicBlock(out, out, 1)]
-        width = out
-    head = [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, hidden), nn.ReLU()]
-    return nn.Sequential(*stem, *blocks, *head), hidden
-
-
-class CausalConv(nn.Module):
-    """A dilated 1-D convolution padded on the left only, so no output sees the future."""
-
-    def __init__(self, inputs: int, outputs: int, kernel: int, dilation: int) -> None:
-        super().__init__()
-        self.pad = (kernel - 1) * dilation
-        self.conv = nn.Conv1d(inputs, outputs, kernel, dilation=dilation)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(self.conv(nn.functional.pad(x, (self.pad, 0))))
-
-
-class LastStep(nn.Module):
-    """The features of the last time step of a series."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x[..., -1]
-
-
-def tcn(input_shape: tuple[int, ...], channels: list[int], kernel: int, hidden: int
-        ) -> tuple[nn.Module, int]:
-    """Temporal convolution over windows: dilations 1, 2, 4, ..., last step, then Linear."""
-    layers: list[nn.Module] = []
-    width = input_shape[0]
-    for level, out in enumerate(channels):
-        layers.append(CausalConv(width, out, kernel, 2**level))
-        width = out
-    layers += [LastStep(), nn.Linear(width, hidden), nn.ReLU()]
-    return nn.Sequential(*layers), hidden
-
-
-def dense_cnn(input_shape: tuple[int, ...], channels: list[int]) -> tuple[nn.Module, int]:
-    """Conv blocks, each halving the resolution: a feature map for per-pixel heads."""
-    layers: list[nn.Module] = []
-    width = input_shape[0]
-    for out in channels:
-        layers += [nn.Conv2d(width, out, 3, stride=2, padding=1), nn.BatchNorm2d(out),
-                   nn.ReLU()]
-        width = out
-    return nn.Sequential(*layers), width
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
 class Encoder:
-    """A shared encoder as the registry knows it: `build(input_shape, **options)`.
+    """A shared encoder as the registry knows it: `build` ("package.module:function",
+    imported when a model is built) is called as build(input_shape, **options).
 
     `options` are its `model` config keys (JSON-schema properties; those without a
     default are `required`). `grid`: it needs image or series inputs, not feature vectors.
     """
 
     description: str
-    build: Callable[..., tuple[nn.Module, int]]
+    build: str
     options: dict[str, dict[str, Any]]
     required: tuple[str, ...]
     grid: bool = True
@@ -137,26 +36,32 @@ WIDTHS = {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum"
 CHANNELS = WIDTHS | {"description": "Output channels of the convolution blocks."}
 HIDDEN = {"type": "integer", "minimum": 1, "description": "Width of the final shared Linear layer."}
 
-MLP = Encoder("Linear + ReLU blocks (tabular inputs)", mlp,
+MLP = Encoder("Linear + ReLU blocks (tabular inputs)",
+              "taskgrouping.models.networks:mlp",
               {"hidden": WIDTHS | {"description": "Widths of the hidden layers."}},
               required=("hidden",), grid=False)
-CNN = Encoder("Conv + BatchNorm + ReLU + pooling blocks, then Linear (images)", cnn,
+CNN = Encoder("Conv + BatchNorm + ReLU + pooling blocks, then Linear (images)",
+              "taskgrouping.models.networks:cnn",
               {"channels": CHANNELS, "hidden": HIDDEN}, required=("channels", "hidden"))
-RESNET18 = Encoder("ResNet-18 trunk, pooled, then Linear (images)", resnet18,
+RESNET18 = Encoder("ResNet-18 trunk, pooled, then Linear (images)",
+                   "taskgrouping.models.networks:resnet18",
                    {"base_width": {"type": "integer", "minimum": 1, "default": 16,
                                    "description": "Width of the first stage (64 in the "
                                                   "original)."},
                     "hidden": HIDDEN}, required=("hidden",))
-TCN = Encoder("causal dilated temporal convolution, last step, then Linear (series)", tcn,
+TCN = Encoder("causal dilated temporal convolution, last step, then Linear (series)",
+              "taskgrouping.models.networks:tcn",
               {"channels": CHANNELS,
                "kernel": {"type": "integer", "minimum": 2, "default": 3,
                           "description": "Temporal kernel size."},
                "hidden": HIDDEN}, required=("channels", "hidden"))
-DENSE_CNN = Encoder("strided conv blocks: a feature map for per-pixel heads", dense_cnn,
+DENSE_CNN = Encoder("strided conv blocks: a feature map for per-pixel heads",
+                    "taskgrouping.models.networks:dense_cnn",
                     {"channels": CHANNELS}, required=("channels",))
 
 
-def build_encoder(input_shape: tuple[int, ...], model: dict[str, Any]) -> tuple[nn.Module, int]:
+def build_encoder(input_shape: tuple[int, ...], model: dict[str, Any]
+                  ) -> tuple[torch.nn.Module, int]:
     """The encoder named by `model['type']`, with that type's options from `model`.
 
     Options left out take their registered defaults.
@@ -169,4 +74,5 @@ def build_encoder(input_shape: tuple[int, ...], model: dict[str, Any]) -> tuple[
         raise ValueError(f"model type {kind!r} needs image or series inputs, got features of "
                          f"shape {input_shape}")
     options = option_defaults(encoder.options) | {k: v for k, v in model.items() if k != "type"}
-    return encoder.build(input_shape, **options)
+    module, _, function = encoder.build.partition(":")
+    return getattr(importlib.import_module(module), function)(input_shape, **options)

@@ -17,6 +17,12 @@ Sums = TypeVar("Sums")
 DISTANCES = ("l1", "l2", "sign")
 
 
+def needs_divisors(scale: str, balance: str = "none") -> bool:
+    """Whether gradients are divided by a scale or weighted before any pair is compared
+    (`taskgrouping.probing.scaling`)."""
+    return scale != "none" or balance != "none"
+
+
 def layer_weights(widths: list[int], per_layer: np.ndarray) -> np.ndarray:
     """Expand per-sample, per-layer factors (n x layers) to one factor per signal column."""
     return np.repeat(per_layer.astype(np.float64) + 1.0, widths, axis=1)

@@ -15,11 +15,11 @@ import torch
 from taskgrouping.data.base import SplitData
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_half_squared, pairwise_l1
-from taskgrouping.probing.distance import fast_pair_sum, layer_weights, normalise
+from taskgrouping.probing.distance import fast_pair_sum, layer_weights, needs_divisors, normalise
 from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
-from taskgrouping.probing.scaling import needs_divisors, scaled_signals
+from taskgrouping.probing.scaling import scaled_signals
 from taskgrouping.probing.start import probe_start, probe_targets
 
 

@@ -36,13 +36,6 @@ from taskgrouping.probing.general import per_sample_gradients
 from taskgrouping.probing.layers import ProbePlan
 from taskgrouping.tasks import split_targets
 
-SCALES = ("none", "task", "sample")
-
-
-def needs_divisors(scale: str, balance: str = "none") -> bool:
-    """Whether gradients are divided by a scale or weighted before any pair is compared."""
-    return scale != "none" or balance != "none"
-
 
 def class_weights(model: MultiTaskModel, y: torch.Tensor, task_indices: list[int],
                   balance: str) -> np.ndarray:

@@ -5,9 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from taskgrouping.fileio import read_npz, write_json
 from taskgrouping.probing.distance import layer_weights, tile_pair_sums
 from taskgrouping.tracking.journal import stage_run
+
+
+def named_pair_sums(first: np.ndarray, first_tasks: list[str], second: np.ndarray,
+                    second_tasks: list[str], weights: np.ndarray, kind: str, same: bool
+                    ) -> list[list[Any]]:
+    """[task, task, fast-path distance sum] of every pair of a tile of two blocks' signals."""
+    sums = tile_pair_sums(first, second, weights, kind, same)
+    return [[str(first_tasks[i]), str(second_tasks[j]), total] for i, j, total in sums]
 
 
 def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
@@ -18,10 +28,8 @@ def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
                    "task pairs") as record:
         a, b, shared = read_npz(first), read_npz(second), read_npz(stats)
         weights = layer_weights(list(shared["widths"]), shared["factors"])
-        tasks_a, tasks_b = list(a["tasks"]), list(b["tasks"])
-        sums = tile_pair_sums(a["signals"], b["signals"], weights,
-                              settings["samplewise"]["distance"], same=first == second)
-        pairs = [[str(tasks_a[i]), str(tasks_b[j]), total] for i, j, total in sums]
+        pairs = named_pair_sums(a["signals"], list(a["tasks"]), b["signals"], list(b["tasks"]),
+                                weights, settings["samplewise"]["distance"], first == second)
         seconds = record.elapsed
         write_json(out, {"pairs": pairs, "seconds": seconds, "cpu_seconds": record.cpu_elapsed})
         record.log_metrics({"pairs": len(pairs), "seconds": seconds})

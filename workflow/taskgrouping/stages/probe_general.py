@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 from taskgrouping.fileio import read_npz, write_with
+from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.general import chunk_samples, general_pair_sums
-from taskgrouping.probing.layers import plan_layers
+from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.start import load_probe_start
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
@@ -29,6 +31,19 @@ def task_divisors(tasks: list[str], signals: list[str]) -> np.ndarray:
     return np.stack([found[task] for task in tasks])
 
 
+def general_sums(probe: dict[str, Any], model: MultiTaskModel, x: torch.Tensor,
+                 y: torch.Tensor, plan: ProbePlan, divisors: np.ndarray | None
+                 ) -> tuple[np.ndarray, int, int]:
+    """Every pair's distance sum over the general-path layers, the passes it took and the
+    samples per chunk; `divisors`: T x n per-sample divisors of the scaled variants, or
+    None."""
+    chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
+                          probe["general_memory_mb"])
+    sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk, divisors)
+    chunks = -(-len(x) // chunk) if plan.general else 0
+    return sums, len(model.tasks) * chunks, chunk  # one vmap(grad) per task and chunk
+
+
 def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str], out: str,
         threads: int) -> None:
     probe = settings["samplewise"]
@@ -38,14 +53,10 @@ def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str], 
                    "path, every task") as record:
         _, model, x, y = load_probe_start(settings, shared)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
-                              probe["general_memory_mb"])
-        scales = (task_divisors([task.name for task in model.tasks], signals)
-                  if signals and plan.general else None)
-        sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk, scales)
+        divisors = (task_divisors([task.name for task in model.tasks], signals)
+                    if signals and plan.general else None)
+        sums, passes, chunk = general_sums(probe, model, x, y, plan, divisors)
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
-        chunks = -(-len(x) // chunk) if plan.general else 0
-        passes = len(model.tasks) * chunks  # one vmap(grad) per task and chunk
         write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds,
                                              cpu_seconds=cpu_seconds, passes=passes))
         record.log_metrics({"seconds": seconds, "general_layers": len(plan.general),

@@ -7,12 +7,28 @@ from typing import Any
 import numpy as np
 import torch
 
+from taskgrouping.data.base import SplitData
 from taskgrouping.fileio import write_with
-from taskgrouping.probing.layers import plan_layers
+from taskgrouping.models.mtl import MultiTaskModel
+from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import input_factors
 from taskgrouping.probing.start import probe_data, probe_start
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
+
+
+def shared_probe(settings: dict[str, Any]
+                 ) -> tuple[SplitData, MultiTaskModel, np.ndarray, ProbePlan, np.ndarray, int]:
+    """The data, theta0, the probe rows, the layer plan, the fast layers' per-sample input
+    factors and the passes the warm-up took: what every task block's probe shares."""
+    probe = settings["samplewise"]
+    data = probe_data(settings)
+    model, indices = probe_start(data, settings)
+    plan = plan_layers(model, probe["layers"], probe["general_layers"])
+    factors = input_factors(model, torch.from_numpy(data.x_train[indices]), plan,
+                            probe["distance"]).numpy()
+    passes = probe["warmup_steps"] if probe["theta0"] in ("warmup", "meta_warmup") else 0
+    return data, model, indices, plan, factors, passes
 
 
 def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads: int) -> None:
@@ -21,14 +37,9 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
     with stage_run(parent, "probe_shared", settings, {},
                    f"sample-wise probing: the start point theta0 ({probe['theta0']}) and the "
                    f"{probe['probe_samples']} probe samples every task block shares") as record:
-        data = probe_data(settings)
-        model, indices = probe_start(data, settings)
-        plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        factors = input_factors(model, torch.from_numpy(data.x_train[indices]), plan,
-                                probe["distance"]).numpy()
+        _, model, indices, plan, factors, passes = shared_probe(settings)
         fast_params, general_params = plan.parameter_count()
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
-        passes = probe["warmup_steps"] if probe["theta0"] in ("warmup", "meta_warmup") else 0
         write_with(out, lambda tmp: torch.save(
             {"state_dict": model.state_dict(), "probe_indices": torch.from_numpy(indices)}, tmp))
         write_with(stats_out, lambda tmp: np.savez(

@@ -13,14 +13,34 @@ import numpy as np
 import torch
 
 from taskgrouping.fileio import read_npz, write_with
-from taskgrouping.probing.distance import layer_weights
+from taskgrouping.models.mtl import MultiTaskModel
+from taskgrouping.probing.distance import layer_weights, needs_divisors
 from taskgrouping.probing.general import chunk_samples
-from taskgrouping.probing.layers import plan_layers
+from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals
-from taskgrouping.probing.scaling import needs_divisors, scaled_signals
+from taskgrouping.probing.scaling import scaled_signals
 from taskgrouping.probing.start import load_probe_start
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
+
+
+def block_signals(probe: dict[str, Any], model: MultiTaskModel, x: torch.Tensor,
+                  y: torch.Tensor, plan: ProbePlan, columns: list[int],
+                  weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The fast-path signals of the tasks in `columns` (block x n x width), each task's
+    per-sample divisors (ones for the raw variants) and the backward passes they took;
+    `weights`: the per-sample layer factors of probe_shared (`layer_weights`)."""
+    signals = torch.stack(backprop_signals(model, x, y, plan, columns)).numpy()
+    passes = len(columns) if plan.fast else 0  # one backward pass per task
+    scales = np.ones(signals.shape[:2])
+    kind, scale, balance = probe["distance"], probe["scale"], probe["balance"]
+    if needs_divisors(scale, balance):
+        chunk = chunk_samples(plan, len(columns), len(x), probe["chunk_size"],
+                              probe["general_memory_mb"])
+        signals, scales = scaled_signals(model, x, y, plan, signals, weights, kind, scale,
+                                         columns, chunk, balance)
+        passes += len(columns) * -(-len(x) // chunk) if plan.general and scale != "none" else 0
+    return signals, scales, passes
 
 
 def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, stats: str,
@@ -31,20 +51,11 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, st
                    f"sample-wise probing: the one-step optima of tasks {', '.join(tasks)}"
                    ) as record:
         data, model, x, y = load_probe_start(settings, shared)
-        columns = data.task_index(tasks)
         plan = plan_layers(model, probe["layers"], probe["general_layers"])
-        signals = torch.stack(backprop_signals(model, x, y, plan, columns)).numpy()
-        passes = len(tasks) if plan.fast else 0  # one backward pass per task
-        scales = np.ones(signals.shape[:2])
-        kind, scale, balance = probe["distance"], probe["scale"], probe["balance"]
-        if needs_divisors(scale, balance):
-            shared_stats = read_npz(stats)
-            weights = layer_weights(list(shared_stats["widths"]), shared_stats["factors"])
-            chunk = chunk_samples(plan, len(tasks), len(x), probe["chunk_size"],
-                                  probe["general_memory_mb"])
-            signals, scales = scaled_signals(model, x, y, plan, signals, weights, kind, scale,
-                                             columns, chunk, balance)
-            passes += len(tasks) * -(-len(x) // chunk) if plan.general and scale != "none" else 0
+        shared_stats = read_npz(stats)
+        weights = layer_weights(list(shared_stats["widths"]), shared_stats["factors"])
+        signals, scales, passes = block_signals(probe, model, x, y, plan,
+                                                data.task_index(tasks), weights)
         seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
         write_with(out, lambda tmp: np.savez(tmp, signals=signals, divisors=scales,
                                              tasks=np.array(tasks), seconds=seconds,
