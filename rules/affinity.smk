@@ -68,7 +68,7 @@ else:
             settings=settings("samplewise_affinity"),
             data=DATA_MANIFEST,
         shell:
-            "exec taskgrouping samplewise --settings {params.settings:q} --parent {params.parent}"
+            "exec taskgrouping samplewise-affinity --settings {params.settings:q} --parent {params.parent}"
             " --threads {threads} --out {output.samplewise}"
             " --gain-out {output.samplewise_gain} --meta-out {output.samplewise_meta}"
             " --distance-out {output.distance} --heatmap-out {output.heatmap} > {log} 2>&1"

@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from taskgrouping.methods import chooses_k, split_method
+from taskgrouping.methods import BASELINES, chooses_k, split_method
 from taskgrouping.probing.distance import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
@@ -82,6 +82,10 @@ else:
     PRESET_SUBSETS = []
 
 
+# A method's groups: the cluster checkpoint's, or for BASELINES baseline_groups'.
+NOT_A_BASELINE = rf"(?!(?:{'|'.join(BASELINES)})_k)[^/]+?"
+
+
 wildcard_constraints:
     block=r"b\d{3}",
     method=r"[^/]+?",
@@ -145,8 +149,11 @@ def subset_trainings(subsets):
 
 
 def method_groups(method, k):
-    """The groups the cluster checkpoint wrote for (method, k)."""
-    groups_file = checkpoints.cluster.get(method=method, k=k).output.groups
+    """The groups the cluster (or baseline_groups) checkpoint wrote for (method, k)."""
+    producer = (
+        checkpoints.baseline_groups if method in BASELINES else checkpoints.cluster
+    )
+    groups_file = producer.get(method=method, k=k).output.groups
     with open(groups_file) as handle:
         return json.load(handle)
 

@@ -18,7 +18,7 @@ def grouping_arguments(wildcards, input):
 
 
 # The groups of one method for budget k; a checkpoint, since the group count decides
-# how many training jobs follow.
+# how many training jobs follow. The baselines' groups follow from the task list alone.
 checkpoint cluster:
     input:
         unpack(grouping_inputs),
@@ -33,6 +33,8 @@ checkpoint cluster:
         ),
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
+    wildcard_constraints:
+        method=NOT_A_BASELINE,
     conda:
         "../envs/taskgrouping.yaml"
     threads: 1
@@ -45,3 +47,23 @@ checkpoint cluster:
         " --method {wildcards.method:q} --k {wildcards.k} {params.inputs} --threads {threads}"
         " --out {output.groups} --meta-out {output.meta} --graph-out {output.graph}"
         " > {log} 2>&1"
+
+
+# stl, all and the seeded random partitions: numpy and JSON, no affinity and no task graph.
+checkpoint baseline_groups:
+    output:
+        groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
+        meta=f"{RESULTS}/groups/meta/{{method}}_k{{k}}.json",
+    log:
+        f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
+    wildcard_constraints:
+        method="|".join(BASELINES),
+    conda:
+        "../envs/taskgrouping.yaml"
+    params:
+        parent=PARENT,
+        settings=lambda w: settings("baseline_groups", w.method),
+    shell:
+        "exec taskgrouping baseline-groups --settings {params.settings:q} --parent {params.parent}"
+        " --method {wildcards.method} --k {wildcards.k} --out {output.groups}"
+        " --meta-out {output.meta} > {log} 2>&1"

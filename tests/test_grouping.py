@@ -58,13 +58,17 @@ def test_random_partitions_stop_at_every_partition_there_is() -> None:
         random_partitions(TASKS, 8, seed=0, count=3)
 
 
-def test_the_cluster_stage_draws_random_partitions_per_budget() -> None:
-    from taskgrouping.stages.cluster import make_partitions
+def test_the_baseline_stage_draws_random_partitions_per_budget() -> None:
+    from taskgrouping.stages.baseline_groups import baseline_partitions
+    from taskgrouping.stages.cluster import make_groups
 
     settings = {"tasks": TASKS, "random": {"seed": 2, "partitions": 3}}
-    drawn, info = make_partitions(settings, "random", 3, None, None, [])
-    assert drawn == random_partitions(TASKS, 3, seed=2 + 3, count=3) and info == {}
-    assert make_partitions(settings, "stl", 7, None, None, [])[0] == [single_task(TASKS)]
+    drawn = baseline_partitions(settings, "random", 3)
+    assert drawn == random_partitions(TASKS, 3, seed=2 + 3, count=3)
+    assert baseline_partitions(settings, "stl", 7) == [single_task(TASKS)]
+    assert baseline_partitions(settings, "all", 1) == [[list(TASKS)]]
+    with pytest.raises(ValueError, match="baseline-groups"):  # never a cluster job's
+        make_groups(settings, "random", 3, None, None, [])
 
 
 def test_baselines() -> None:

@@ -18,6 +18,9 @@ LIGHT_STAGES = {
     "taskgrouping.stages.hoa_affinity": ("torch",),
     "taskgrouping.stages.evaluate": ("torch",),
     "taskgrouping.stages.cluster": ("torch", "sklearn", "scipy.optimize"),
+    # stl, all and random: the task list alone
+    "taskgrouping.stages.baseline_groups": ("torch", "pandas", "matplotlib", "networkx",
+                                            "sklearn", "scipy"),
     "taskgrouping.stages.publish_tracking": ("torch", "matplotlib"),
 }
 # what the parse must not import: the data check's stratified probe draw does import

@@ -17,7 +17,6 @@ from taskgrouping.stages import (
     probe_general,
     probe_shared,
     probe_task,
-    samplewise,
     samplewise_affinity,
 )
 from taskgrouping.tracking.store import init_pipeline
@@ -67,8 +66,9 @@ def tiled(settings: dict, parent: str, folder: Path, tile_tasks: int) -> dict[st
         pairs.append(str(folder / f"{first}__{second}.json"))
         pair.run(settings, parent, [signals[first], signals[second]], str(stats), pairs[-1])
     outputs = {name: folder / f"{name}.out" for name in OUTPUTS}
-    samplewise_affinity.run(settings, parent, str(stats), list(signals.values()), pairs,
-                            str(general), **{k: str(v) for k, v in outputs.items()})
+    samplewise_affinity.run(settings, parent, threads=1, stats=str(stats),
+                            signals=list(signals.values()), pairs=pairs, general=str(general),
+                            **{k: str(v) for k, v in outputs.items()})
     return outputs
 
 
@@ -80,6 +80,7 @@ def test_one_job_writes_the_tiled_jobs_matrix_to_the_bit(tmp_path, parent, dista
     expected = tiled(settings, parent, tmp_path / "tiled", tile_tasks=2)
     (tmp_path / "one").mkdir()
     outputs = {name: tmp_path / "one" / f"{name}.out" for name in OUTPUTS}
-    samplewise.run(settings, parent, 1, **{k: str(v) for k, v in outputs.items()})
+    samplewise_affinity.run(settings, parent, threads=1,
+                            **{k: str(v) for k, v in outputs.items()})
     for name in ("out", "gain_out", "distance_out"):
         assert outputs[name].read_bytes() == expected[name].read_bytes(), name

@@ -188,7 +188,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     stages = {r.data.tags["stage"] for r in children}
     # 4 tasks, one probe block: the sample-wise affinity is one job, one run
     assert stages == {"samplewise_affinity", "joint_affinity", "hoa_affinity", "cluster",
-                      "train_group", "evaluate"}
+                      "baseline_groups", "train_group", "evaluate"}
     assert len(children) == len(runs) - 1
     assert all(r.info.status == "FINISHED" for r in children)
     trained = [r for r in children if r.data.tags["stage"] == "train_group"]
@@ -258,6 +258,8 @@ def assert_mlflow_shows_what_users_look_for(client, parent_run, children, summar
     for run in (r for r in children if r.data.tags["stage"] == "cluster"):
         names = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert names == {"groups.json", "task_graph.png"}, names
+    for run in (r for r in children if r.data.tags["stage"] == "baseline_groups"):
+        assert {a.path for a in client.list_artifacts(run.info.run_id)} == {"groups.json"}
     for run in [parent_run, *children]:
         tags = run.data.tags
         assert tags["mlflow.note.content"].strip() and tags["mlflow.user"], run.info.run_name

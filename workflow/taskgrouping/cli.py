@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 
 from taskgrouping import __version__
+from taskgrouping.methods import BASELINES
 
 Configure = Callable[[argparse.ArgumentParser], None]
 PATHS_HELP = "files, or @list.txt: a file naming them one per line (keeps job commands short)"
@@ -93,22 +94,22 @@ def _pair(p: argparse.ArgumentParser) -> None:
 
 
 def _samplewise_affinity(p: argparse.ArgumentParser) -> None:
-    _common(p)
-    p.add_argument("--stats", required=True, help="the --stats-out of probe-shared")
-    p.add_argument("--signals", nargs="+", required=True)
-    p.add_argument("--pairs", nargs="+", required=True)
-    p.add_argument("--general", required=True, help="output of probe-general")
+    _common(p, threads=True)
+    tiled = " (with more than one block of tasks; none: one block, probed in this job)"
+    p.add_argument("--stats", help="the --stats-out of probe-shared" + tiled)
+    p.add_argument("--signals", nargs="+", help="every probe-task output" + tiled)
+    p.add_argument("--pairs", nargs="+", help="every pair output" + tiled)
+    p.add_argument("--general", help="output of probe-general" + tiled)
     p.add_argument("--gain-out", required=True, help=GAIN_HELP)
     p.add_argument("--distance-out", required=True)
     p.add_argument("--heatmap-out", required=True)
     p.add_argument("--meta-out", required=True)
 
 
-def _samplewise(p: argparse.ArgumentParser) -> None:
-    _common(p, threads=True)
-    p.add_argument("--gain-out", required=True, help=GAIN_HELP)
-    p.add_argument("--distance-out", required=True)
-    p.add_argument("--heatmap-out", required=True)
+def _baseline_groups(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--method", required=True, choices=list(BASELINES))
+    p.add_argument("--k", type=int, required=True)
     p.add_argument("--meta-out", required=True)
 
 
@@ -251,15 +252,16 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
                       "every pair's distance over the non-factorising shared layers"),
     "pair": ("pair", _pair, "the sample-wise distance sums of every pair of a tile"),
     "samplewise-affinity": ("samplewise_affinity", _samplewise_affinity,
-                            "aggregate pair distances into the sample-wise affinity matrix"),
-    "samplewise": ("samplewise", _samplewise,
-                   "the sample-wise affinity in one job (the tasks in one probe block)"),
+                            "the sample-wise affinity matrix: from the tiled probing jobs, or "
+                            "probed in this job when the tasks are one block"),
     "joint-affinity": ("joint_affinity", _joint_affinity,
                        "TAG lookahead and gradient cosine affinities from one joint training"),
     "compute-affinity": ("compute_affinity", _compute_affinity,
                          "an affinity computed in one process from the data"),
     "hoa-affinity": ("hoa_affinity", _hoa_affinity, "HOA pair gains from pair trainings"),
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
+    "baseline-groups": ("baseline_groups", _baseline_groups,
+                        "the groups of stl, all or the random partitions for one budget k"),
     "train-group": ("train_group", _train_group, "train and score one group for each seed"),
     "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
     "benchmark-summary": ("benchmark_summary", _benchmark_summary,

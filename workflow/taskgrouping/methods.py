@@ -6,6 +6,8 @@ from taskgrouping.registries import AFFINITIES, GROUPERS
 
 REFERENCES = ("stl", "all")
 PLAIN = ("random", "exhaustive", *REFERENCES)
+# groups that follow from the task list alone (the baseline_groups stage, not cluster)
+BASELINES = ("random", *REFERENCES)
 
 
 def method_error(method: str) -> str:

@@ -87,7 +87,7 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
         return base | {"data": data, "affinity": method, "options": options}
     if stage == "hoa_affinity":
         return base | {"tasks": data["tasks"], "seeds": config["seeds"]}
-    if stage == "cluster":
+    if stage in ("cluster", "baseline_groups"):
         return base | {"tasks": data["tasks"]} | _method_settings(config, method)
     if stage == "train_group":
         if config["protocol"] == "meta":  # an MTL training's slice is as it was before

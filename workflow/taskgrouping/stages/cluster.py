@@ -8,28 +8,15 @@ from typing import Any
 from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds
 from taskgrouping.affinity.gains import grouper_input
 from taskgrouping.affinity.matrix import clustering_similarity, read_matrix
-from taskgrouping.fileio import read_json, write_json
-from taskgrouping.grouping.baselines import all_in_one, random_partitions, single_task
+from taskgrouping.fileio import read_json
 from taskgrouping.grouping.graph import nodes_only, task_graph
 from taskgrouping.grouping.standley import exhaustive_groups, mean_losses
-from taskgrouping.methods import split_method
+from taskgrouping.methods import BASELINES, split_method
 from taskgrouping.plots import task_graph_plot
 from taskgrouping.registries import AFFINITIES, GROUPERS
+from taskgrouping.stages.baseline_groups import write_groups
 from taskgrouping.subsets import canonical
 from taskgrouping.tracking.journal import run_label, stage_run
-
-
-def make_partitions(settings: dict[str, Any], method: str, k: int, affinity: str | None,
-                    gains: str | None, trainings: list[dict[str, Any]]
-                    ) -> tuple[list[list[list[str]]], dict[str, float]]:
-    """The method's partitions (random: `random.partitions` seeded draws, scored as their
-    mean; any other method: its one grouping) and what its grouper reports."""
-    if method == "random":
-        options = settings["random"]
-        return random_partitions(settings["tasks"], k, options["seed"] + k,
-                                 options["partitions"]), {}
-    groups, info = make_groups(settings, method, k, affinity, gains, trainings)
-    return [groups], info
 
 
 def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | None,
@@ -37,12 +24,9 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
                 ) -> tuple[list[list[str]], dict[str, float]]:
     """Dispatch to the method's grouper: groups of task names, and what it reports."""
     tasks = settings["tasks"]
-    if method == "stl":
-        return single_task(tasks), {}
-    if method == "all":
-        return all_in_one(tasks), {}
-    if method == "random":
-        raise ValueError("method random draws several partitions: use make_partitions")
+    if method in BASELINES:
+        raise ValueError(f"method {method} is a baseline: taskgrouping baseline-groups "
+                         "draws its groups")
     if method == "exhaustive":
         if not trainings:
             raise ValueError("method exhaustive needs --trainings of every subset")
@@ -83,18 +67,6 @@ def canonical_groups(groups: list[list[str]], tasks: list[str], method: str
     return ordered
 
 
-def partitions_entry(partitions: list[list[list[str]]]) -> dict[str, Any]:
-    """The meta's `partitions` key, only where a method drew several: its `groups` then
-    list every partition's groups one after another, each trained."""
-    return {"partitions": partitions} if len(partitions) > 1 else {}
-
-
-def graph_title(run: str, method: str, k: int, partitions: int) -> str:
-    """The task graph's title; of several partitions the graph draws the first."""
-    drawn = f" (partition 1 of {partitions})" if partitions > 1 else ""
-    return f"{run}: {method}, k={k}{drawn}"
-
-
 def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]
                 ) -> tuple[float, float, int, int]:
     """Wall and CPU seconds, trainings and gradient passes spent before grouping: the
@@ -117,17 +89,13 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
     with stage_run(parent, "cluster", settings, {"method": method, "k": k},
                    f"the groups of method {method} at budget k={k}") as record:
         records = [read_json(path) for path in trainings or []]
-        partitions, info = make_partitions(settings, method, k, affinity, gains, records)
-        groups = [group for partition in partitions for group in partition]
+        groups, info = make_groups(settings, method, k, affinity, gains, records)
         before_seconds, before_cpu, before_trainings, passes = _stage_cost(affinity_meta,
                                                                            records)
         cost = {"grouping_seconds": before_seconds + record.elapsed,
                 "grouping_cpu_seconds": before_cpu + record.cpu_elapsed,
                 "trainings": before_trainings, "passes": passes}
-        write_json(out, groups)
-        n_groups = min(len(partition) for partition in partitions)
-        write_json(meta_out, {"method": method, "k": k, "n_groups": n_groups, "groups": groups}
-                   | partitions_entry(partitions) | cost | info)
+        write_groups(record, method, k, [groups], cost, info, out, meta_out)
         shown, reads_gains = None, False
         if affinity:
             affinity_name, grouper_name = split_method(method)
@@ -139,10 +107,6 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
             shown = read_matrix(gains) if reads_gains else similarity
         else:
             graph = nodes_only(settings["tasks"])
-        task_graph_plot(graph, partitions[0], graph_title(run_label(parent), method, k,
-                                                          len(partitions)),
-                        graph_out, shown, reads_gains)
-        record.log_metrics({"n_groups": n_groups, "partitions": len(partitions)} | cost | info)
-        # the same names on every method's run, so MLflow's compare view lines them up
-        record.log_artifact(Path(out), "groups.json")
+        task_graph_plot(graph, groups, f"{run_label(parent)}: {method}, k={k}", graph_out,
+                        shown, reads_gains)
         record.log_artifact(Path(graph_out), "task_graph.png")

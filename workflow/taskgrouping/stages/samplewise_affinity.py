@@ -1,4 +1,10 @@
-"""Stage: the sample-wise affinity matrix from every pair and the general path."""
+"""Stage: the sample-wise affinity matrix from every pair and the general path.
+
+With more than one block of tasks it aggregates the tiled jobs' files (probe_shared,
+probe_task, probe_general, pair). With one block there is nothing to spread: it runs
+their functions itself, in their order on the same arrays, so the matrix is theirs to
+the bit, without four processes' start-up and the files between them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from taskgrouping.affinity.gains import samplewise_gains
 from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, write_matrix
 from taskgrouping.fileio import read_json, read_npz
 from taskgrouping.plots import heatmap
-from taskgrouping.probing.distance import normalise
+from taskgrouping.probing.distance import layer_weights, needs_divisors, normalise
 from taskgrouping.tracking.journal import StageRecord, run_label, stage_run
 
 DESCRIPTION = "the sample-wise affinity of {} tasks"
@@ -42,10 +48,56 @@ def write_samplewise(record: StageRecord, settings: dict[str, Any], parent: str,
         record.log_artifact(Path(path), name)
 
 
-def run(settings: dict[str, Any], parent: str, stats: str, signals: list[str],
-        pairs: list[str], general: str, out: str, gain_out: str, distance_out: str,
-        heatmap_out: str, meta_out: str) -> None:
+def probe_one_block(settings: dict[str, Any]
+                    ) -> tuple[list[list[Any]], np.ndarray, int, tuple[int, int]]:
+    """The tiled jobs' steps in one process, for tasks that are one block: the fast-path
+    pairs, the general path's sums, the passes and (probe samples, parameters)."""
+    import torch
+
+    from taskgrouping.stages.pair import named_pair_sums
+    from taskgrouping.stages.probe_general import general_sums
+    from taskgrouping.stages.probe_shared import shared_probe
+    from taskgrouping.stages.probe_task import block_signals
+
+    probe, tasks = settings["samplewise"], settings["data"]["tasks"]
+    data, model, indices, plan, factors, warmup_passes = shared_probe(settings)
+    model.eval()
+    x, y = torch.from_numpy(data.x_train[indices]), torch.from_numpy(data.y_train[indices])
+    weights = layer_weights(list(plan.fast_widths), factors)
+    signals, divisors, task_passes = block_signals(probe, model, x, y, plan,
+                                                   data.task_index(tasks), weights)
+    scaled = needs_divisors(probe["scale"], probe["balance"]) and plan.general
+    general, general_passes, _ = general_sums(probe, model, x, y, plan,
+                                              divisors if scaled else None)
+    pairs = named_pair_sums(signals, tasks, signals, tasks, weights, probe["distance"],
+                            same=True)
+    return (pairs, general, warmup_passes + task_passes + general_passes,
+            (len(indices), sum(plan.parameter_count())))
+
+
+def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, distance_out: str,
+        heatmap_out: str, meta_out: str, threads: int, stats: str | None = None,
+        signals: list[str] | None = None, pairs: list[str] | None = None,
+        general: str | None = None) -> None:
+    tiled = [stats, signals, pairs, general]
+    if any(part is not None for part in tiled) and None in tiled:
+        raise ValueError("samplewise-affinity: give every tiled job's output (--stats, "
+                         "--signals, --pairs, --general) or none (one block, probed here)")
     tasks = settings["data"]["tasks"]
+    if stats is None:
+        probe = settings["samplewise"]
+        from taskgrouping.training import make_deterministic
+
+        make_deterministic(probe["seed"], threads)
+        with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"},
+                       DESCRIPTION.format(len(tasks)) + f", probed from theta0 "
+                       f"({probe['theta0']}) in this one job") as record:
+            fast, general_sum, passes, shape = probe_one_block(settings)
+            meta = AffinityMeta("samplewise", tasks, record.elapsed, trainings=0,
+                                passes=passes, cpu_seconds=record.cpu_elapsed)
+            write_samplewise(record, settings, parent, fast, general_sum, meta, shape, out,
+                             gain_out, distance_out, heatmap_out, meta_out)
+        return
     with stage_run(parent, "samplewise_affinity", settings, {"affinity": "samplewise"},
                    DESCRIPTION.format(len(tasks)) + " from the pair tiles' summed distances"
                    ) as record:

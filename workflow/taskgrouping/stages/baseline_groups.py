@@ -1,0 +1,56 @@
+"""Stage: the reference groupings (stl, all) and the seeded random partitions.
+
+Their groups follow from the task list alone, so the job is numpy and JSON: no affinity
+to read and no task graph to draw (an affinity method's cluster job draws one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from taskgrouping.fileio import write_json
+from taskgrouping.grouping.baselines import all_in_one, random_partitions, single_task
+from taskgrouping.methods import BASELINES
+from taskgrouping.tracking.journal import StageRecord, stage_run
+
+
+def baseline_partitions(settings: dict[str, Any], method: str, k: int
+                        ) -> list[list[list[str]]]:
+    """The method's partitions: stl and all one each, random `random.partitions` seeded
+    draws (scored as their mean)."""
+    tasks = settings["tasks"]
+    if method == "stl":
+        return [single_task(tasks)]
+    if method == "all":
+        return [all_in_one(tasks)]
+    if method == "random":
+        options = settings["random"]
+        return random_partitions(tasks, k, options["seed"] + k, options["partitions"])
+    raise ValueError(f"method {method} is not a baseline; baselines: {list(BASELINES)}")
+
+
+def write_groups(record: StageRecord, method: str, k: int,
+                 partitions: list[list[list[str]]], cost: dict[str, float],
+                 info: dict[str, float], out: str, meta_out: str) -> None:
+    """The groups file (every partition's groups one after another, each trained) and
+    its meta (a `partitions` key only where a method drew several), logged to MLflow."""
+    groups = [group for partition in partitions for group in partition]
+    n_groups = min(len(partition) for partition in partitions)
+    several = {"partitions": partitions} if len(partitions) > 1 else {}
+    write_json(out, groups)
+    write_json(meta_out, {"method": method, "k": k, "n_groups": n_groups, "groups": groups}
+               | several | cost | info)
+    record.log_metrics({"n_groups": n_groups, "partitions": len(partitions)} | cost | info)
+    # the same name on every method's run, so MLflow's compare view lines them up
+    record.log_artifact(Path(out), "groups.json")
+
+
+def run(settings: dict[str, Any], parent: str, method: str, k: int, out: str,
+        meta_out: str) -> None:
+    with stage_run(parent, "baseline_groups", settings, {"method": method, "k": k},
+                   f"the groups of method {method} at budget k={k}") as record:
+        partitions = baseline_partitions(settings, method, k)
+        cost = {"grouping_seconds": record.elapsed, "grouping_cpu_seconds": record.cpu_elapsed,
+                "trainings": 0, "passes": 0}
+        write_groups(record, method, k, partitions, cost, {}, out, meta_out)
