@@ -3,12 +3,14 @@ matrix to the bit, on an encoder with both probing paths and the scaled distance
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import REPO
 
+from taskgrouping.affinity.contract import AffinityMeta
 from taskgrouping.config_validation import validate_config
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.settings import stage_settings
@@ -80,7 +82,10 @@ def test_one_job_writes_the_tiled_jobs_matrix_to_the_bit(tmp_path, parent, dista
     expected = tiled(settings, parent, tmp_path / "tiled", tile_tasks=2)
     (tmp_path / "one").mkdir()
     outputs = {name: tmp_path / "one" / f"{name}.out" for name in OUTPUTS}
+    cpu_before = time.process_time()
     samplewise_affinity.run(settings, parent, threads=1,
                             **{k: str(v) for k, v in outputs.items()})
     for name in ("out", "gain_out", "distance_out"):
         assert outputs[name].read_bytes() == expected[name].read_bytes(), name
+    # its cost is its process's, from the start: more than this one call's CPU
+    assert AffinityMeta.read(str(outputs["meta_out"])).cpu_seconds >= cpu_before

@@ -51,6 +51,6 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, out: str,
     with stage_run(parent, "baseline_groups", settings, {"method": method, "k": k},
                    f"the groups of method {method} at budget k={k}") as record:
         partitions = baseline_partitions(settings, method, k)
-        cost = {"grouping_seconds": record.elapsed, "grouping_cpu_seconds": record.cpu_elapsed,
-                "trainings": 0, "passes": 0}
+        cost = {"grouping_seconds": record.process_elapsed,
+                "grouping_cpu_seconds": record.process_cpu, "trainings": 0, "passes": 0}
         write_groups(record, method, k, partitions, cost, {}, out, meta_out)

@@ -92,8 +92,8 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
         groups, info = make_groups(settings, method, k, affinity, gains, records)
         before_seconds, before_cpu, before_trainings, passes = _stage_cost(affinity_meta,
                                                                            records)
-        cost = {"grouping_seconds": before_seconds + record.elapsed,
-                "grouping_cpu_seconds": before_cpu + record.cpu_elapsed,
+        cost = {"grouping_seconds": before_seconds + record.process_elapsed,
+                "grouping_cpu_seconds": before_cpu + record.process_cpu,
                 "trainings": before_trainings, "passes": passes}
         write_groups(record, method, k, [groups], cost, info, out, meta_out)
         shown, reads_gains = None, False

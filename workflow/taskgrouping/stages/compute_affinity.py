@@ -27,8 +27,8 @@ def run(settings: dict[str, Any], parent: str, affinity: str, out: str, gain_out
         data = load_split(settings["dataset"], settings["data"])
         matrix, passes = entry.compute(data, options)
         tasks = list(data.task_names)
-        meta = AffinityMeta(affinity, tasks, record.elapsed, trainings=0, passes=passes,
-                            cpu_seconds=record.cpu_elapsed)
+        meta = AffinityMeta(affinity, tasks, record.process_elapsed, trainings=0,
+                            passes=passes, cpu_seconds=record.process_cpu)
         gains = signed_gains(matrix) if entry.signed else similarity_gains(matrix)
         write_affinity(matrix, gains, meta, out, gain_out, meta_out)
         heatmap(matrix, f"{run_label(parent)}: {affinity} affinity", heatmap_out,

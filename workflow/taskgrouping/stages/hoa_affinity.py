@@ -21,8 +21,8 @@ def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
                    "pair") as record:
         records = [read_json(path) for path in trainings]
         gains = pair_gains(mean_losses(records), tasks)
-        seconds = sum(rec["seconds"] for rec in records) + record.elapsed
-        cpu_seconds = sum(training_cpu_seconds(rec) for rec in records) + record.cpu_elapsed
+        seconds = sum(rec["seconds"] for rec in records) + record.process_elapsed
+        cpu_seconds = sum(training_cpu_seconds(rec) for rec in records) + record.process_cpu
         passes = sum(rec["steps"] for rec in records)
         write_affinity(gains, signed_gains(gains),
                        AffinityMeta("hoa", tasks, seconds, len(records), passes, cpu_seconds),

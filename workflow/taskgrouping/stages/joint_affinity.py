@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,9 @@ def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, meta_out
         data = load_split(settings["dataset"], data_settings)
         train = data_settings["train"]
         hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])
-        started, cpu_started = time.perf_counter(), time.process_time()
         result = train_group(data, tasks, data_settings["model"], train, options["seed"],
                              before_step=hook, device=device)
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        seconds, cpu_seconds = record.process_elapsed, record.process_cpu
         passes = result.steps + hook.count * len(tasks)  # each lookahead: one grad per task
         tag, cosine = (pd.DataFrame(m, index=tasks, columns=tasks) for m in hook.means())
         for name, matrix, matrix_out, gains_out, meta_file in (

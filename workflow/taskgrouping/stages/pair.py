@@ -30,6 +30,6 @@ def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
         weights = layer_weights(list(shared["widths"]), shared["factors"])
         pairs = named_pair_sums(a["signals"], list(a["tasks"]), b["signals"], list(b["tasks"]),
                                 weights, settings["samplewise"]["distance"], first == second)
-        seconds = record.elapsed
-        write_json(out, {"pairs": pairs, "seconds": seconds, "cpu_seconds": record.cpu_elapsed})
+        seconds = record.process_elapsed
+        write_json(out, {"pairs": pairs, "seconds": seconds, "cpu_seconds": record.process_cpu})
         record.log_metrics({"pairs": len(pairs), "seconds": seconds})

@@ -56,7 +56,7 @@ def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str], 
         divisors = (task_divisors([task.name for task in model.tasks], signals)
                     if signals and plan.general else None)
         sums, passes, chunk = general_sums(probe, model, x, y, plan, divisors)
-        seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
+        seconds, cpu_seconds = record.process_elapsed, record.process_cpu
         write_with(out, lambda tmp: np.savez(tmp, sums=sums, seconds=seconds,
                                              cpu_seconds=cpu_seconds, passes=passes))
         record.log_metrics({"seconds": seconds, "general_layers": len(plan.general),

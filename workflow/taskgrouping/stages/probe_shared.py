@@ -39,7 +39,7 @@ def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads
                    f"{probe['probe_samples']} probe samples every task block shares") as record:
         _, model, indices, plan, factors, passes = shared_probe(settings)
         fast_params, general_params = plan.parameter_count()
-        seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
+        seconds, cpu_seconds = record.process_elapsed, record.process_cpu
         write_with(out, lambda tmp: torch.save(
             {"state_dict": model.state_dict(), "probe_indices": torch.from_numpy(indices)}, tmp))
         write_with(stats_out, lambda tmp: np.savez(

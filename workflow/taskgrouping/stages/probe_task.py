@@ -56,7 +56,7 @@ def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, st
         weights = layer_weights(list(shared_stats["widths"]), shared_stats["factors"])
         signals, scales, passes = block_signals(probe, model, x, y, plan,
                                                 data.task_index(tasks), weights)
-        seconds, cpu_seconds = record.elapsed, record.cpu_elapsed
+        seconds, cpu_seconds = record.process_elapsed, record.process_cpu
         write_with(out, lambda tmp: np.savez(tmp, signals=signals, divisors=scales,
                                              tasks=np.array(tasks), seconds=seconds,
                                              cpu_seconds=cpu_seconds, passes=passes))

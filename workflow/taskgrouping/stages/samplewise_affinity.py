@@ -93,8 +93,8 @@ def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, distance
                        DESCRIPTION.format(len(tasks)) + f", probed from theta0 "
                        f"({probe['theta0']}) in this one job") as record:
             fast, general_sum, passes, shape = probe_one_block(settings)
-            meta = AffinityMeta("samplewise", tasks, record.elapsed, trainings=0,
-                                passes=passes, cpu_seconds=record.cpu_elapsed)
+            meta = AffinityMeta("samplewise", tasks, record.process_elapsed, trainings=0,
+                                passes=passes, cpu_seconds=record.process_cpu)
             write_samplewise(record, settings, parent, fast, general_sum, meta, shape, out,
                              gain_out, distance_out, heatmap_out, meta_out)
         return
@@ -108,8 +108,8 @@ def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, distance
         seconds = sum(float(part["seconds"]) for part in parts)
         cpu_seconds = sum(float(part["cpu_seconds"]) for part in parts)
         passes = sum(int(part["passes"]) for part in parts)
-        seconds += sum(tile["seconds"] for tile in tiles) + record.elapsed
-        cpu_seconds += sum(tile["cpu_seconds"] for tile in tiles) + record.cpu_elapsed
+        seconds += sum(tile["seconds"] for tile in tiles) + record.process_elapsed
+        cpu_seconds += sum(tile["cpu_seconds"] for tile in tiles) + record.process_cpu
         meta = AffinityMeta("samplewise", tasks, seconds, trainings=0, passes=passes,
                             cpu_seconds=cpu_seconds)
         write_samplewise(record, settings, parent,

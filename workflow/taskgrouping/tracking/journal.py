@@ -119,6 +119,19 @@ class StageRecord:
         compute, which a loaded machine does not inflate as it does the wall clock."""
         return time.process_time() - self.cpu_started
 
+    @property
+    def process_elapsed(self) -> float:
+        """Wall seconds since the job's process began, interpreter start and imports
+        included (the stage's own where /proc is missing): what the job really took."""
+        age = process_seconds()
+        return self.elapsed if age is None else age
+
+    @property
+    def process_cpu(self) -> float:
+        """CPU seconds of the job's whole process so far, start-up and imports included:
+        what the costs in affinity and group metas count."""
+        return time.process_time()
+
     def log_metrics(self, metrics: dict[str, float], step: int = 0) -> None:
         stamp = _now_ms()
         self.record["metrics"] += [[key, float(value), stamp, step]
