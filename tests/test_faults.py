@@ -640,6 +640,7 @@ def finished_run(tmp_path_factory) -> Path:
 
 
 @pytest.mark.integration
+@pytest.mark.xdist_group("finished_run")  # one worker builds the run they all damage
 @pytest.mark.parametrize("damaged", ["probe/task/b000.npz", "probe/shared.pt",
                                      "train/Class1_seed0.json"])
 def test_a_damaged_intermediate_is_named_removed_and_rebuilt(finished_run, tmp_path,

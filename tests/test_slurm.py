@@ -24,7 +24,8 @@ import yaml
 from conftest import REPO, job_runs, small_config, workflow_env
 from slurm_cluster import PARTITION, SlurmCluster, SlurmUnavailable
 
-pytestmark = pytest.mark.slurm
+# one worker starts the one SLURM cluster (a session fixture) and runs every test on it
+pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
 RUN_TIMEOUT = 900  # seconds; about twice the run's time on 2 cores (docs/cluster.md)
