@@ -12,6 +12,12 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The SLURM tests first (stable otherwise): one worker runs them all, minutes in a
+    row, while the others share the rest, so the workers finish together."""
+    items.sort(key=lambda item: item.get_closest_marker("slurm") is None)
+
+
 @pytest.fixture
 def repo() -> Path:
     return REPO
