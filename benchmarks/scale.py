@@ -232,22 +232,15 @@ def in_process_stage(settings: dict[str, Any]) -> np.ndarray:
 
 def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     """The in-process engine on the pipeline's theta0 and probe set, and the whole stage."""
-    import torch
-
     from taskgrouping.probing.engine import samplewise_distances
     from taskgrouping.probing.general import chunk_samples
     from taskgrouping.probing.layers import plan_layers
-    from taskgrouping.probing.start import probe_data, probe_start
+    from taskgrouping.probing.start import drawn_probe_start
     from taskgrouping.settings import stage_settings
-    from taskgrouping.training import make_deterministic
 
     settings = stage_settings(config, "samplewise_affinity")
     probe = settings["samplewise"]
-    make_deterministic(probe["seed"], 1)
-    data = probe_data(settings)
-    model, rows = probe_start(data, settings)  # seeded: the pipeline's theta0 and probe set
-    model.eval()
-    x, y = torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows])
+    _, model, x, y = drawn_probe_start(settings)  # seeded: the pipeline's theta0, probe set
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     distances, wall, cpu = timed(lambda: samplewise_distances(
         model, x, y, plan, probe["distance"], probe["step_size"],

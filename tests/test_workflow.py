@@ -291,21 +291,14 @@ def drawn_probe_start(config: dict) -> tuple:
     probing drew them (seeded): the tiled jobs' probe/shared.pt and the one job's alike."""
     import copy
 
-    import torch
-
     from taskgrouping.config_validation import validate_config
-    from taskgrouping.probing.start import probe_data, probe_start
+    from taskgrouping.probing.start import drawn_probe_start as drawn
     from taskgrouping.settings import stage_settings
-    from taskgrouping.training import make_deterministic
 
     config = copy.deepcopy(config)
     validate_config(config)
-    settings = stage_settings(config, "samplewise_affinity")
-    make_deterministic(settings["samplewise"]["seed"], 1)
-    data = probe_data(settings)
-    model, rows = probe_start(data, settings)
-    return (model.eval(), torch.from_numpy(data.x_train[rows]),
-            torch.from_numpy(data.y_train[rows]))
+    _, model, x, y = drawn(stage_settings(config, "samplewise_affinity"))
+    return model, x, y
 
 
 def assert_pipeline_affinity_is_exact(workdir: Path, tasks: list[str]) -> None:

@@ -16,7 +16,7 @@ from taskgrouping.fileio import read_torch
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.probing.probe_set import probe_indices
 from taskgrouping.tasks import split_targets
-from taskgrouping.training import warm_up
+from taskgrouping.training import make_deterministic, warm_up
 
 
 def probe_targets(data: SplitData, settings: dict[str, Any]) -> SplitData:
@@ -130,6 +130,11 @@ def bisect_shift(logits: torch.Tensor, rate: float, iterations: int = 64) -> flo
     return float((low + high) / 2)
 
 
+def probe_rows(data: SplitData, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """The probe rows' inputs and targets."""
+    return torch.from_numpy(data.x_train[indices]), torch.from_numpy(data.y_train[indices])
+
+
 def load_probe_start(settings: dict[str, Any], shared: str
                      ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
     """The data, theta0 as probe_shared saved it (file `shared`), and the probe rows."""
@@ -137,10 +142,17 @@ def load_probe_start(settings: dict[str, Any], shared: str
     state = read_torch(shared)
     model = initial_model(data, settings)
     model.load_state_dict(state["state_dict"])
-    indices = state["probe_indices"].numpy()
-    x = torch.from_numpy(data.x_train[indices])
-    y = torch.from_numpy(data.y_train[indices])
-    return data, model.eval(), x, y
+    return data, model.eval(), *probe_rows(data, state["probe_indices"].numpy())
+
+
+def drawn_probe_start(settings: dict[str, Any]
+                      ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
+    """The same as `load_probe_start`, drawn again in this process, seeded as the probing
+    jobs draw it (one thread): for runs whose tasks are one block, which keep no file."""
+    make_deterministic(settings["samplewise"]["seed"], 1)
+    data = probe_data(settings)
+    model, indices = probe_start(data, settings)
+    return data, model.eval(), *probe_rows(data, indices)
 
 
 def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:
