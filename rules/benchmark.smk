@@ -35,7 +35,7 @@ for _run, _config in PLAN.runs.items():
     # rules with one output would be ambiguous.
     if _run in PLAN.trains_with:
 
-        use rule * from _module exclude train_group as _alias
+        use rule * from _module exclude train_group, collect_training as _alias
 
     else:
 

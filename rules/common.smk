@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from taskgrouping.batches import batch_size, training_batches
 from taskgrouping.methods import BASELINES, chooses_k, split_method
 from taskgrouping.probing.distance import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
@@ -30,6 +31,11 @@ PARENT = f"{RESULTS}/mlflow_parent.json"
 # One training per task subset and seed; a benchmark run that trains alike an earlier run
 # reads (and has trained) that run's files (taskgrouping.benchmark.plan).
 TRAINING = f"{trainings_folder(config, RESULTS)}/{{subset}}_seed{{seed}}.json"
+# A train_group job trains a batch of subsets into a folder of its own (taskgrouping.batches);
+# each subset's files are copied out of it, and the folder is deleted once they are.
+BATCH = f"{trainings_folder(config, RESULTS)}/batches/{{batch}}"
+BATCH_PLAN = f"{RESULTS}/settings/train-batch-{{batch}}.txt"
+BATCH_SIZE = batch_size(config["train_batch"])
 # The run's name in the report (a benchmark's report holds every run's figures).
 RUN = Path(RESULTS).name
 # Probing fans out by blocks of tasks (one probe_task job each) and tiles of the pair
@@ -80,6 +86,9 @@ elif "hoa" in USED_AFFINITIES:
     PRESET_SUBSETS = all_subsets(TASKS, max_size=2)
 else:
     PRESET_SUBSETS = []
+PRESET_NAMES = {subset_name(members, TASKS) for members in PRESET_SUBSETS}
+# Known before any grouping, so HOA's pairs train without waiting for the groups.
+PRESET_BATCHES = training_batches(PRESET_NAMES, BATCH_SIZE)
 
 
 # A method's groups: the cluster checkpoint's, or for BASELINES baseline_groups'.
@@ -88,6 +97,7 @@ NOT_A_BASELINE = rf"(?!(?:{'|'.join(BASELINES)})_k)[^/]+?"
 
 wildcard_constraints:
     block=r"b\d{3}",
+    batch=r"[0-9a-f]{12}",
     method=r"[^/]+?",
     k=r"\d+",
     group=r"\d+",
@@ -158,6 +168,15 @@ def method_groups(method, k):
         return json.load(handle)
 
 
+def chosen_subsets():
+    """Every task subset the comparison trains, by name: each method's groups (known once
+    all are chosen) and the preset subsets."""
+    subsets = {
+        subset_name(g, TASKS): g for m, k in METHOD_BUDGETS for g in method_groups(m, k)
+    }
+    return subsets | {subset_name(g, TASKS): g for g in PRESET_SUBSETS}
+
+
 ANNOUNCED = set()  # plans already announced by training_results
 
 
@@ -167,8 +186,7 @@ def training_results(wildcards):
     Snakemake's step count then jumps (say 11 of 13 to 12 of 59): the first time the
     groups are all known, one line says how many trainings they add.
     """
-    subsets = {tuple(g): g for m, k in METHOD_BUDGETS for g in method_groups(m, k)}
-    subsets |= {tuple(g): g for g in PRESET_SUBSETS}
+    subsets = chosen_subsets()
     trainings = subset_trainings(subsets.values())
     if workflow.is_main_process and len(trainings) not in ANNOUNCED:
         ANNOUNCED.add(len(trainings))
@@ -180,6 +198,23 @@ def training_results(wildcards):
             flush=True,
         )
     return trainings
+
+
+def batch_members(subset):
+    """The subsets trained in one job with `subset`: its preset batch, else its batch among
+    the chosen subsets, else (a subset no method of this run chose) itself alone."""
+    if subset in PRESET_NAMES:
+        batches = PRESET_BATCHES
+    else:
+        batches = training_batches(set(chosen_subsets()) - PRESET_NAMES, BATCH_SIZE)
+    return next((batch for batch in batches if subset in batch), [subset])
+
+
+def training_batch(wildcards):
+    """The train_group folder holding `wildcards.subset`'s trainings; its member list is
+    written for the job (a changed batch is a new name)."""
+    plan = path_list("train-batch", batch_members(wildcards.subset)).removeprefix("@")
+    return expand(BATCH, batch=glob_wildcards(BATCH_PLAN, [plan]).batch)
 
 
 # Affinities run by the generic compute_affinity rule, as its wildcard's pattern.

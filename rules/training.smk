@@ -1,11 +1,13 @@
-# One job per task subset: train its MTL model for every seed and score its tasks; each
-# (subset, seed) writes its own file and MLflow run. Every method's groups, HOA's pairs and
-# the exhaustive subsets share these files: each trains once.
+# One job per batch of task subsets (config key train_batch; taskgrouping.batches): it
+# trains each subset's MTL model at every seed and scores its tasks, paying the start-up
+# and the data load once. Each (subset, seed) writes its own file and MLflow run. Every
+# method's groups, HOA's pairs and the exhaustive subsets share these files: each trains
+# once.
 rule train_group:
     output:
-        expand(TRAINING, seed=config["seeds"], allow_missing=True),
+        temp(directory(BATCH)),
     log:
-        f"{RESULTS}/logs/train/{{subset}}.log",
+        f"{RESULTS}/logs/train/{{batch}}.log",
     conda:
         "../envs/taskgrouping.yaml"
     threads: 1
@@ -13,9 +15,26 @@ rule train_group:
         parent=PARENT,
         settings=settings("train_group"),
         data=DATA_MANIFEST,
-        tasks=lambda w: " ".join(subset_members(w.subset, TASKS)),
+        subsets=lambda w: "@" + BATCH_PLAN.format(batch=w.batch),
         seeds=" ".join(map(str, config["seeds"])),
     shell:
         "exec taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
-        " --tasks {params.tasks} --seed {params.seeds} --threads {threads}"
-        " --out {output} > {log} 2>&1"
+        " --subsets {params.subsets:q} --seed {params.seeds} --threads {threads}"
+        " --out-dir {output} > {log} 2>&1"
+
+
+# A subset's files, copied out of its batch's folder on the submitting host (no job of
+# its own on a cluster; a copy is not worth a process of the CLI). Its params are the
+# training's, so a changed slice or data file trains the batch again.
+rule collect_training:
+    input:
+        training_batch,
+    output:
+        expand(TRAINING, seed=config["seeds"], allow_missing=True),
+    localrule: True
+    params:
+        settings=settings("train_group"),
+        data=DATA_MANIFEST,
+    shell:
+        'for out in {output:q}; do cp {input:q}/"${{out##*/}}" "$out.part"'
+        ' && mv -f "$out.part" "$out" || exit 1; done'

@@ -75,19 +75,22 @@ TRAIN_SETTINGS = json.dumps({"dataset": "yeast", "data": {"tasks": ["Class1", "C
 def test_missing_parent_file_is_one_line(tmp_path, capsys) -> None:
     missing = tmp_path / "nope.json"
     code = main(["train-group", "--settings", TRAIN_SETTINGS, "--parent", str(missing),
-                 "--tasks", "Class2", "Class1", "--seed", "0",
-                 "--out", str(tmp_path / "o.json")])
+                 "--subsets", "Class1__Class2", "--seed", "0",
+                 "--out-dir", str(tmp_path / "batch")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
     assert err[0].startswith("taskgrouping train-group: error:") and "nope.json" in err[0]
-    assert not (tmp_path / "o.json").exists()
+    assert not list(tmp_path.iterdir())  # no folder, nor its temporary
 
 
-def test_unknown_task_of_a_group_is_named(tmp_path, capsys) -> None:
+def test_unknown_task_of_a_subset_is_named(tmp_path, capsys) -> None:
     code = main(["train-group", "--settings", TRAIN_SETTINGS, "--parent", "p.json",
-                 "--tasks", "Class1", "Class9", "--seed", "0", "--out", str(tmp_path / "o.json")])
+                 "--subsets", "Class1", "Class1__Class9", "--seed", "0",
+                 "--out-dir", str(tmp_path / "batch")])
     assert code == 1
-    assert "unknown task(s) ['Class9']" in capsys.readouterr().err
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("taskgrouping train-group: error: train-group --subsets:")
+    assert "unknown task(s) ['Class9']" in line and not list(tmp_path.iterdir())
 
 
 def test_bad_settings_json(capsys) -> None:

@@ -101,11 +101,11 @@ def split_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
     return order[:held], order[held:]
 
 
-def train_group_args(data: dict, parent: Path, out: Path, tasks: list[str],
+def train_group_args(data: dict, parent: Path, out_dir: Path, subset: str,
                      dataset: str = "table") -> list[str]:
     settings = json.dumps({"dataset": dataset, "data": data, "device": "cpu"})
     return ["train-group", "--settings", settings, "--parent", str(parent),
-            "--tasks", *tasks, "--seed", "0", "--out", str(out)]
+            "--subsets", subset, "--seed", "0", "--out-dir", str(out_dir)]
 
 
 def free_port() -> int:
@@ -170,13 +170,14 @@ def job_outputs(log: str) -> dict[str, str]:
 
 def finished_outputs(log: str) -> set[str]:
     jobs = job_outputs(log)
-    return {jobs[i] for i in re.findall(r"Finished jobid: (\d+) \(Rule: train_group\)", log)}
+    return {jobs[i]
+            for i in re.findall(r"Finished jobid: (\d+) \(Rule: collect_training\)", log)}
 
 
 @pytest.mark.integration
 def test_killed_run_leaves_no_partial_output_and_rerun_does_only_the_rest(tmp_path) -> None:
     """SIGKILL the whole run (Snakemake and its jobs) as a job writes its output."""
-    config = small_config(tmp_path, methods=["random"])
+    config = small_config(tmp_path, methods=["random"], train_batch=1)  # a job per subset
     targets = [train_output(task) for task in ("Class1", "Class2", "Class3")]
     train = tmp_path / "results" / "yeast" / "train"
     log_file = tmp_path / "first.log"
@@ -190,10 +191,10 @@ def test_killed_run_leaves_no_partial_output_and_rerun_does_only_the_rest(tmp_pa
             assert run.poll() is None, log_file.read_text()[-3000:]
             assert time.monotonic() < deadline, "no job finished"
             time.sleep(0.05)
-        # kill when the next output appears: its temporary (mid-write), or the renamed
-        # file while the job still writes its MLflow record
-        before = set(os.listdir(train))
-        while not set(os.listdir(train)) - before and time.monotonic() < deadline:
+        # kill when the next training appears in its batch's folder: its temporary
+        # (mid-write), or the renamed file while the job still writes its MLflow record
+        before = set(train.glob("batches/*/*"))
+        while not set(train.glob("batches/*/*")) - before and time.monotonic() < deadline:
             assert run.poll() is None, log_file.read_text()[-3000:]
             time.sleep(0.002)
     finally:
@@ -210,8 +211,7 @@ def test_killed_run_leaves_no_partial_output_and_rerun_does_only_the_rest(tmp_pa
     assert finished and set(finished) < set(targets)
 
     # whatever the kill left under an output's name is complete
-    present = {f"results/yeast/train/{p.name}" for p in train.iterdir()
-               if not p.name.startswith(".")}
+    present = {f"results/yeast/train/{p.name}" for p in train.glob("*.json")}
     for output in present:
         assert_complete_training(tmp_path / output, [Path(output).name.split("_seed")[0]])
 
@@ -254,10 +254,10 @@ def test_job_failing_once_succeeds_with_retries(tmp_path) -> None:
     env["PATH"] = f"{wrapper.parent}{os.pathsep}{env['PATH']}"
     config = small_config(tmp_path, methods=["random"])
     target = train_output("Class1")
-    log = tmp_path / "results" / "yeast" / "logs" / "train" / "Class1.log"
 
     without = snakemake(tmp_path, config, target, env=env)
     assert without.returncode != 0
+    [log] = (tmp_path / "results" / "yeast" / "logs" / "train").glob("*.log")  # its batch's
     assert "injected failure of taskgrouping train-group" in log.read_text()
     assert not (tmp_path / target).exists()
 
@@ -273,14 +273,15 @@ def test_job_failing_once_succeeds_with_retries(tmp_path) -> None:
 
 @pytest.mark.integration
 def test_nan_loss_fails_the_job_naming_task_and_step(tmp_path) -> None:
-    config = yaml.safe_load(small_config(tmp_path, methods=["random"]).read_text())
+    config = yaml.safe_load(small_config(tmp_path, methods=["random"], train_batch=1).read_text())
     config["datasets"]["yeast"]["train"]["learning_rate"] = 1e30
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     target = train_output("Class1")
     result = snakemake(tmp_path, path, target)
     assert result.returncode != 0
-    log = (tmp_path / "results/yeast/logs/train/Class1.log").read_text()
+    [log_file] = (tmp_path / "results/yeast/logs/train").glob("*.log")  # Class1's batch
+    log = log_file.read_text()
     line = ("taskgrouping train-group: error: non-finite training loss for task Class1 at "
             "epoch 1, step 2 (group ['Class1'], seed 0)")
     assert log.strip().splitlines()[-1] == line
@@ -321,8 +322,8 @@ def test_constant_training_labels_name_the_task(tmp_path) -> None:
 def test_constant_task_fails_its_stage_in_one_line(tmp_path, parent, capsys) -> None:
     path = write_table(tmp_path / "t.csv", y_zero=np.zeros(300, dtype=int))
     data = table_data(path, TABLE_TASKS | {"y_zero": "binary"})
-    out = tmp_path / "train.json"
-    assert main(train_group_args(data, parent, out, ["y_binary"])) == 1
+    out = tmp_path / "batch"
+    assert main(train_group_args(data, parent, out, "y_binary")) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["taskgrouping train-group: error: dataset table: task 'y_zero' is constant "
                    "on the training split (all 0); drop it from datasets.table.tasks"]
@@ -391,8 +392,8 @@ def test_corrupt_yeast_file_names_the_file(tmp_path, monkeypatch, parent, capsys
             "model": {"type": "mlp", "hidden": [8]}, "train": TRAIN}
     with pytest.raises(ValueError, match=re.escape(str(copy)) + ".* corrupt or truncated"):
         load_split("yeast", data)
-    out = tmp_path / "train.json"
-    assert main(train_group_args(data, parent, out, ["Class1"], "yeast")) == 1
+    out = tmp_path / "batch"
+    assert main(train_group_args(data, parent, out, "Class1", "yeast")) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("taskgrouping train-group: error:") and str(copy) in line
     assert not out.exists()
@@ -400,9 +401,9 @@ def test_corrupt_yeast_file_names_the_file(tmp_path, monkeypatch, parent, capsys
 
 def test_cli_on_a_corrupt_table_exits_1_with_one_line(tmp_path, parent) -> None:
     path = truncated_csv(tmp_path)
-    out = tmp_path / "train.json"
+    out = tmp_path / "batch"
     done = subprocess.run(
-        ["taskgrouping", *train_group_args(table_data(path), parent, out, ["y_binary"])],
+        ["taskgrouping", *train_group_args(table_data(path), parent, out, "y_binary")],
         capture_output=True, text=True, env=workflow_env(tmp_path), timeout=300)
     assert done.returncode == 1, done.stderr
     [line] = done.stderr.strip().splitlines()
@@ -437,11 +438,11 @@ def test_unreachable_server_keeps_the_records_and_names_the_uri(tmp_path, monkey
     parent_file = tmp_path / "mlflow_parent.json"
     parent_file.write_text(json.dumps({"tracking_uri": uri, "experiment_id": "1",
                                        "experiment_name": "x", "run_id": "0" * 32}))
-    out = tmp_path / "train.json"
+    out = tmp_path / "batch"
     data = {"tasks": ["Class1"], "split": SPLIT, "model": {"type": "mlp", "hidden": [8]},
             "train": TRAIN}
-    assert main(train_group_args(data, parent_file, out, ["Class1"], "yeast")) == 0
-    assert_complete_training(out, ["Class1"])
+    assert main(train_group_args(data, parent_file, out, "Class1", "yeast")) == 0
+    assert_complete_training(out / "Class1_seed0.json", ["Class1"])
     [record] = pending_records(parent_file)
     capsys.readouterr()  # the training's progress lines
     started = time.monotonic()
@@ -623,8 +624,9 @@ def test_a_users_task_mapping_replaces_the_templates(tmp_path) -> None:
 
 def tiled_config(workdir: Path) -> Path:
     """The small sample-wise spectral run in two probe blocks of 2 tasks, so the tiled
-    probing jobs' files (probe/shared.pt, probe/task/b000.npz) exist."""
-    path = small_config(workdir, methods=["samplewise+spectral"])
+    probing jobs' files (probe/shared.pt, probe/task/b000.npz) exist, and its 7 task
+    subsets in batches of 2 on average."""
+    path = small_config(workdir, methods=["samplewise+spectral"], train_batch=2)
     config = yaml.safe_load(path.read_text())
     config["samplewise"]["tile_tasks"] = 2
     path.write_text(yaml.safe_dump(config))
@@ -665,6 +667,43 @@ def test_a_damaged_intermediate_is_named_removed_and_rebuilt(finished_run, tmp_p
     rerun = snakemake(tmp_path, config, "--forcerun", reader)  # it needs the file again
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert target.exists()
+
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("finished_run")
+def test_a_lost_training_retrains_its_batch_only(finished_run, tmp_path) -> None:
+    """Delete one subset's training after a run: the rerun trains that subset's batch in
+    one job, copies out that batch's files, and leaves every other batch's files alone;
+    every file is the one the first run wrote, timings aside."""
+    shutil.copytree(finished_run, tmp_path, dirs_exist_ok=True, symlinks=True)
+    config = tiled_config(tmp_path)
+    results = tmp_path / "results" / "yeast"
+    plans = {path: path.read_text().split() for path in
+             (results / "settings").glob("train-batch-*.txt")}
+    assert len(plans) > 1
+    [members] = [names for names in plans.values() if "Class1" in names]
+
+    def untimed(path: Path) -> dict:
+        return {key: value for key, value in json.loads(path.read_text()).items()
+                if key not in ("seconds", "cpu_seconds")}
+
+    trainings = sorted((results / "train").glob("*.json"))
+    before = {p: (p.stat().st_mtime_ns, untimed(p)) for p in trainings}
+    (results / "train" / "Class1_seed0.json").unlink()
+    # Snakemake sees a lost input of a checkpoint-dependent job only when that job reruns
+    plan = snakemake(tmp_path, config, "-n", "--forcerun", "evaluate")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert re.search(r"^train_group\s+1$", plan.stdout, re.MULTILINE), plan.stdout[-3000:]
+    planned = set(re.findall(r"output: results/yeast/train/(\S+)_seed0\.json", plan.stdout))
+    assert planned == set(members)
+    rerun = snakemake(tmp_path, config, "--forcerun", "evaluate")
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert sorted((results / "train").glob("*.json")) == trainings
+    assert not (results / "train" / "batches").exists()  # deleted once copied out
+    for path, (mtime, record) in before.items():
+        assert untimed(path) == record
+        retrained = path.name.split("_seed")[0] in members
+        assert (path.stat().st_mtime_ns != mtime) == retrained, path.name
 
 
 @pytest.mark.integration

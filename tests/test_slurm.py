@@ -193,7 +193,10 @@ def test_workflow_runs_through_slurm_with_bundled_jobs(tmp_path, slurm) -> None:
     stages = pd.Series([r.data.tags["stage"] for r in children]).value_counts()
     assert stages["probe_task"] == 4 and stages["pair"] == 6
     assert stages["train_group"] >= 5  # 4 STL trainings, all tasks, the chosen groups
-    snakemake_jobs = len(job_runs(children))  # every job but the target rule `all` logs one
+    # every job but the target rule `all` logs one run, but a train_group job one per
+    # training of its batch, and the collect_training copies run on this host, unlogged
+    batches = len(list((results / "settings").glob("train-batch-*.txt")))
+    snakemake_jobs = len(job_runs(children)) - stages["train_group"] + batches
 
     # bundling: the 4 probe_task jobs ran as one SLURM job, the 6 pair jobs as another,
     # each sized for members run one after another (1 CPU, the sum of their runtimes)
@@ -208,6 +211,8 @@ def test_workflow_runs_through_slurm_with_bundled_jobs(tmp_path, slurm) -> None:
         assert job["TimeLimit"] == f"00:{members * fitted[rule]['runtime']:02d}:00", job
         assert job["MinMemoryNode"] == f"{fitted[rule]['mem_mb']}M", job
     assert len(jobs) == snakemake_jobs - (4 + 6) + 2 < snakemake_jobs
+    assert sum(c.startswith("rule_train_group") for c in by_comment) == batches
+    assert not any(c.startswith("rule_collect_training") for c in by_comment)
     folders = {p.relative_to(tmp_path / ".snakemake" / "slurm_logs").parts[0]
                for p in (tmp_path / ".snakemake" / "slurm_logs").rglob("*.log")}
     assert {"group_probes_probe_task", "group_pairs_pair", "rule_probe_shared",

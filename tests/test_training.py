@@ -77,9 +77,9 @@ def test_cuda_without_a_gpu_fails_the_stage_in_one_line(tmp_path, capsys) -> Non
     parent = tmp_path / "mlflow_parent.json"
     parent.write_text(json.dumps({"tracking_uri": "sqlite:///x.db", "experiment_id": "1",
                                   "run_id": "0" * 32}))
-    out = tmp_path / "train.json"
+    out = tmp_path / "batch"
     assert main(["train-group", "--settings", json.dumps(settings), "--parent", str(parent),
-                 "--tasks", "Class1", "--seed", "0", "--out", str(out)]) == 1
+                 "--subsets", "Class1", "--seed", "0", "--out-dir", str(out)]) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("taskgrouping train-group: error: config key device: 'cuda', but "
                            f"torch {torch.__version__} sees no CUDA device")
@@ -138,28 +138,34 @@ def test_a_training_never_imports_torch_dynamo() -> None:
     assert done.stdout.strip().splitlines()[-1] == "False"
 
 
-def test_one_process_trains_every_seed_as_separate_processes_would(tmp_path) -> None:
-    """train-group --seed 0 1 writes per seed the file (timings aside) that a call with that
-    seed alone writes, and one job record per (group, seed)."""
+def test_one_process_trains_a_batch_as_separate_processes_would(tmp_path) -> None:
+    """train-group of two subsets at seeds 0 and 1 writes per (subset, seed) the file
+    (timings aside) that a call with that subset and seed alone writes, and one job record
+    per (subset, seed)."""
     settings = json.dumps({"dataset": "yeast", "device": "cpu",
                            "data": DATA | {"model": {"type": "mlp", "hidden": [8]},
                                            "train": TRAIN}})
     parent = tmp_path / "mlflow_parent.json"
     parent.write_text(json.dumps({"tracking_uri": f"sqlite:///{tmp_path}/x.db",
                                   "experiment_id": "1", "run_id": "0" * 32}))
-    both, alone = [tmp_path / "s0.json", tmp_path / "s1.json"], tmp_path / "alone1.json"
-    common = ["train-group", "--settings", settings, "--parent", str(parent), "--tasks",
-              "Class1", "Class2"]
-    assert main([*common, "--seed", "0", "1", "--out", *map(str, both)]) == 0
-    assert main([*common, "--seed", "1", "--out", str(alone)]) == 0
+    common = ["train-group", "--settings", settings, "--parent", str(parent)]
+    batch, alone = tmp_path / "batch", tmp_path / "alone"
+    assert main([*common, "--subsets", "Class1__Class2", "Class2", "--seed", "0", "1",
+                 "--out-dir", str(batch)]) == 0
+    assert main([*common, "--subsets", "Class1__Class2", "--seed", "1",
+                 "--out-dir", str(alone)]) == 0
 
     def untimed(path):
         record = json.loads(path.read_text())
         return {key: value for key, value in record.items()
                 if key not in ("seconds", "cpu_seconds")}
 
-    assert untimed(both[1]) == untimed(alone)
-    assert untimed(both[0])["seed"] == 0 and untimed(both[0]) != untimed(alone) | {"seed": 0}
+    assert sorted(p.name for p in batch.iterdir()) == [
+        "Class1__Class2_seed0.json", "Class1__Class2_seed1.json", "Class2_seed0.json",
+        "Class2_seed1.json"]
+    pair = "Class1__Class2_seed1.json"
+    assert untimed(batch / pair) == untimed(alone / pair)
+    assert untimed(batch / "Class1__Class2_seed0.json") != untimed(alone / pair) | {"seed": 0}
+    assert untimed(batch / "Class2_seed1.json")["tasks"] == ["Class2"]
     records = list((tmp_path / "mlflow_journal").glob("*train_group*.json"))
-    assert len(records) == 3
-    assert main([*common, "--seed", "0", "1", "--out", str(alone)]) == 1  # 2 seeds, 1 file
+    assert len(records) == 5

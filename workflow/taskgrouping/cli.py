@@ -22,7 +22,7 @@ GAIN_HELP = "the predicted pair gains (CSV) the network-selection groupers read"
 
 
 def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool = False,
-            outputs: bool = False) -> None:
+            out: bool = True) -> None:
     parser.add_argument("--settings", required=True,
                         help="the stage's config slice: JSON text, or @file.json / @file.yaml")
     if parent:
@@ -30,9 +30,7 @@ def _common(parser: argparse.ArgumentParser, parent: bool = True, threads: bool 
                             help="results/<name>/mlflow_parent.json of this pipeline run")
     if threads:
         parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    if outputs:
-        parser.add_argument("--out", nargs="+", required=True, help="output files, in order")
-    else:
+    if out:
         parser.add_argument("--out", required=True, help="output file")
 
 
@@ -181,10 +179,13 @@ def _methods_help() -> str:
 
 
 def _train_group(p: argparse.ArgumentParser) -> None:
-    _common(p, threads=True, outputs=True)
-    p.add_argument("--tasks", nargs="+", required=True, help="the group's tasks")
+    _common(p, threads=True, out=False)
+    p.add_argument("--subsets", nargs="+", required=True,
+                   help="task subsets by name (tasks joined by __), or @list.txt")
     p.add_argument("--seed", type=int, nargs="+", required=True,
-                   help="seeds, one training each, written to the --out files in order")
+                   help="seeds: each subset is trained once per seed")
+    p.add_argument("--out-dir", required=True,
+                   help="folder of the trainings: <subset>_seed<seed>.json each")
 
 
 def _evaluate(p: argparse.ArgumentParser) -> None:
@@ -262,7 +263,8 @@ VERBS: dict[str, tuple[str, Configure, str]] = {
     "cluster": ("cluster", _cluster, "groups of one method for one budget k"),
     "baseline-groups": ("baseline_groups", _baseline_groups,
                         "the groups of stl, all or the random partitions for one budget k"),
-    "train-group": ("train_group", _train_group, "train and score one group for each seed"),
+    "train-group": ("train_group", _train_group,
+                    "train and score a batch of task subsets, each at every seed"),
     "evaluate": ("evaluate", _evaluate, "tables and plot comparing every method with STL"),
     "benchmark-summary": ("benchmark_summary", _benchmark_summary,
                           "the benchmark across runs: ranks, intervals, the paper's claims"),

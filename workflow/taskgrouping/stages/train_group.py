@@ -1,20 +1,21 @@
-"""Stage: train one group's model for each seed and score its tasks (MTL, or meta-training
-and adaptation under protocol meta).
+"""Stage: train a batch of task subsets, each at every seed, and score their tasks (MTL, or
+meta-training and adaptation under protocol meta).
 
-One process trains every seed of a group: the data load and the interpreter's and torch's
-start-up, which cost more than a small training, are paid once. Each (group, seed) still
-writes its own file and its own MLflow run, and trains exactly as it would alone
-(`make_deterministic` and the seeded model, shuffler and split)."""
+One process trains the whole batch (taskgrouping.batches): the data load and the
+interpreter's and torch's start-up, which cost more than a small training, are paid once.
+Each (subset, seed) still writes its own file and its own MLflow run, and trains exactly
+as it would alone (`make_deterministic` and the seeded model, shuffler and split)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import dataset_source, load_split
-from taskgrouping.fileio import write_json
+from taskgrouping.fileio import atomic_dir, write_json
 from taskgrouping.meta.training import meta_train_group
-from taskgrouping.subsets import canonical, subset_name
+from taskgrouping.subsets import subset_members, subset_name
 from taskgrouping.tracking.journal import StageRecord, stage_run
 from taskgrouping.training import (
     TrainResult,
@@ -34,26 +35,34 @@ def log_training(record: StageRecord, settings: dict[str, Any], data: SplitData,
                      data.profile())
 
 
-def run(settings: dict[str, Any], parent: str, tasks: list[str], seed: list[int],
-        out: list[str], threads: int) -> None:
-    if len(seed) != len(out):
-        raise ValueError(f"train-group: {len(seed)} seeds but {len(out)} --out files")
-    members = canonical(tasks, settings["data"]["tasks"])
+def run(settings: dict[str, Any], parent: str, subsets: list[str], seed: list[int],
+        out_dir: str, threads: int) -> None:
+    tasks = settings["data"]["tasks"]
+    members = {}
+    for name in subsets:
+        try:
+            members[name] = subset_members(name, tasks)
+        except ValueError as err:
+            raise ValueError(f"train-group --subsets: {err}") from err
+    jobs = [(name, one_seed) for name in members for one_seed in seed]
     data: SplitData | None = None
-    for one_seed, one_out in zip(seed, out, strict=True):
-        data = train_one(settings, parent, members, one_seed, one_out, threads, data)
+    with atomic_dir(out_dir) as folder:
+        for position, (name, one_seed) in enumerate(jobs, start=1):
+            data = train_one(settings, parent, members[name], one_seed,
+                             folder / f"{name}_seed{one_seed}.json", threads, data,
+                             f"training {position} of {len(jobs)} in its job")
 
 
 def train_one(settings: dict[str, Any], parent: str, members: list[str], seed: int,
-              out: str, threads: int, data: SplitData | None) -> SplitData:
-    """One (group, seed): its own MLflow run and file; the split, loaded once per process."""
+              out: Path, threads: int, data: SplitData | None, place: str) -> SplitData:
+    """One (subset, seed): its own MLflow run and file; the split, loaded once per process."""
     labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}
     make_deterministic(seed, threads)
     what = ("meta-trains one model of tasks" if settings.get("protocol") == "meta"
             else "trains one model of tasks")
     with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels,
-                   f"{what} {', '.join(members)} (seed {seed}) and scores each on test"
-                   ) as record:
+                   f"{what} {', '.join(members)} (seed {seed}) and scores each on test;"
+                   f" {place}") as record:
         device = training_device(settings["device"])  # before a load that may take minutes
         if data is None:
             data = load_split(settings["dataset"], settings["data"])
