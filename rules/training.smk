@@ -15,7 +15,7 @@ rule train_group:
         parent=PARENT,
         settings=settings("train_group"),
         data=DATA_MANIFEST,
-        subsets=lambda w: "@" + BATCH_PLAN.format(batch=w.batch),
+        subsets=lambda w: f"@{BATCH_PLAN.format(batch=w.batch)}",
         seeds=" ".join(map(str, config["seeds"])),
     shell:
         "exec taskgrouping train-group --settings {params.settings:q} --parent {params.parent}"
@@ -31,10 +31,14 @@ rule collect_training:
         training_batch,
     output:
         expand(TRAINING, seed=config["seeds"], allow_missing=True),
+    log:
+        f"{RESULTS}/logs/train/collect/{{subset}}.log",
+    conda:
+        "../envs/taskgrouping.yaml"
     localrule: True
     params:
         settings=settings("train_group"),
         data=DATA_MANIFEST,
     shell:
-        'for out in {output:q}; do cp {input:q}/"${{out##*/}}" "$out.part"'
-        ' && mv -f "$out.part" "$out" || exit 1; done'
+        '(for out in {output:q}; do cp {input:q}/"${{out##*/}}" "$out.part"'
+        ' && mv -f "$out.part" "$out" || exit 1; done) > {log} 2>&1'
