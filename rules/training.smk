@@ -33,9 +33,9 @@ rule collect_training:
         expand(TRAINING, seed=config["seeds"], allow_missing=True),
     log:
         f"{RESULTS}/logs/train/collect/{{subset}}.log",
+    localrule: True
     conda:
         "../envs/taskgrouping.yaml"
-    localrule: True
     params:
         settings=settings("train_group"),
         data=DATA_MANIFEST,
