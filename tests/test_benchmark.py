@@ -48,16 +48,20 @@ def benchmark(tmp_path: Path, config: Path, *extra: str, timeout: int = 900):
                           env=workflow_env(tmp_path))
 
 
-def test_each_run_is_the_pipeline_config_layered_and_absent_downloads_are_left_out(
+def test_each_run_is_the_pipeline_config_layered_and_absent_data_is_left_out(
         tmp_path) -> None:
-    config = yaml.safe_load(tiny_benchmark(tmp_path, celeba={"downloaded": True,
-                                                             "datasets": {"celeba": {
-                                                                 "options": {"data_root":
-                                                                             str(tmp_path)}}}}
-                                           ).read_text())
+    """A downloaded dataset without its files and an offline one without its package are
+    left out, each with its reason; the rest run."""
+    absent = str(tmp_path / "absent")
+    config = yaml.safe_load(tiny_benchmark(
+        tmp_path,
+        celeba={"datasets": {"celeba": {"options": {"data_root": str(tmp_path)}}}},
+        fashion={"datasets": {"fashion": {"options": {"root": absent}}}}).read_text())
     plan = plan_runs(config, REPO)
     assert sorted(plan.runs) == ["planted", "yeast"]
     assert "celeba" in plan.skipped and str(tmp_path) in plan.skipped["celeba"]
+    assert absent in plan.skipped["fashion"]
+    assert "apt-get install dataset-fashion-mnist" in plan.skipped["fashion"]
     yeast = plan.runs["yeast"]
     shipped = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     # config.yaml, then the dataset's file, then the shared defaults, then the run's entry

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-RUN_KEYS = ("dataset", "downloaded")  # keys of a run entry that are not pipeline config
+RUN_KEYS = ("dataset",)  # keys of a run entry that are not pipeline config
 
 
 @dataclass
@@ -90,8 +90,9 @@ def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
 
 def plan_runs(config: dict[str, Any], repo: Path) -> Plan:
     """Every run's whole pipeline config (validated), under results/<name>/<run>/ and one
-    MLflow experiment, nested under the benchmark's parent run; a `downloaded` run whose
-    files are absent is left out with its reason."""
+    MLflow experiment, nested under the benchmark's parent run; a run whose data cannot
+    load here (a downloaded dataset's files, an offline one's package absent) is left out
+    with its reason, and the rest run."""
     from snakemake.exceptions import WorkflowError
 
     from taskgrouping.config_validation import validate_config
@@ -120,12 +121,11 @@ def plan_runs(config: dict[str, Any], repo: Path) -> Plan:
             validate_config(layered)
         except WorkflowError as err:
             raise WorkflowError(f"benchmark run {run} (dataset {name}): {err}") from None
-        if entry.get("downloaded"):
-            data = layered["datasets"][name]
-            reason = dataset(name).missing(dataset_options(name, data.get("options")))
-            if reason is not None:
-                plan.skipped[run] = reason
-                continue
+        data = layered["datasets"][name]
+        reason = dataset(name).missing(dataset_options(name, data.get("options")))
+        if reason is not None:
+            plan.skipped[run] = reason
+            continue
         plan.runs[run] = layered
     if not plan.runs:
         raise WorkflowError("benchmark: every run was skipped: "
@@ -153,6 +153,6 @@ def share_trainings(plan: Plan) -> None:
 
 
 def announce_skipped(plan: Plan) -> None:
-    """One line per downloaded dataset left out, on stderr (stdout may be a DAG)."""
+    """One line per run left out for its data, on stderr (stdout may be a DAG)."""
     for run, reason in plan.skipped.items():
         print(f"benchmark: run {run} left out: {reason}", file=sys.stderr)
