@@ -46,7 +46,7 @@ def label_agreement(data, options):
     return pd.DataFrame(similarity, index=names, columns=names), 0
 
 
-AFFINITY = Affinity(description="label correlation", signed=False, cost="no training",
+AFFINITY = Affinity(description="label correlation", signed=False,
                     compute=label_agreement,
                     options={"power": {"type": "integer", "minimum": 1, "default": 1,
                                        "description": "Exponent of the agreement."}})

@@ -42,7 +42,6 @@ class Affinity:
 
     description: str
     signed: bool
-    cost: str
     rule: str = "compute_affinity"
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     constraints: dict[str, Any] = field(default_factory=dict)

@@ -8,5 +8,4 @@ AFFINITY = Affinity(
     description="pair gain: j's loss trained with i against alone (Standley et al. 2020)",
     rule="hoa_affinity",
     signed=True,
-    cost="T(T-1)/2 + T trainings per seed",
 )

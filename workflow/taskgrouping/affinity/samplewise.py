@@ -13,7 +13,6 @@ AFFINITY = Affinity(
                 "divided by their scale (the paper's raw L1 by option), as a similarity",
     rule="samplewise_affinity",
     signed=False,
-    cost="no training: a probe of the shared layers",
     options={
         "seed": {"type": "integer", "minimum": 0, "default": 0,
                  "description": "Seed of theta0, the warm-up and the probe-set draw."},

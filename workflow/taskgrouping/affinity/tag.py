@@ -9,7 +9,6 @@ TAG = Affinity(
                 "training",
     rule="joint_affinity",
     signed=True,
-    cost="1 joint training with lookaheads",
     options={
         "every": {"type": "integer", "minimum": 1, "default": 10,
                   "description": "A lookahead every this many training steps."},
@@ -23,5 +22,4 @@ COSINE = Affinity(
                 "lookahead steps (set by the tag section)",
     rule="joint_affinity",
     signed=True,
-    cost="the same joint training as tag",
 )

@@ -30,4 +30,3 @@ class Grouper:
     reads: str = "similarity"
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     chooses_k: bool = False
-    overlapping: bool = False

@@ -312,7 +312,6 @@ GROUPER = Grouper(
                 "task's best predicted gain (exact by mixed-integer programming)",
     group=select_groups,
     reads="gain",
-    overlapping=True,
     options=_OPTIONS,
 )
 
