@@ -99,3 +99,21 @@ def test_an_unknown_method_lists_the_registered_names(config) -> None:
     [line] = config_errors(config)
     assert line.startswith("config key methods.0: unknown method 'samplewise+kmeans'")
     assert str(GROUPERS.names()) in line and str(AFFINITIES.names()) in line
+
+
+@pytest.mark.parametrize("change, fault", [
+    ({"budgets": [0]}, "config key budgets: 0 (the grouper chooses k) needs a method "
+                       "<affinity>+gat_gmm"),
+    ({"budgets": [0], "methods": ["samplewise+gat_gmm", "random"]},
+     "config key budgets: method random needs a budget k > 0 (0 is for gat_gmm)"),
+    ({"budgets": [2, 15]}, "config key budgets: k=15 exceeds the 14 tasks of yeast"),
+    ({"methods": ["exhaustive"]}, "config key methods: exhaustive trains 2^14 - 1 subsets "
+                                  "per seed; it is allowed up to exhaustive.max_tasks=8 tasks"),
+])
+def test_budgets_and_methods_that_cannot_go_together_are_config_faults(config, change,
+                                                                       fault) -> None:
+    """Found by validation, before the data check and any job, as one config fault."""
+    config.update(change)
+    with pytest.raises(WorkflowError) as raised:
+        validate_config(config)
+    assert str(raised.value).splitlines() == ["invalid config:", fault]

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from taskgrouping.config_coercion import coerce_config
-from taskgrouping.methods import PLAIN, method_error, split_method
+from taskgrouping.methods import PLAIN, chooses_k, method_error, split_method
 from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
-from taskgrouping.settings import resolved_theta0
+from taskgrouping.settings import data_settings, resolved_theta0
 
 if TYPE_CHECKING:
     from taskgrouping.data.checks import DataCheck
@@ -140,20 +140,43 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
         except WorkflowError:
             lines = config_errors(checked, schema)
             raise WorkflowError("invalid config:\n" + "\n".join(lines)) from None
-    lines = cross_key_errors(checked)
+    lines = cross_key_errors(checked, _task_count(checked) if with_datasets else None)
     if lines:
         raise WorkflowError("invalid config:\n" + "\n".join(lines))
     config.update(checked)
 
 
-def cross_key_errors(config: dict[str, Any]) -> list[str]:
+def _task_count(config: dict[str, Any]) -> int | None:
+    """The run's number of tasks, or None where only the data check can tell (it names
+    the fault then)."""
+    try:
+        return len(data_settings(config)["tasks"])
+    except (ValueError, OSError, KeyError):
+        return None
+
+
+def cross_key_errors(config: dict[str, Any], n_tasks: int | None = None) -> list[str]:
     """Faults of keys that are each valid but not together, found before any job (a
-    schema checks each key alone)."""
+    schema checks each key alone); those about the task count where `n_tasks` is known."""
     lines = []
     gat = config["gat_gmm"]  # validated: its defaults are filled in
     if gat["bic_k_min"] > gat["bic_k_max"]:
         lines.append(f"config key gat_gmm.bic_k_min: {gat['bic_k_min']} exceeds "
                      f"gat_gmm.bic_k_max {gat['bic_k_max']} (BIC chooses k in between)")
+    methods, budgets = config["methods"], config["budgets"]
+    if 0 in budgets and not any(chooses_k(method) for method in methods):
+        lines.append("config key budgets: 0 (the grouper chooses k) needs a method "
+                     "<affinity>+gat_gmm")
+    elif not any(k > 0 for k in budgets):
+        lines += [f"config key budgets: method {method} needs a budget k > 0 (0 is for "
+                  "gat_gmm)" for method in methods if not chooses_k(method)]
+    if n_tasks is not None:
+        lines += [f"config key budgets: k={k} exceeds the {n_tasks} tasks of "
+                  f"{config['dataset']}" for k in budgets if k > n_tasks]
+        most = config["exhaustive"]["max_tasks"]
+        if "exhaustive" in methods and n_tasks > most:
+            lines.append(f"config key methods: exhaustive trains 2^{n_tasks} - 1 subsets per "
+                         f"seed; it is allowed up to exhaustive.max_tasks={most} tasks")
     return lines
 
 
