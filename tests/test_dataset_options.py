@@ -63,7 +63,7 @@ def test_every_dataset_has_its_expected_defaults() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_defaults_equal_the_loaders_former_defaults(name) -> None:
+def test_options_get_the_documented_defaults(name) -> None:
     assert dataset_options(name, given(name)) == given(name) | DEFAULTS[name]
     if name not in REQUIRED:
         assert dataset_options(name, None) == DEFAULTS[name]

@@ -90,7 +90,7 @@ def stage_settings(config: dict[str, Any], stage: str, method: str | None = None
     if stage in ("cluster", "baseline_groups"):
         return base | {"tasks": data["tasks"]} | _method_settings(config, method)
     if stage == "train_group":
-        if config["protocol"] == "meta":  # an MTL training's slice is as it was before
+        if config["protocol"] == "meta":  # the meta-learner's section; no trainer
             data = {k: v for k, v in data.items() if k != "train"} | meta
             return base | {"data": data, "device": config["device"], "protocol": "meta"}
         return base | {"data": data, "device": config["device"]}
