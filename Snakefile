@@ -4,6 +4,7 @@ from snakemake.utils import min_version
 
 from taskgrouping.config_validation import (
     check_data_before_jobs,
+    faults_as_lines,
     replace_task_mappings,
     validate_config,
 )
@@ -14,16 +15,18 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate_config(config, with_datasets=False)
+with faults_as_lines():
+    validate_config(config, with_datasets=False)
 
 
 configfile: f"{workflow.basedir}/config/datasets/{config['dataset']}.yaml"
 
 
 replace_task_mappings(config, workflow.config_settings.overwrite_config)
-validate_config(config)
 # The data check reads the data once, before any job; jobs a cluster runs skip it.
-DATA_CHECK = check_data_before_jobs(config) if workflow.is_main_process else None
+with faults_as_lines():
+    validate_config(config)
+    DATA_CHECK = check_data_before_jobs(config) if workflow.is_main_process else None
 
 
 include: "rules/common.smk"

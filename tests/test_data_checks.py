@@ -508,5 +508,5 @@ def test_a_config_mistake_is_not_called_bad_data(monkeypatch, tmp_path, name, da
     config["datasets"] = {name: {"tasks": None, "split": SPLIT} | data}
     with pytest.raises(WorkflowError) as err:
         check_data_before_jobs(config)
-    first, second = str(err.value).splitlines()
-    assert first == "invalid config:" and second.startswith(line)
+    assert str(err.value).startswith(f"invalid config: {line}")
+    assert "\n" not in str(err.value)

@@ -120,6 +120,25 @@ def config_errors(config: dict[str, Any], schema: dict[str, Any] | None = None) 
     return lines
 
 
+def invalid_config(faults: list[str]) -> str:
+    """One line for one fault, a heading and a line each for several."""
+    if len(faults) == 1:
+        return f"invalid config: {faults[0]}"
+    return "\n".join(["invalid config:", *faults])
+
+
+@contextmanager
+def faults_as_lines() -> Iterator[None]:
+    """A config or data fault found while the Snakefile loads ends the run with its own
+    lines, which name the key, file or task at fault: no Snakefile header, no traceback."""
+    from snakemake.exceptions import WorkflowError
+
+    try:
+        yield
+    except WorkflowError as err:
+        sys.exit(str(err))
+
+
 def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
     """Validate (and fill schema defaults) with snakemake; fail with the faults named.
 
@@ -139,10 +158,10 @@ def validate_config(config: dict[str, Any], with_datasets: bool = True) -> None:
             validate(checked, str(path))
         except WorkflowError:
             lines = config_errors(checked, schema)
-            raise WorkflowError("invalid config:\n" + "\n".join(lines)) from None
+            raise WorkflowError(invalid_config(lines)) from None
     lines = cross_key_errors(checked, _task_count(checked) if with_datasets else None)
     if lines:
-        raise WorkflowError("invalid config:\n" + "\n".join(lines))
+        raise WorkflowError(invalid_config(lines))
     config.update(checked)
 
 
@@ -255,5 +274,5 @@ def _stop_on(name: str, config_errors: bool) -> Iterator[None]:
         raise WorkflowError(f"dataset {name} is not available here: {err}") from None
     except ValueError as err:
         if config_errors and not isinstance(err, DataError):
-            raise WorkflowError(f"invalid config:\n{err}") from None
+            raise WorkflowError(invalid_config([str(err)])) from None
         raise WorkflowError(f"bad data: {err}") from None
