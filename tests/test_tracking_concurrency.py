@@ -94,6 +94,7 @@ def _config(uri: str | None) -> dict:
     return {"dataset": "toy", "mlflow": {"tracking_uri": uri, "experiment": None}}
 
 
+@pytest.mark.integration  # 32 processes at once
 def test_32_writers_to_one_sqlite_store(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -158,6 +159,7 @@ def mlflow_server(tmp_path):
             server.wait()
 
 
+@pytest.mark.integration  # 32 processes at once
 def test_32_writers_to_one_mlflow_server(tmp_path, mlflow_server) -> None:
     parent = tmp_path / "results" / "toy" / "mlflow_parent.json"
     init_pipeline(parent, "toy", _config(mlflow_server))
