@@ -12,11 +12,30 @@ def test_heatmap_writes_a_png(tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["h.png"]
 
 
-def test_total_loss_bars_writes_a_png(tmp_path) -> None:
-    summary = pd.DataFrame({"dataset": ["toy"] * 2, "method": ["stl", "all"], "k": [2, 1],
-                            "total_loss": [2.0, 1.8], "total_loss_std": [0.0, 0.1]})
-    total_loss_bars(summary, "yeast6", tmp_path / "b.png")
-    assert (tmp_path / "b.png").stat().st_size > 1000
+def test_total_loss_bars_show_each_method_relative_to_stl_with_its_spread(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.image import imread
+
+    from taskgrouping.plots import total_loss_figure
+
+    summary = pd.DataFrame({"dataset": ["toy"] * 3, "method": ["all", "stl", "random"],
+                            "k": [1, 2, 2], "total_loss": [1.8, 2.0, 2.1],
+                            "total_loss_std": [0.1, 0.02, 0.04]})
+    figure = total_loss_figure(summary, "toy")
+    ax = figure.axes[0]
+    widths = [patch.get_width() for patch in ax.patches]
+    assert np.allclose(widths, [-10.0, 0.0, 5.0])  # % of STL's total, in the summary's order
+    [whiskers] = [c for c in ax.collections if len(c.get_segments()) == 3]
+    spans = [segment[1][0] - segment[0][0] for segment in whiskers.get_segments()]
+    assert np.allclose(spans, [10.0, 2.0, 4.0])  # ± 1 std over seeds: 2 std wide
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["all  k=1", "stl  k=2",
+                                                            "random  k=2"]
+    low, high = ax.get_xlim()
+    assert low < -10.0 and high > 5.0 and "vs STL" in ax.get_xlabel()
+    plt.close(figure)
+    total_loss_bars(summary, "toy", tmp_path / "b.png")
+    assert imread(tmp_path / "b.png").shape[1] > 600
 
 
 def test_a_task_in_two_groups_shows_both_colours(tmp_path) -> None:
