@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from taskgrouping.benchmark.answer import benchmark_answer
-from taskgrouping.benchmark.figures import critical_difference_plot, paired_differences_plot
+from taskgrouping.benchmark.figures import (
+    critical_difference_figure,
+    critical_difference_plot,
+    paired_differences_figure,
+    paired_differences_plot,
+)
 from taskgrouping.benchmark.statistics import (
     AGGREGATES,
     budget_blocks,
@@ -149,15 +154,46 @@ def test_the_default_is_chosen_on_validation_never_on_test() -> None:
     assert set(check["best_on_held_out_test"]) == {"samplewise+x"}
 
 
-def test_figures_are_written(tmp_path) -> None:
-    ranks = pd.DataFrame({"method": ["a", "b", "c"], "mean_rank": [1.2, 1.9, 2.9],
+def test_the_critical_difference_diagram_shows_ranks_cd_and_cliques(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+
+    ranks = pd.DataFrame({"method": ["c", "a", "b"], "mean_rank": [2.9, 1.2, 1.9],
                           "blocks": 6})
+    figure = critical_difference_figure(ranks, 1.35, 0.04, "t")
+    ax = figure.axes[0]
+    texts = {text.get_text() for text in ax.texts}
+    assert {"a (1.20)", "b (1.90)", "c (2.90)", "CD = 1.35 (Nemenyi, α = 0.05)"} <= texts
+    assert ax.get_title() == "t\nFriedman p = 0.04, N = 6 blocks"
+    thick = [c for c in ax.collections if max(c.get_linewidths()) == 4]
+    # a and b, then b and c, are within the CD of each other: two clique lines
+    spans = sorted((round(s[0][0], 2), round(s[1][0], 2))
+                   for c in thick for s in c.get_segments())
+    assert spans == [(1.17, 1.93), (1.87, 2.93)]
+    plt.close(figure)
     critical_difference_plot(ranks, 1.35, 0.04, "t", tmp_path / "cd.png")
+    assert (tmp_path / "cd.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_paired_differences_plot_shows_each_mean_and_interval(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, PathCollection
+
     comparisons = paired_comparisons(_pairs(), ["samplewise+spectral"], ("random",),
                                      samples=100)
+    figure = paired_differences_figure(comparisons, "t")
+    ax = figure.axes[0]
+    [points] = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert points.get_offsets()[0][0] == pytest.approx(
+        comparisons["mean_difference_percent"].iloc[0])
+    [interval] = [c for c in ax.collections if isinstance(c, LineCollection)]
+    [(low, _), (high, _)] = interval.get_segments()[0]
+    assert (low, high) == pytest.approx((comparisons["ci_low"].iloc[0],
+                                         comparisons["ci_high"].iloc[0]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["samplewise+spectral vs random"]
+    assert any(t.get_text() == "W/T/L 1/0/1" for t in ax.texts)
+    plt.close(figure)
     paired_differences_plot(comparisons, "t", tmp_path / "pairs.png")
-    for name in ("cd.png", "pairs.png"):
-        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "pairs.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _flipped() -> pd.DataFrame:

@@ -5,11 +5,26 @@ import pandas as pd
 from taskgrouping.plots import heatmap, total_loss_bars
 
 
-def test_heatmap_writes_a_png(tmp_path) -> None:
-    matrix = pd.DataFrame([[1.0, 0.2], [0.2, 1.0]], index=["a", "b"], columns=["a", "b"])
+def test_heatmap_draws_the_matrix_without_its_diagonal(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from taskgrouping.plots import heatmap_figure
+
+    matrix = pd.DataFrame([[1.0, 0.2, -0.5], [0.3, 1.0, 0.1], [-0.4, 0.6, 1.0]],
+                          index=list("abc"), columns=list("abc"))
+    figure = heatmap_figure(matrix, "toy", signed=True)
+    ax = figure.axes[0]
+    drawn = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+    expected = matrix.to_numpy().copy()
+    np.fill_diagonal(expected, np.nan)
+    assert np.array_equal(drawn, expected, equal_nan=True)
+    assert ax.images[0].get_clim() == (-0.6, 0.6)  # signed: centred at 0
+    assert [t.get_text() for t in ax.get_xticklabels()] == list("abc")
+    assert [t.get_text() for t in ax.get_yticklabels()] == list("abc")
+    plt.close(figure)
     heatmap(matrix, "toy", tmp_path / "h.png")
-    assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["h.png"]
+    assert [p.name for p in tmp_path.iterdir()] == ["h.png"]  # no temporary left
 
 
 def test_total_loss_bars_show_each_method_relative_to_stl_with_its_spread(tmp_path) -> None:

@@ -38,7 +38,7 @@ def _draw_matrix(ax: plt.Axes, matrix: pd.DataFrame, signed: bool) -> plt.cm.Sca
     return image
 
 
-def heatmap(matrix: pd.DataFrame, title: str, path: str | Path, signed: bool = False) -> None:
+def heatmap_figure(matrix: pd.DataFrame, title: str, signed: bool = False) -> plt.Figure:
     """A task-by-task matrix with task names on both axes (row task onto column task)."""
     size = max(4.0, 0.45 * len(matrix) + 2)
     fig, ax = plt.subplots(figsize=(size + 1, size))
@@ -47,7 +47,11 @@ def heatmap(matrix: pd.DataFrame, title: str, path: str | Path, signed: bool = F
     ax.set_xlabel("column task")
     ax.set_ylabel("row task")
     fig.colorbar(image, ax=ax, shrink=0.8, label="affinity (grey diagonal: blank)")
-    _save(fig, path)
+    return fig
+
+
+def heatmap(matrix: pd.DataFrame, title: str, path: str | Path, signed: bool = False) -> None:
+    _save(heatmap_figure(matrix, title, signed), path)
 
 
 def total_loss_figure(summary: pd.DataFrame, run: str) -> plt.Figure:

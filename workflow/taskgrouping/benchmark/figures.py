@@ -45,6 +45,11 @@ def _friedman_line(p_value: float | None, blocks: int) -> str:
 
 def critical_difference_plot(ranks: pd.DataFrame, cd: float | None, p_value: float | None,
                              title: str, path: str | Path, alpha: float = 0.05) -> None:
+    _save(critical_difference_figure(ranks, cd, p_value, title, alpha), path)
+
+
+def critical_difference_figure(ranks: pd.DataFrame, cd: float | None, p_value: float | None,
+                               title: str, alpha: float = 0.05) -> plt.Figure:
     """Mean ranks on one axis (1, the best, at left), the better half of the methods labelled
     on the left and the rest on the right; a bar as long as the critical difference, and thick
     lines joining methods whose mean ranks differ by less than it (Demšar 2006, Fig. 1).
@@ -86,10 +91,14 @@ def critical_difference_plot(ranks: pd.DataFrame, cd: float | None, p_value: flo
                 ha="right" if on_left else "left", va="center", fontsize=10)
     blocks = int(ranks["blocks"].iloc[0]) if m else 0
     ax.set_title(f"{title}\n{_friedman_line(p_value, blocks)}", fontsize=11)
-    _save(fig, path)
+    return fig
 
 
 def paired_differences_plot(comparisons: pd.DataFrame, title: str, path: str | Path) -> None:
+    _save(paired_differences_figure(comparisons, title), path)
+
+
+def paired_differences_figure(comparisons: pd.DataFrame, title: str) -> plt.Figure:
     """One row per (method, reference): the mean test-loss difference in percent with its
     bootstrap interval, coloured by verdict, and the (dataset, k) wins/ties/losses at right.
 
@@ -112,4 +121,4 @@ def paired_differences_plot(comparisons: pd.DataFrame, title: str, path: str | P
     ax.set_xlabel("test loss difference, %   (← ours better | ours worse →)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    _save(fig, path)
+    return fig
