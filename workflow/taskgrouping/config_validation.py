@@ -217,24 +217,17 @@ def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
     A DataError is bad data; any other ValueError before the data are read is a config
     error (an unknown option, task or attribute name, a table's task spec).
     """
-    from taskgrouping.data.base import DataUnavailable
     from taskgrouping.data.checks import check_dataset
-    from taskgrouping.data.registry import dataset, dataset_options, select_tasks
+    from taskgrouping.data.registry import resolve_dataset
 
     name = config["dataset"]
-    source, data = dataset(name), config["datasets"][name]
+    data = config["datasets"][name]
     probed = any((split_method(method) or ("",))[0] == "samplewise"
                  for method in config["methods"])
     with _stop_on(name, config_errors=True):
-        options = dataset_options(name, data.get("options"))
-        reason = source.missing(options)  # a table checks its task spec here
-        if reason is None:
-            offered = source.tasks(options)  # a table may read a column here: DataError
-            tasks = select_tasks(name, offered, data.get("tasks"))
-            check_protocol(config, probed, [t for t in offered if t.name in tasks])
+        source, options, offered, tasks = resolve_dataset(name, data)
+        check_protocol(config, probed, [t for t in offered if t.name in tasks])
     with _stop_on(name, config_errors=False):
-        if reason is not None:
-            raise DataUnavailable(reason)
         report = check_dataset(name, source, options, offered, tasks, data["split"],
                                config["samplewise"] if probed else None)
     print(report.summary(), file=sys.stderr)

@@ -130,20 +130,29 @@ def dataset_source(settings: dict[str, Any]) -> str:
     return f"taskgrouping dataset {settings['dataset']} " + json.dumps(where, sort_keys=True)
 
 
+def resolve_dataset(name: str, data: dict[str, Any]
+                    ) -> tuple[Dataset, dict[str, Any], tuple[Task, ...], list[str]]:
+    """Dataset `name` under its `data` settings: its source, its options (defaults filled
+    in), the tasks it offers and the names selected; DataUnavailable where it cannot load
+    here. The data check of the pipeline and of the tests and benchmarks starts here."""
+    from taskgrouping.data.base import DataUnavailable
+
+    source = dataset(name)
+    options = dataset_options(name, data.get("options"))
+    why = source.missing(options)  # a table checks its task spec here
+    if why:
+        raise DataUnavailable(why)
+    offered = source.tasks(options)  # a table may read a column here: DataError
+    return source, options, offered, select_tasks(name, offered, data.get("tasks"))
+
+
 def check_data(name: str, data: dict[str, Any], samplewise: dict[str, Any] | None
                ) -> DataCheck:
     """The up-front data check of dataset `name` under its `data` settings (see checks.py).
 
     `samplewise`: the probe settings when a sample-wise method runs, else None.
     """
-    from taskgrouping.data.base import DataUnavailable
     from taskgrouping.data.checks import check_dataset
 
-    source = dataset(name)
-    options = dataset_options(name, data.get("options"))
-    why = source.missing(options)
-    if why:
-        raise DataUnavailable(why)
-    offered = source.tasks(options)
-    tasks = select_tasks(name, offered, data.get("tasks"))
+    source, options, offered, tasks = resolve_dataset(name, data)
     return check_dataset(name, source, options, offered, tasks, data["split"], samplewise)
