@@ -113,13 +113,14 @@ def test_a_toy_grouper_is_one_file_and_one_registry_line(tmp_path, extended) -> 
     dry = _run(env, "snakemake", "-s", snakefile, "-d", str(tmp_path), "--configfile",
                str(typo), "-n")
     assert dry.returncode != 0
-    assert "config key toy.ofset: unknown key; allowed here: ['offset']" in dry.stdout
+    assert "invalid config: config key toy.ofset: unknown key; allowed here: ['offset']" in \
+        dry.stderr.splitlines()  # the fault alone, on stderr
 
     unknown = small_config(tmp_path, methods=["samplewise+toys"])
     dry = _run(env, "snakemake", "-s", snakefile, "-d", str(tmp_path), "--configfile",
                str(unknown), "-n")
     names = "'gat_gmm', 'spectral', 'louvain', 'select', 'partition', 'toy'"
-    assert dry.returncode != 0 and names in dry.stdout
+    assert dry.returncode != 0 and names in dry.stderr
 
     config = small_config(tmp_path, methods=["samplewise+toy", "labels+spectral"],
                           toy={"offset": 1}, labels={"power": 2})
