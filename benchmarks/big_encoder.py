@@ -97,7 +97,7 @@ def cost_figures(samples: int, budgets: list[float]) -> list[dict[str, Any]]:
 
 def fashion_settings() -> dict[str, Any]:
     """A probe stage's config slice: the shipped config and fashion with ResNet-18."""
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.stages.catalog import stage_settings
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     datasets = yaml.safe_load((REPO / "config" / "datasets" / "fashion.yaml").read_text())

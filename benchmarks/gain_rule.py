@@ -41,7 +41,7 @@ from taskgrouping.affinity.matrix import clustering_similarity, similarity_matri
 from taskgrouping.grouping.baselines import random_partitions
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS, option_defaults
-from taskgrouping.settings import stage_settings
+from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.training import make_deterministic, train_group
 
 GROUPERS_RUN = ("select", "partition", "spectral")

@@ -42,7 +42,7 @@ def similarity(config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     from vs_tag import samplewise_matrices
 
     from taskgrouping.data.registry import load_split
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.stages.catalog import stage_settings
     from taskgrouping.training import make_deterministic
 
     settings = stage_settings(config, "probe_shared")
@@ -57,7 +57,7 @@ def tag(config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     from taskgrouping.affinity.gains import signed_gains
     from taskgrouping.data.registry import load_split
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.stages.catalog import stage_settings
 
     settings = stage_settings(config, "joint_affinity")
     data = load_split(settings["dataset"], settings["data"])
@@ -73,7 +73,8 @@ def run_groupers(config: dict[str, Any], affinity: str, matrix_file: Path, gains
     """Each registered grouper through the cluster stage's dispatch: time, ARI, report."""
     from taskgrouping.evaluation import planted_ari
     from taskgrouping.registries import GROUPERS
-    from taskgrouping.settings import data_settings, planted_groups, stage_settings
+    from taskgrouping.settings import data_settings, planted_groups
+    from taskgrouping.stages.catalog import stage_settings
     from taskgrouping.stages.cluster import make_groups
 
     planted = planted_groups(config, data_settings(config)["tasks"])

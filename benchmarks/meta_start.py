@@ -46,7 +46,8 @@ def sinusoid_config(seed: int, theta0: str, warmup_steps: int) -> dict[str, Any]
 def score(config: dict[str, Any], affinity: str, matrices, workdir: Path) -> dict[str, float]:
     """Spearman with the planted same-cluster indicator; ARI of each grouper's groups."""
     from taskgrouping.evaluation import planted_ari
-    from taskgrouping.settings import planted_groups, stage_settings
+    from taskgrouping.settings import planted_groups
+    from taskgrouping.stages.catalog import stage_settings
     from taskgrouping.stages.cluster import make_groups
 
     matrix, gains = matrices

@@ -39,6 +39,8 @@ import types
 
 from taskgrouping import cli
 from taskgrouping.fileio import write_json
+from taskgrouping.stages.catalog import STAGES
+from taskgrouping.stages.stage import OUT, PARENT, SETTINGS, Stage, required
 from taskgrouping.tracking.journal import stage_run
 
 
@@ -47,14 +49,11 @@ def run(settings, parent, out, job):
         write_json(out, {"job": job})
 
 
-def configure(parser):
-    cli._common(parser)
-    parser.add_argument("--job", required=True)
-
-
 # a verb of the real CLI (argument parsing, --settings, error handling, exit path)
 sys.modules["taskgrouping.stages.noop"] = types.SimpleNamespace(run=run)
-cli.VERBS["noop"] = ("noop", configure, "nothing but the stage's MLflow record")
+STAGES["noop"] = Stage("noop", "nothing but the stage's MLflow record",
+                       "taskgrouping.stages.noop:run",
+                       (SETTINGS, PARENT, OUT, required("--job")))
 sys.exit(cli.main())
 """
 

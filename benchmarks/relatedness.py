@@ -55,7 +55,8 @@ from taskgrouping.evaluation import planted_ari
 from taskgrouping.grouping.baselines import random_partition
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS
-from taskgrouping.settings import planted_groups, stage_settings
+from taskgrouping.settings import planted_groups
+from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.training import make_deterministic, train_group
 
 REPO = Path(__file__).resolve().parents[1]

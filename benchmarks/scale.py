@@ -236,7 +236,7 @@ def engine_figures(workdir: Path, config: dict[str, Any]) -> dict[str, Any]:
     from taskgrouping.probing.general import chunk_samples
     from taskgrouping.probing.layers import plan_layers
     from taskgrouping.probing.start import drawn_probe_start
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.stages.catalog import stage_settings
 
     settings = stage_settings(config, "samplewise_affinity")
     probe = settings["samplewise"]

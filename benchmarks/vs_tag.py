@@ -35,7 +35,7 @@ from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import load_split
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS
-from taskgrouping.settings import stage_settings
+from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.training import make_deterministic, train_group
 
 REPO = Path(__file__).resolve().parents[1]

@@ -139,33 +139,3 @@ rule hoa_affinity:
         "exec taskgrouping hoa-affinity --settings {params.settings:q} --parent {params.parent}"
         " --trainings {params.trainings} --out {output.hoa} --gain-out {output.hoa_gain}"
         " --meta-out {output.hoa_meta} --heatmap-out {output.heatmap} > {log} 2>&1"
-
-
-# An affinity computed in one process from the data (an entry with `compute`): one job each.
-rule compute_affinity:
-    output:
-        matrix=f"{RESULTS}/affinity/{{affinity}}.csv",
-        gain=f"{RESULTS}/affinity/{{affinity}}_gain.csv",
-        meta=f"{RESULTS}/affinity/{{affinity}}.meta.json",
-        heatmap=report(
-            f"{RESULTS}/affinity/{{affinity}}.png",
-            caption="../workflow/report/computed_heatmap.rst",
-            category="Affinity",
-            subcategory=RUN,
-        ),
-    log:
-        f"{RESULTS}/logs/compute_affinity/{{affinity}}.log",
-    wildcard_constraints:
-        affinity=COMPUTED_AFFINITIES,
-    conda:
-        "../envs/taskgrouping.yaml"
-    threads: 1
-    params:
-        parent=PARENT,
-        settings=lambda w: settings("compute_affinity", w.affinity),
-        data=DATA_MANIFEST,
-    shell:
-        "exec taskgrouping compute-affinity --settings {params.settings:q} --parent {params.parent}"
-        " --affinity {wildcards.affinity} --threads {threads} --out {output.matrix}"
-        " --gain-out {output.gain}"
-        " --meta-out {output.meta} --heatmap-out {output.heatmap} > {log} 2>&1"

@@ -12,6 +12,7 @@ from taskgrouping.methods import BASELINES, chooses_k, split_method
 from taskgrouping.probing.distance import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
 from taskgrouping.registries import AFFINITIES
+from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.settings import (
     data_manifest_file,
     data_settings,
@@ -102,7 +103,10 @@ def file_argument(path, text):
 
 def settings(stage, method=None):
     """`@file` of the config slice of `stage` (a rule's name); a changed slice is a new file."""
-    return file_argument(*settings_file(config, stage, f"{RESULTS}/settings", method))
+    stage_slice = stage_settings(config, stage, method)
+    return file_argument(
+        *settings_file(stage_slice, stage, f"{RESULTS}/settings", method)
+    )
 
 
 # The data files as they are now (taskgrouping.data.manifest): a parameter of every job
@@ -197,25 +201,10 @@ def training_batch(wildcards):
     return expand(BATCH, batch=glob_wildcards(BATCH_PLAN, [plan]).batch)
 
 
-# Affinities run by the generic compute_affinity rule, as its wildcard's pattern.
-COMPUTED_AFFINITIES = (
-    "|".join(
-        re.escape(name) for name, entry in AFFINITIES.entries().items() if entry.compute
-    )
-    or "(?!)"
-)
-
-
 def affinity_outputs(name):
     """The matrix, gains and meta of affinity `name`, as the rule its registry entry names
     wrote them."""
-    rule_name = AFFINITIES.get(name).rule
-    output = getattr(rules, rule_name).output
-    if rule_name == "compute_affinity":
-        return {
-            key: expand(output[key], affinity=name)[0]
-            for key in ("matrix", "gain", "meta")
-        }
+    output = getattr(rules, AFFINITIES.get(name).rule).output
     return {
         "matrix": output[name],
         "gain": output[f"{name}_gain"],

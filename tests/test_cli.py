@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from taskgrouping.cli import VERBS, build_parser, main
+from taskgrouping.cli import build_parser, main
+from taskgrouping.stages.catalog import STAGES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,8 +29,8 @@ def test_every_rule_calls_one_existing_verb_and_every_verb_is_used() -> None:
     assert sorted(rule_verbs) == sorted([*set(rule_verbs), *hooks, *variants]), \
         "a verb used twice"
     user_verbs = {"datasets", "ground-truth", "publish-tracking", "schema"}  # for people
-    assert set(rule_verbs) == set(VERBS) - user_verbs
-    for verb in VERBS:
+    assert set(rule_verbs) == set(STAGES) - user_verbs
+    for verb in STAGES:
         args = build_parser().parse_args([verb, *_minimal(verb)])
         assert args.verb == verb
 
@@ -45,13 +46,13 @@ def test_a_stage_has_one_name_across_rule_verb_settings_module_and_mlflow_tag() 
     """rule X calls verb x-y (module stages/X.py), reads settings("X") and tags stage X."""
     stages = {name: body for name, body in _rules().items() if "exec taskgrouping " in body
               and name != "benchmark_summary"}  # the benchmark's: not a pipeline stage
-    assert len(stages) == 12
+    declared = {stage.rule for stage in STAGES.values() if stage.settings is not None}
+    assert set(stages) == declared
     for name, body in stages.items():
         verb = name.replace("_", "-")
         assert f'"exec taskgrouping {verb} ' in body, name  # its process is the job
         assert re.search(rf'settings\("{name}"', body), name
-        module, _, _ = VERBS[verb]
-        assert module == name
+        assert STAGES[verb].run == f"taskgrouping.stages.{name}:run"
         source = (REPO / "workflow" / "taskgrouping" / "stages" / f"{name}.py").read_text()
         assert re.search(rf'stage_run\(parent, "{name}",', source), name
 

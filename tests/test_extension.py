@@ -1,5 +1,5 @@
-"""A new grouper or affinity is one new file plus one registry line: schema, --help and the
-pipeline see it."""
+"""A new grouper is one new file plus one registry line; a new affinity with a stage of its
+own adds its rule: schema, the CLI and the pipeline see them."""
 
 from __future__ import annotations
 
@@ -31,25 +31,64 @@ GROUPER = Grouper(description="round robin", group=toy_groups,
                   options={"offset": {"type": "integer", "minimum": 0, "default": 0,
                                       "description": "Tasks rotated before the deal."}})
 '''
-LABELS = '''"""Label agreement: the correlation of two tasks' training labels, as a similarity."""
+LABELS = '''"""Label agreement: the correlation of two tasks' training labels, as a similarity,
+computed by a stage of its own."""
 
 import numpy as np
 import pandas as pd
 
-from taskgrouping.affinity.contract import Affinity
+from taskgrouping.affinity.contract import Affinity, AffinityMeta, write_affinity
+from taskgrouping.affinity.gains import similarity_gains
+from taskgrouping.data.registry import load_split
+from taskgrouping.settings import data_settings
+from taskgrouping.stages.stage import OUT, PARENT, SETTINGS, Stage, required
+from taskgrouping.tracking.journal import stage_run
 
 
-def label_agreement(data, options):
-    correlation = np.corrcoef(data.y_train.T)
-    similarity = ((correlation + 1) / 2) ** options["power"]
-    names = list(data.task_names)
-    return pd.DataFrame(similarity, index=names, columns=names), 0
+def run(settings, parent, out, gain_out, meta_out):
+    with stage_run(parent, "labels_affinity", settings, {}, "label agreement") as record:
+        data = load_split(settings["dataset"], settings["data"])
+        names = list(data.task_names)
+        agreement = (np.corrcoef(data.y_train.T) + 1) / 2
+        similarity = pd.DataFrame(agreement ** settings["power"], index=names, columns=names)
+        meta = AffinityMeta("labels", names, record.process_elapsed, trainings=0, passes=0,
+                            cpu_seconds=record.process_cpu)
+        write_affinity(similarity, similarity_gains(similarity), meta, out, gain_out,
+                       meta_out)
 
 
-AFFINITY = Affinity(description="label correlation", signed=False,
-                    compute=label_agreement,
+def labels_settings(config, _method):
+    return {"dataset": config["dataset"], "data": data_settings(config),
+            "power": config["labels"]["power"]}
+
+
+STAGE = Stage("labels-affinity", "label agreement of every task pair",
+              "taskgrouping.affinity.labels:run",
+              (SETTINGS, PARENT, OUT, required("--gain-out"), required("--meta-out")),
+              settings=labels_settings)
+AFFINITY = Affinity(description="label correlation", signed=False, rule="labels_affinity",
+                    stage=STAGE,
                     options={"power": {"type": "integer", "minimum": 1, "default": 1,
                                        "description": "Exponent of the agreement."}})
+'''
+# Its rule, appended to rules/affinity.smk: outputs <affinity>, <affinity>_gain, _meta.
+LABELS_RULE = '''
+
+rule labels_affinity:
+    output:
+        labels=f"{RESULTS}/affinity/labels.csv",
+        labels_gain=f"{RESULTS}/affinity/labels_gain.csv",
+        labels_meta=f"{RESULTS}/affinity/labels.meta.json",
+    log:
+        f"{RESULTS}/logs/labels_affinity.log",
+    params:
+        parent=PARENT,
+        settings=settings("labels_affinity"),
+        data=DATA_MANIFEST,
+    shell:
+        "exec taskgrouping labels-affinity --settings {params.settings:q} --parent {params.parent}"
+        " --out {output.labels} --gain-out {output.labels_gain}"
+        " --meta-out {output.labels_meta} > {log} 2>&1"
 '''
 ADDED = {
     '    "partition": "taskgrouping.grouping.selection:PARTITION",\n':
@@ -61,7 +100,8 @@ ADDED = {
 
 @pytest.fixture
 def extended(tmp_path) -> Path:
-    """The repository copied, plus a toy grouper and an affinity: a file and a line each."""
+    """The repository copied, plus a toy grouper (a file and a registry line) and an affinity
+with a stage of its own (a file, a registry line and its rule)."""
     copy = tmp_path / "repo"
     listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]
     tracked = subprocess.run(listing, cwd=REPO, capture_output=True, text=True,
@@ -79,6 +119,8 @@ def extended(tmp_path) -> Path:
     for anchor, line in ADDED.items():
         after = after.replace(anchor, anchor + line)
     registries.write_text(after)
+    affinity_rules = copy / "rules" / "affinity.smk"
+    affinity_rules.write_text(affinity_rules.read_text() + LABELS_RULE)
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert sorted(added) == sorted(line.rstrip("\n") for line in ADDED.values())
     assert len(after.splitlines()) == len(before.splitlines()) + len(ADDED)
@@ -97,12 +139,14 @@ def _run(env: dict[str, str], *command: str, timeout: int = 900):
 
 
 @pytest.mark.integration
-def test_a_toy_grouper_is_one_file_and_one_registry_line(tmp_path, extended) -> None:
+def test_a_grouper_and_an_affinity_with_its_own_stage_join_the_pipeline(tmp_path,
+                                                                         extended) -> None:
     env = _env(tmp_path, extended)
     where = _run(env, sys.executable, "-c", "import taskgrouping; print(taskgrouping.__file__)")
     assert where.stdout.startswith(str(extended)), where.stdout + where.stderr
     cli = str(Path(sys.executable).parent / "taskgrouping")
     assert "toy" in _run(env, cli, "cluster", "--help").stdout
+    assert "label agreement of every task pair" in _run(env, cli, "--help").stdout
     schema = yaml.safe_load(_run(env, cli, "schema").stdout)
     assert schema["properties"]["toy"]["properties"]["offset"]["default"] == 0
     assert "+(gat_gmm|spectral|louvain|select|partition|toy)" in schema["properties"]["methods"][
@@ -136,6 +180,8 @@ def test_a_toy_grouper_is_one_file_and_one_registry_line(tmp_path, extended) -> 
     assert list(labels.index) == ["Class1", "Class2", "Class3", "Class12"]
     assert np.allclose(np.diag(labels.to_numpy()), 1.0)
     assert json.loads((results / "affinity" / "labels.meta.json").read_text())["passes"] == 0
+    labels_settings = next((results / "settings").glob("labels_affinity-*.json"))
+    assert json.loads(labels_settings.read_text())["power"] == 2
     assert len(json.loads((results / "groups" / "labels+spectral_k2.json").read_text())) == 2
     summary = pd.read_csv(results / "summary.csv")
     assert {"samplewise+toy", "labels+spectral"} <= set(summary["method"])

@@ -13,7 +13,6 @@ from conftest import REPO
 from taskgrouping.affinity.contract import AffinityMeta
 from taskgrouping.config_validation import validate_config
 from taskgrouping.probing.tiles import task_blocks, tiles
-from taskgrouping.settings import stage_settings
 from taskgrouping.stages import (
     pair,
     probe_general,
@@ -21,6 +20,7 @@ from taskgrouping.stages import (
     probe_task,
     samplewise_affinity,
 )
+from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.tracking.store import init_pipeline
 
 TASKS = ["Austin", "Quincy_Wells", "Belmont"]  # Chicago stations

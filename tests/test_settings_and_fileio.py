@@ -11,8 +11,8 @@ from taskgrouping.settings import (
     expand_path_lists,
     parse_settings,
     path_list_file,
-    stage_settings,
 )
+from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.tracking.provenance import flatten, settings_hash
 
 REPO = Path(__file__).resolve().parents[1]

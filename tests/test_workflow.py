@@ -280,8 +280,8 @@ def assert_mlflow_shows_what_users_look_for(client, parent_run, children, summar
 
 
 def readme_filters() -> list[str]:
-    """The MLflow filters README.md shows as working, one per line of their block."""
-    text = (REPO / "README.md").read_text()
+    """The MLflow filters docs/mlflow.md shows as working, one per line of their block."""
+    text = (REPO / "docs" / "mlflow.md").read_text()
     block = text.split("Filters that work", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
     return block.strip().splitlines()
 
@@ -293,7 +293,7 @@ def drawn_probe_start(config: dict) -> tuple:
 
     from taskgrouping.config_validation import validate_config
     from taskgrouping.probing.start import drawn_probe_start as drawn
-    from taskgrouping.settings import stage_settings
+    from taskgrouping.stages.catalog import stage_settings
 
     config = copy.deepcopy(config)
     validate_config(config)

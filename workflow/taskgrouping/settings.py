@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from taskgrouping.data.registry import all_tasks, dataset, dataset_options, resolve_tasks
+from taskgrouping.data.registry import dataset, dataset_options, resolve_tasks
 from taskgrouping.methods import split_method
-from taskgrouping.registries import AFFINITIES, GROUPERS
+from taskgrouping.registries import GROUPERS
 
 
 def data_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -63,47 +63,7 @@ def planted_groups(config: dict[str, Any], tasks: list[str]) -> list[list[str]] 
     return [group for group in groups if group]
 
 
-PROBE_STAGES = ("probe_shared", "probe_task", "probe_general", "pair", "samplewise_affinity")
-
-
-def stage_settings(config: dict[str, Any], stage: str, method: str | None = None) -> dict[str, Any]:
-    """The part of `config` that `stage` (a rule's name) reads; `method` names the method
-    of a `cluster` job or the affinity of a `compute_affinity` job."""
-    base: dict[str, Any] = {"dataset": config["dataset"]}
-    data = data_settings(config)
-    # The meta-learner's settings reach only the stages that meta-train.
-    meta = {"meta": data.pop("meta")} if "meta" in data else {}
-    if stage in PROBE_STAGES:
-        probe = dict(config["samplewise"]) | {"theta0": resolved_theta0(config)}
-        if probe["theta0"] != "warmup":
-            data = {k: v for k, v in data.items() if k != "train"}
-        if probe["theta0"] == "meta_warmup":
-            data |= meta
-        return base | {"data": data, "samplewise": probe}
-    if stage == "joint_affinity":
-        return base | {"data": data, "tag": config["tag"], "device": config["device"]}
-    if stage == "compute_affinity":
-        options = config[method] if AFFINITIES.get(method).options else {}
-        return base | {"data": data, "affinity": method, "options": options}
-    if stage == "hoa_affinity":
-        return base | {"tasks": data["tasks"], "seeds": config["seeds"]}
-    if stage in ("cluster", "baseline_groups"):
-        return base | {"tasks": data["tasks"]} | _method_settings(config, method)
-    if stage == "train_group":
-        if config["protocol"] == "meta":  # the meta-learner's section; no trainer
-            data = {k: v for k, v in data.items() if k != "train"} | meta
-            return base | {"data": data, "device": config["device"], "protocol": "meta"}
-        return base | {"data": data, "device": config["device"]}
-    if stage == "evaluate":
-        sections = {key: config[key] for key in ("methods", "budgets", "seeds", "protocol")}
-        kinds = {task.name: task.kind.name for task in all_tasks(base["dataset"],
-                                                                data.get("options"))}
-        return base | {"tasks": data["tasks"], "planted": planted_groups(config, data["tasks"]),
-                       "task_kinds": {task: kinds[task] for task in data["tasks"]}} | sections
-    raise ValueError(f"unknown stage {stage!r}")
-
-
-def _method_settings(config: dict[str, Any], method: str | None) -> dict[str, Any]:
+def method_settings(config: dict[str, Any], method: str | None) -> dict[str, Any]:
     """What a method's grouping depends on beyond the task list: its grouper's options."""
     if method == "random":
         return {"random": config["random"]}
@@ -118,11 +78,12 @@ def _method_settings(config: dict[str, Any], method: str | None) -> dict[str, An
                         "seed": config["grouping"]["seed"]}}
 
 
-def settings_file(config: dict[str, Any], stage: str, folder: str,
+def settings_file(settings: dict[str, Any], stage: str, folder: str,
                   method: str | None = None) -> tuple[Path, str]:
-    """Where the slice of `stage` goes (`folder`/<stage>[-<method>]-<digest>.json) and its
-    text: named by its content, so a changed slice is a new path and reruns the stage."""
-    text = json.dumps(stage_settings(config, stage, method), sort_keys=True, indent=1) + "\n"
+    """Where the config slice `settings` of `stage` goes
+    (`folder`/<stage>[-<method>]-<digest>.json) and its text: named by its content, so a
+    changed slice is a new path and reruns the stage."""
+    text = json.dumps(settings, sort_keys=True, indent=1) + "\n"
     label = stage if method is None else f"{stage}-{method}"
     return content_named(folder, label, text, ".json"), text
 

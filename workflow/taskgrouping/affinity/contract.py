@@ -5,47 +5,43 @@ rule's outputs are named `<affinity>` (the matrix CSV: task names as header and 
 row = source task, column = target), `<affinity>_gain` (the predicted pair gains the
 network-selection groupers read, same layout: `affinity.gains`) and `<affinity>_meta`
 (an `AffinityMeta` JSON), so the rules downstream read them as `rules.<rule>.output[...]`
-and the cluster stage reads every affinity alike. An affinity computed in one process
-from the data needs no rule of its own: its entry's `compute` runs in the generic rule
-`compute_affinity` (outputs `matrix`, `gain` and `meta`, one job per such affinity).
+and the cluster stage reads every affinity alike. An affinity of a stage of its own
+declares that stage on its entry (`stage`): the CLI's verb and the rule's config slice
+follow from it (taskgrouping.stages.catalog).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from taskgrouping.data.base import SplitData
-
 from taskgrouping.affinity.matrix import write_matrix
 from taskgrouping.fileio import read_json, write_json
+from taskgrouping.stages.stage import Stage
 
 
 @dataclass(frozen=True)
 class Affinity:
     """An affinity as the registry knows it.
 
-    `signed`: 0 means "no gain" and the matrix may be directed (TAG, cosine, HOA);
-    otherwise a symmetric similarity in (0, 1] (sample-wise). `options` are the
-    JSON-schema properties of its config section (named like the affinity), each with
-    a default; `constraints` are schema keywords on that whole section (if/then).
-    `compute(data, options)` -> (T x T matrix over `data.tasks`, gradient passes) is the
-    whole affinity for one that runs in the generic `compute_affinity` rule (torch and
-    numpy seeded by its `seed` option if it declares one, else 0).
+    `rule` writes it (rules/affinity.smk). `signed`: 0 means "no gain" and the matrix may
+    be directed (TAG, cosine, HOA); otherwise a symmetric similarity in (0, 1]
+    (sample-wise). `options` are the JSON-schema properties of its config section (named
+    like the affinity), each with a default; `constraints` are schema keywords on that
+    whole section (if/then). `stage`: the stage its rule runs, when the affinity brings
+    its own (the shipped ones are declared with the others).
     """
 
     description: str
     signed: bool
-    rule: str = "compute_affinity"
+    rule: str
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     constraints: dict[str, Any] = field(default_factory=dict)
-    compute: Callable[[SplitData, dict[str, Any]], tuple[pd.DataFrame, int]] | None = None
+    stage: Stage | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ choice of `grouping.selection`; the zero and the shape do. The rules:
   i's gradient, per unit learning rate), as TAG's own selection reads it: 0 = the step
   leaves j's loss unchanged.
 - cosine: the gradient cosine: 0 = orthogonal gradients.
-- an unsigned affinity computed in one process (`compute_affinity`): its similarity
+- any other unsigned affinity (a similarity, `similarity_gains`): its similarity
   centred on the off-diagonal median.
 - samplewise: the similarity minus the similarity of two tasks whose steps are aligned
   by `samplewise.gain_zero` (default 0: orthogonal steps). The alignment a in [-1, 1] of

@@ -140,7 +140,8 @@ def share_trainings(plan: Plan) -> None:
     seeds, as one job trains a subset's every seed), so runs that differ only in how they
     group (the paper's L1 beside the default, say) train their shared subsets (STL, all,
     random partitions, equal groups) once."""
-    from taskgrouping.settings import stage_settings, trainings_folder
+    from taskgrouping.settings import trainings_folder
+    from taskgrouping.stages.catalog import stage_settings
 
     first: dict[str, str] = {}
     for run, config in plan.runs.items():
