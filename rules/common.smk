@@ -8,10 +8,15 @@ import sys
 from pathlib import Path
 
 from taskgrouping.batches import batch_size, training_batches
-from taskgrouping.methods import BASELINES, chooses_k, split_method
+from taskgrouping.methods import (
+    chooses_k,
+    references,
+    split_method,
+    task_list_baselines,
+)
 from taskgrouping.probing.distance import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
-from taskgrouping.registries import AFFINITIES
+from taskgrouping.registries import AFFINITIES, BASELINES
 from taskgrouping.stages.catalog import stage_settings
 from taskgrouping.settings import (
     data_manifest_file,
@@ -51,17 +56,22 @@ for _task in TASKS:
             " '.', '-' and single inner '_' only"
         )
 
-# (method, k) for every grouping compared; stl and all are the reference baselines.
+# (method, k) for every grouping compared; the references (stl, all) at their one budget.
 # k = 0: the grouper chooses k (only the GAT+GMM grouper can, by BIC).
 METHODS = config["methods"]
 USED_AFFINITIES = sorted({split_method(m)[0] for m in METHODS if split_method(m)})
 METHOD_BUDGETS = [
     (m, k) for m in METHODS for k in config["budgets"] if k > 0 or chooses_k(m)
 ]
-METHOD_BUDGETS += [("stl", len(TASKS)), ("all", 1)]
+METHOD_BUDGETS += [(m, BASELINES.get(m).fixed_k(len(TASKS))) for m in references()]
+# Baselines that read every subset's training (exhaustive) and those of the task list alone.
+READS_TRAININGS = [
+    m for m in METHODS if not split_method(m) and BASELINES.get(m).reads == "trainings"
+]
+TASK_LIST_METHODS = task_list_baselines()
 
 # Subsets trained whatever the groups: every subset for exhaustive, pairs and singles for HOA.
-if "exhaustive" in METHODS:
+if READS_TRAININGS:
     PRESET_SUBSETS = all_subsets(TASKS)
 elif "hoa" in USED_AFFINITIES:
     PRESET_SUBSETS = all_subsets(TASKS, max_size=2)
@@ -72,8 +82,8 @@ PRESET_NAMES = {subset_name(members, TASKS) for members in PRESET_SUBSETS}
 PRESET_BATCHES = training_batches(PRESET_NAMES, BATCH_SIZE)
 
 
-# A method's groups: the cluster checkpoint's, or for BASELINES baseline_groups'.
-NOT_A_BASELINE = rf"(?!(?:{'|'.join(BASELINES)})_k)[^/]+?"
+# A method's groups: the cluster checkpoint's, or for TASK_LIST_METHODS baseline_groups'.
+NOT_A_BASELINE = rf"(?!(?:{'|'.join(TASK_LIST_METHODS)})_k)[^/]+?"
 
 
 wildcard_constraints:
@@ -145,7 +155,9 @@ def subset_trainings(subsets):
 def method_groups(method, k):
     """The groups the cluster (or baseline_groups) checkpoint wrote for (method, k)."""
     producer = (
-        checkpoints.baseline_groups if method in BASELINES else checkpoints.cluster
+        checkpoints.baseline_groups
+        if method in TASK_LIST_METHODS
+        else checkpoints.cluster
     )
     groups_file = producer.get(method=method, k=k).output.groups
     with open(groups_file) as handle:

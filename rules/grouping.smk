@@ -1,6 +1,6 @@
 def grouping_inputs(wildcards):
     """An affinity method reads its matrix; exhaustive reads every subset's training."""
-    if wildcards.method == "exhaustive":
+    if wildcards.method in READS_TRAININGS:
         return {"trainings": subset_trainings(all_subsets(TASKS))}
     parts = split_method(wildcards.method)
     if parts is None:
@@ -49,7 +49,8 @@ checkpoint cluster:
         " > {log} 2>&1"
 
 
-# stl, all and the seeded random partitions: numpy and JSON, no affinity and no task graph.
+# The baselines of the task list alone (stl, all, the seeded random partitions): numpy and
+# JSON, no affinity and no task graph.
 checkpoint baseline_groups:
     output:
         groups=f"{RESULTS}/groups/{{method}}_k{{k}}.json",
@@ -57,7 +58,7 @@ checkpoint baseline_groups:
     log:
         f"{RESULTS}/logs/cluster/{{method}}_k{{k}}.log",
     wildcard_constraints:
-        method="|".join(BASELINES),
+        method="|".join(TASK_LIST_METHODS),
     conda:
         "../envs/taskgrouping.yaml"
     params:

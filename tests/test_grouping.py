@@ -62,13 +62,17 @@ def test_the_baseline_stage_draws_random_partitions_per_budget() -> None:
     from taskgrouping.stages.baseline_groups import baseline_partitions
     from taskgrouping.stages.cluster import make_groups
 
-    settings = {"tasks": TASKS, "random": {"seed": 2, "partitions": 3}}
+    random = {"name": "random", "options": {"seed": 2, "partitions": 3}, "seed": 9}
+    settings = {"tasks": TASKS, "grouper": random}
     drawn = baseline_partitions(settings, "random", 3)
-    assert drawn == random_partitions(TASKS, 3, seed=2 + 3, count=3)
-    assert baseline_partitions(settings, "stl", 7) == [single_task(TASKS)]
-    assert baseline_partitions(settings, "all", 1) == [[list(TASKS)]]
+    assert drawn == random_partitions(TASKS, 3, seed=2 + 3, count=3)  # its own seed + k
+    plain = {"tasks": TASKS, "grouper": {"name": "stl", "options": {}, "seed": 0}}
+    assert baseline_partitions(plain, "stl", 7) == [single_task(TASKS)]
+    assert baseline_partitions(plain, "all", 1) == [[list(TASKS)]]
     with pytest.raises(ValueError, match="baseline-groups"):  # never a cluster job's
         make_groups(settings, "random", 3, None, None, [])
+    with pytest.raises(ValueError, match="not a baseline of the task list"):
+        baseline_partitions(plain, "exhaustive", 2)
 
 
 def test_baselines() -> None:

@@ -29,15 +29,16 @@ def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     for stage in ("probe_shared", "probe_general", "pair", "samplewise_affinity"):
         assert stage_settings(config, stage) == probe
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14
-    assert set(stage_settings(config, "cluster", "random")) == {"dataset", "tasks", "random"}
+    assert stage_settings(config, "baseline_groups", "random")["grouper"]["options"] == config[
+        "random"]
     assert stage_settings(config, "cluster", "samplewise+gat_gmm")["grouper"] == {
         "name": "gat_gmm", "options": config["gat_gmm"], "seed": config["grouping"]["seed"]}
     assert stage_settings(config, "cluster", "tag+spectral")["grouper"]["options"] == {}
     assert stage_settings(config, "cluster", "hoa+select")["grouper"]["options"] == config[
         "select"]
-    assert set(stage_settings(config, "cluster", "exhaustive")) == {
-        "dataset", "tasks", "exhaustive", "seeds"}
-    assert set(stage_settings(config, "cluster", "stl")) == {"dataset", "tasks"}
+    assert stage_settings(config, "cluster", "exhaustive")["grouper"]["options"] == config[
+        "exhaustive"]
+    assert stage_settings(config, "baseline_groups", "stl")["grouper"]["options"] == {}
     assert set(stage_settings(config, "joint_affinity")) == {"dataset", "data", "tag", "device"}
     assert stage_settings(config, "train_group")["device"] == "cpu"
     assert "device" not in stage_settings(config, "probe_shared")  # probing stays on the CPU

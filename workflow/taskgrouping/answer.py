@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-REFERENCES = ("stl", "all")
-# random's scores are the mean over several drawn partitions: no one grouping to train
-NOT_A_GROUPING = ("random",)
+from taskgrouping.methods import drawn, references
+
+REFERENCES = tuple(references())
+# a drawn baseline's scores are the mean over several partitions: no one grouping to train
+NOT_A_GROUPING = tuple(drawn())
 
 
 def _loss(row: pd.Series) -> str:

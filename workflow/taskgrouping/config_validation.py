@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from taskgrouping.config_coercion import coerce_config
-from taskgrouping.methods import PLAIN, chooses_k, method_error, split_method
-from taskgrouping.registries import AFFINITIES, DATASETS, GROUPERS, MODELS
+from taskgrouping.methods import chooses_k, method_error, references, split_method
+from taskgrouping.registries import AFFINITIES, BASELINES, DATASETS, GROUPERS, MODELS
 from taskgrouping.settings import data_settings, resolved_theta0
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def method_pattern() -> str:
     def alternatives(names: list[str]) -> str:
         return "|".join(re.escape(name) for name in names)
 
-    plain = [name for name in PLAIN if name not in ("stl", "all")]
+    plain = [name for name in BASELINES.names() if name not in references()]
     return (f"^(({alternatives(AFFINITIES.names())})\\+({alternatives(GROUPERS.names())})"
             f"|{alternatives(plain)})$")
 
@@ -87,11 +87,11 @@ def config_schema() -> dict[str, Any]:
     properties["methods"]["items"]["pattern"] = method_pattern()
     properties["methods"]["description"] += (
         f" Affinities: {AFFINITIES.names()}; groupers: {GROUPERS.names()}.")
-    for registry in (AFFINITIES, GROUPERS):
+    for registry in (AFFINITIES, GROUPERS, BASELINES):
         for name, entry in registry.entries().items():
             if entry.options:
                 properties[name] = _section(entry.description, entry.options,
-                                            getattr(entry, "constraints", None))
+                                            entry.constraints)
     settings = schema["$defs"].pop("dataset_settings")
     settings["properties"]["model"] = _model_schema(settings["properties"]["model"])
     schema["$defs"] = {block: settings["properties"][block] for block in SHARED_BLOCKS}

@@ -1,4 +1,4 @@
-"""Every named family in one place: datasets, models, affinities and groupers.
+"""Every named family in one place: datasets, models, affinities, groupers and baselines.
 
 Each registry maps a name to the module attribute holding its entry
 ("package.module:ATTRIBUTE"). An entry declares its options as JSON-schema properties
@@ -79,6 +79,14 @@ GROUPERS = Registry("grouper", {
     "louvain": "taskgrouping.grouping.louvain:GROUPER",
     "select": "taskgrouping.grouping.selection:GROUPER",
     "partition": "taskgrouping.grouping.selection:PARTITION",
+})
+
+# Groupers that read no affinity: each is a method by its name alone.
+BASELINES = Registry("baseline", {
+    "stl": "taskgrouping.grouping.baselines:STL",
+    "all": "taskgrouping.grouping.baselines:ALL",
+    "random": "taskgrouping.grouping.baselines:RANDOM",
+    "exhaustive": "taskgrouping.grouping.standley:EXHAUSTIVE",
 })
 
 

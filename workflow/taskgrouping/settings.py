@@ -16,7 +16,7 @@ import yaml
 
 from taskgrouping.data.registry import dataset, dataset_options, resolve_tasks
 from taskgrouping.methods import split_method
-from taskgrouping.registries import GROUPERS
+from taskgrouping.registries import BASELINES, GROUPERS
 
 
 def data_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -64,18 +64,13 @@ def planted_groups(config: dict[str, Any], tasks: list[str]) -> list[list[str]] 
 
 
 def method_settings(config: dict[str, Any], method: str | None) -> dict[str, Any]:
-    """What a method's grouping depends on beyond the task list: its grouper's options."""
-    if method == "random":
-        return {"random": config["random"]}
-    if method == "exhaustive":
-        return {"exhaustive": config["exhaustive"], "seeds": config["seeds"]}
+    """What a method's grouping depends on beyond the task list: its grouper (a baseline's
+    own entry for a method without an affinity), the grouper's options and seed."""
     parts = split_method(method or "")
-    if parts is None:
-        return {}
-    grouper_name = parts[1]
-    options = config[grouper_name] if GROUPERS.get(grouper_name).options else {}
-    return {"grouper": {"name": grouper_name, "options": options,
-                        "seed": config["grouping"]["seed"]}}
+    name = parts[1] if parts else str(method)
+    entry = GROUPERS.get(name) if parts else BASELINES.get(name)
+    options = config[name] if entry.options else {}
+    return {"grouper": {"name": name, "options": options, "seed": config["grouping"]["seed"]}}
 
 
 def settings_file(settings: dict[str, Any], stage: str, folder: str,

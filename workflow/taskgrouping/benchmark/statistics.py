@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import friedmanchisquare, gmean, studentized_range
 
-REFERENCES = ("all", "stl")  # answer every budget: one value per dataset enters each block
+from taskgrouping.methods import references
+
+REFERENCES = tuple(references())  # answer every budget: one value per dataset per block
 TAG_PREFIX = "tag+"
 PAPER_SPEEDUP = 5.0  # the paper: sample-wise grouping about 5x faster than TAG
 COMPARISON_COLUMNS = [

@@ -1,8 +1,15 @@
-"""Reference groupings: every task alone (stl), one group of all (all), random groups."""
+"""Reference groupings: every task alone (stl), one group of all (all), random groups.
+
+They read the task list alone, so their job is numpy and JSON (the baseline_groups stage).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from taskgrouping.grouping.grouper import Grouper
 
 
 def single_task(tasks: list[str]) -> list[list[str]]:
@@ -68,3 +75,37 @@ def groups_from_labels(tasks: list[str], labels: np.ndarray) -> list[list[str]]:
     for task, label in zip(tasks, labels, strict=True):
         groups.setdefault(int(label), []).append(task)
     return list(groups.values())
+
+
+def _single_tasks(tasks: list[str], _k: int, _seed: int, _options: dict[str, Any]
+                  ) -> tuple[list[list[str]], dict[str, float]]:
+    return single_task(tasks), {}
+
+
+def _one_group(tasks: list[str], _k: int, _seed: int, _options: dict[str, Any]
+               ) -> tuple[list[list[str]], dict[str, float]]:
+    return all_in_one(tasks), {}
+
+
+def _random_groups(tasks: list[str], k: int, _seed: int, options: dict[str, Any]
+                   ) -> tuple[list[list[list[str]]], dict[str, float]]:
+    """`partitions` draws seeded by the section's own `seed` + k (not grouping.seed)."""
+    return random_partitions(tasks, k, options["seed"] + k, options["partitions"]), {}
+
+
+STL = Grouper(description="every task trained alone (single-task learning)",
+              group=_single_tasks, reads="tasks", fixed_k=lambda n_tasks: n_tasks)
+ALL = Grouper(description="every task in one network", group=_one_group, reads="tasks",
+              fixed_k=lambda _n_tasks: 1)
+RANDOM = Grouper(
+    description="The random-grouping baseline.", group=_random_groups, reads="tasks",
+    draws=True, constraints={"required": ["seed"]},
+    options={
+        "seed": {"type": "integer", "minimum": 0,
+                 "description": "Seed of the partitions; budget k draws from seed + k."},
+        "partitions": {
+            "type": "integer", "minimum": 1, "default": 3,
+            "description": "Distinct seeded partitions drawn per budget k (every one where "
+                           "fewer exist, e.g. one at k = 1); each is trained, and random's "
+                           "per-task scores are their mean, so one lucky or unlucky draw "
+                           "does not decide the baseline."}})

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from taskgrouping.grouping.cover import best_cover
+from taskgrouping.grouping.grouper import Grouper
 
 SubsetLosses = dict[tuple[str, ...], dict[str, float]]
 
@@ -73,3 +74,29 @@ def exhaustive_groups(losses: SubsetLosses, tasks: list[str], k: int
     order = {name: index for index, name in enumerate(tasks)}
     groups = sorted((list(subsets[row]) for row in chosen), key=lambda g: order[g[0]])
     return groups, {"optimal_normalized_val_loss": total}
+
+
+def loss_table(losses: SubsetLosses, tasks: list[str]) -> pd.DataFrame:
+    """The subsets' mean losses as a grouper reads them: a row per trained subset (its
+    members' tuple), a column per task in dataset order, NaN where the task is not in it."""
+    return pd.DataFrame([[losses[members].get(task, np.nan) for task in tasks]
+                         for members in losses],
+                        index=pd.Index(list(losses), tupleize_cols=False), columns=tasks)
+
+
+def _best_cover(table: pd.DataFrame, k: int, _seed: int, _options: dict[str, Any]
+                ) -> tuple[list[list[str]], dict[str, float]]:
+    tasks = list(table.columns)
+    losses = {members: {task: float(loss) for task, loss in zip(tasks, row, strict=True)
+                        if not np.isnan(loss)}
+              for members, row in zip(table.index, table.to_numpy(), strict=True)}
+    return exhaustive_groups(losses, tasks, k)
+
+
+EXHAUSTIVE = Grouper(
+    description="The optimum: train every subset of tasks, then the best cover by at most k "
+                "of them (Standley et al. 2020).",
+    group=_best_cover, reads="trainings",
+    options={"max_tasks": {"type": "integer", "minimum": 1, "default": 8,
+                           "description": "Refuse exhaustive (2^T - 1 trainings per seed) "
+                                          "above this many tasks."}})

@@ -1,7 +1,7 @@
-"""Stage: the reference groupings (stl, all) and the seeded random partitions.
+"""Stage: the groups of a baseline that reads the task list alone (stl, all, random).
 
-Their groups follow from the task list alone, so the job is numpy and JSON: no affinity
-to read and no task graph to draw (an affinity method's cluster job draws one).
+No affinity to read and no task graph to draw (an affinity method's cluster job draws
+one), so the job is numpy and JSON.
 """
 
 from __future__ import annotations
@@ -10,24 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from taskgrouping.fileio import write_json
-from taskgrouping.grouping.baselines import all_in_one, random_partitions, single_task
-from taskgrouping.methods import BASELINES
+from taskgrouping.registries import BASELINES
 from taskgrouping.tracking.journal import StageRecord, stage_run
 
 
 def baseline_partitions(settings: dict[str, Any], method: str, k: int
                         ) -> list[list[list[str]]]:
-    """The method's partitions: stl and all one each, random `random.partitions` seeded
-    draws (scored as their mean)."""
-    tasks = settings["tasks"]
-    if method == "stl":
-        return [single_task(tasks)]
-    if method == "all":
-        return [all_in_one(tasks)]
-    if method == "random":
-        options = settings["random"]
-        return random_partitions(tasks, k, options["seed"] + k, options["partitions"])
-    raise ValueError(f"method {method} is not a baseline; baselines: {list(BASELINES)}")
+    """The baseline's partitions: one, or the several a drawing baseline (random) draws."""
+    baseline = BASELINES.get(method)
+    if baseline.reads != "tasks":
+        raise ValueError(f"method {method} is not a baseline of the task list alone")
+    grouper = settings["grouper"]
+    groups, _ = baseline.group(settings["tasks"], k, grouper["seed"], grouper["options"])
+    return groups if baseline.draws else [groups]
 
 
 def write_groups(record: StageRecord, method: str, k: int,

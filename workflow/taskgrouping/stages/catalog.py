@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from taskgrouping.data.registry import all_tasks
-from taskgrouping.registries import AFFINITIES, GROUPERS
+from taskgrouping.registries import AFFINITIES, BASELINES, GROUPERS
 from taskgrouping.settings import (
     data_settings,
     method_settings,
@@ -92,16 +92,9 @@ def _evaluation_settings(config: Config, _method: str | None = None) -> dict[str
 
 def _methods_help() -> str:
     """The method names the registries allow, for --help."""
-    from taskgrouping.methods import PLAIN
-
     return (f"<affinity>+<grouper> with affinity in {{{', '.join(AFFINITIES.names())}}} and "
-            f"grouper in {{{', '.join(GROUPERS.names())}}}, or one of {{{', '.join(PLAIN)}}}")
-
-
-def _baselines() -> list[str]:
-    from taskgrouping.methods import BASELINES
-
-    return list(BASELINES)
+            f"grouper in {{{', '.join(GROUPERS.names())}}}, or one of "
+            f"{{{', '.join(BASELINES.names())}}}")
 
 
 def _stage(verb: str, summary: str, *arguments: Any, settings: Any = None,
@@ -227,9 +220,10 @@ CORE_STAGES = (
            required("--graph-out", "task graph coloured by group (PNG)"),
            settings=_grouping_settings),
     _stage("baseline-groups",
-           "the groups of stl, all or the random partitions for one budget k",
+           "the groups of a baseline of the task list alone (stl, all, random) at budget k",
            SETTINGS, PARENT, OUT,
-           required("--method", choices=_baselines()), required("--k", type=int),
+           required("--method", "a baseline that reads the task list alone (stl, all, "
+                                "random)"), required("--k", type=int),
            required("--meta-out"),
            settings=_grouping_settings),
     _stage("train-group", "train and score a batch of task subsets, each at every seed",

@@ -10,10 +10,10 @@ from taskgrouping.affinity.gains import grouper_input
 from taskgrouping.affinity.matrix import clustering_similarity, read_matrix
 from taskgrouping.fileio import read_json
 from taskgrouping.grouping.graph import nodes_only, task_graph
-from taskgrouping.grouping.standley import exhaustive_groups, mean_losses
-from taskgrouping.methods import BASELINES, split_method
+from taskgrouping.grouping.standley import loss_table, mean_losses
+from taskgrouping.methods import split_method
 from taskgrouping.plots import task_graph_plot
-from taskgrouping.registries import AFFINITIES, GROUPERS
+from taskgrouping.registries import AFFINITIES, BASELINES, GROUPERS
 from taskgrouping.stages.baseline_groups import write_groups
 from taskgrouping.subsets import canonical
 from taskgrouping.tracking.journal import run_label, stage_run
@@ -24,14 +24,19 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
                 ) -> tuple[list[list[str]], dict[str, float]]:
     """Dispatch to the method's grouper: groups of task names, and what it reports."""
     tasks = settings["tasks"]
-    if method in BASELINES:
-        raise ValueError(f"method {method} is a baseline: taskgrouping baseline-groups "
-                         "draws its groups")
-    if method == "exhaustive":
+    options = settings["grouper"]
+    parts = split_method(method)
+    if parts is None:
+        baseline = BASELINES.get(method)
+        if baseline.reads != "trainings":
+            raise ValueError(f"method {method} reads the task list alone: taskgrouping "
+                             "baseline-groups draws its groups")
         if not trainings:
-            raise ValueError("method exhaustive needs --trainings of every subset")
-        return exhaustive_groups(mean_losses(trainings), tasks, k)
-    grouper_name = split_method(method)[1]
+            raise ValueError(f"method {method} needs --trainings of every subset")
+        losses = loss_table(mean_losses(trainings), tasks)
+        groups, info = baseline.group(losses, k, options["seed"], options["options"])
+        return canonical_groups(groups, tasks, method), info
+    grouper_name = parts[1]
     grouper = GROUPERS.get(grouper_name)
     if affinity is None or (gains is None and grouper.reads == "gain"):
         raise ValueError(f"method {method} needs --affinity (and --gains for a grouper that "
@@ -45,8 +50,7 @@ def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | N
         if path and list(frame.index) != tasks:
             raise ValueError(f"{path}: its tasks {list(frame.index)} are not the config's "
                              f"{tasks}")
-    options = settings["grouper"]
-    signed = AFFINITIES.get(split_method(method)[0]).signed
+    signed = AFFINITIES.get(parts[0]).signed
     groups, info = grouper.group(grouper_input(grouper, signed, matrix, gain_matrix), k,
                                  options["seed"], options["options"])
     return canonical_groups(groups, tasks, method), info
