@@ -24,7 +24,7 @@ PLACEHOLDERS = {"<partition>": "compute", "<account>": "myproject",
                 "<server-host>": "127.0.0.1", "<name>": "yeast"}
 # Environment setup and the test command: what .ci/run itself runs.
 NOT_RUN = ("python3 -m venv", ". .venv/bin/activate", "pip install", "ruff check",
-           "snakefmt --check", "pytest")
+           "snakefmt --check", "mypy", "pytest")
 
 
 def documented_commands() -> list[tuple[str, str]]:

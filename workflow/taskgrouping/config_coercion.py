@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
-TYPES = {"integer": int, "number": (int, float), "boolean": bool, "array": list,
-         "object": dict, "null": type(None)}
+TYPES: dict[str, type | tuple[type, ...]] = {
+    "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+    "null": type(None)}
 NULLS = ("null", "~", "Null", "NULL")
 
 

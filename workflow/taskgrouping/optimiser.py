@@ -55,8 +55,9 @@ class Adam:
         if not live:
             return
         steps, averages, squares = zip(*(self._state(j) for j in live), strict=True)
-        params = [self.params[j] for j in live]
-        adam(params, [param.grad for param in params], list(averages), list(squares), [],
+        params: list[torch.Tensor] = [self.params[j] for j in live]
+        grads = [param.grad for param in params if param.grad is not None]  # every one: live
+        adam(params, grads, list(averages), list(squares), [],
              list(steps), has_complex=any(torch.is_complex(p) for p in params),
              amsgrad=False, beta1=self.betas[0], beta2=self.betas[1], lr=self.lr,
              weight_decay=self.weight_decay, eps=self.eps, maximize=False)

@@ -86,7 +86,7 @@ def total_loss_bars(summary: pd.DataFrame, run: str, path: str | Path) -> None:
 STRONGEST_EDGES = 2  # edges drawn per task: its strongest similarities
 
 
-def group_palette(count: int) -> list[tuple[float, ...]]:
+def group_palette(count: int) -> list[tuple[float, float, float, float]]:
     """Qualitative colours, one per group: tab10 up to 10 groups, tab20 beyond."""
     cmap = plt.get_cmap("tab10" if count <= 10 else "tab20")
     return [cmap(index % cmap.N) for index in range(count)]
@@ -143,7 +143,7 @@ def task_graph_figure(graph: nx.Graph, groups: list[list[str]], title: str,
     span = np.ptp(np.array(list(layout.values())), axis=0).max() if len(layout) > 1 else 1.0
     radius = 0.045 * max(span, 1e-9)
     for task, (x, y) in layout.items():
-        indices = member_of.get(task) or [None]
+        indices: list[int | None] = list(member_of.get(task, [])) or [None]
         step = 360.0 / len(indices)
         for slot, index in enumerate(indices):
             ax.add_patch(Wedge((x, y), radius, 90 + slot * step, 90 + (slot + 1) * step,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ def write_settings_files(files: dict[Path, str]) -> None:
 
     for path, text in files.items():
         if not path.is_file() or path.read_text() != text:
-            write_with(path, lambda tmp, text=text: tmp.write_text(text))
+            write_with(path, partial(Path.write_text, data=text))
 
 
 def path_list_file(label: str, paths: list[str], folder: str) -> tuple[Path, str]:

@@ -44,7 +44,7 @@ def similarity_at(distance: pd.DataFrame, value: float, transform: str) -> float
     """The similarity `similarity_matrix` gives a pair at distance `value` in this matrix
     (the transform is relative to its median distance)."""
     median = _median_off_diagonal(distance.to_numpy(dtype=float))
-    return float(TRANSFORMS[transform](np.float64(value), median))
+    return float(TRANSFORMS[transform](np.asarray(value, dtype=float), median))
 
 
 def read_matrix(path: str) -> pd.DataFrame:

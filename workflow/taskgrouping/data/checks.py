@@ -125,7 +125,8 @@ def check_dataset(name: str, source: Dataset, options: Options, offered: tuple[T
     check_targets(seen, chosen_tasks, y)
     check_sizes(name, seen, split)
     warnings: list[str] = []
-    every = y  # every row's targets: all read, or read with a sampled dataset's cheap part
+    # every row's targets: all read, or read with a sampled dataset's cheap part
+    every: np.ndarray | None = y
     if seen.note is not None:
         every = None if seen.labels is None else seen.labels[:, columns]
         if every is not None:

@@ -21,6 +21,7 @@ named school_<id> in that order.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from taskgrouping.tasks import Task, make_task
 
 FEATURES = ("Minority", "Sex", "SES", "MEANSES")
 COLUMNS = ("School", *FEATURES, "MathAch")
-OPTIONS = {
+OPTIONS: dict[str, dict[str, Any]] = {
     "schools": {"type": ["integer", "array"], "minimum": 2, "items": {"type": "integer"},
                 "minItems": 2, "uniqueItems": True, "default": 10,
                 "description": "how many schools (picked by `selection`), or a list of "

@@ -77,7 +77,8 @@ def tasks(options: Options) -> tuple[Task, ...]:
 def sinusoids(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """Each task's amplitude and phase."""
     _, shapes, _ = np.random.default_rng(options["seed"]).spawn(3)
-    count, clusters = options["n_tasks"], options["clusters"]
+    count: int = options["n_tasks"]
+    clusters = options["clusters"]
     centres = 2 * np.pi * (np.arange(count) % clusters) / clusters
     phases = centres + shapes.uniform(-options["phase_spread"], options["phase_spread"], count)
     amplitudes = shapes.uniform(options["amplitude_min"], options["amplitude_max"], count)

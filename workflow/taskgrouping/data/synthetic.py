@@ -37,6 +37,8 @@ about 0.48; across groups about 0.05. Tasks are named t001, t002, ...
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from taskgrouping.data.base import (
@@ -51,7 +53,7 @@ from taskgrouping.tasks import Task, make_task
 
 HIDDEN = 8
 STREAMS = 8  # independent draws, in load's order; a new one goes last (keeps the others)
-OPTIONS = {
+OPTIONS: dict[str, dict[str, Any]] = {
     "n_tasks": {"type": "integer", "minimum": 2, "default": 40,
                 "description": "T, the number of tasks t001, t002, ..."},
     "kind": {"type": "string", "enum": ["binary", "regression"], "default": "binary",
@@ -151,7 +153,8 @@ def binary_labels(scores: np.ndarray, rates: np.ndarray) -> np.ndarray:
 def target_parameters(options: Options) -> tuple[np.ndarray, np.ndarray]:
     """Each regression task's target scale c_j and noise level n_j, as `load` draws them."""
     *_, scales, noises, _ = np.random.default_rng(options["seed"]).spawn(STREAMS)
-    count, spread = options["n_tasks"], options["target_scale_spread"]
+    count: int = options["n_tasks"]
+    spread = options["target_scale_spread"]
     return (10.0 ** scales.uniform(-spread, spread, count),
             noises.uniform(0.0, options["target_noise"], count))
 

@@ -178,11 +178,11 @@ def _improve_until_stable(values: np.ndarray, pool: list[Group], starts: list[li
     starts = [groups, *starts] + _cuts(values, k) + [
         _random_selection(rng, len(values), k) for _ in range(restarts)]
     best, best_value = groups, served_gain(values, groups)
-    pool = set(pool)
+    candidates = set(pool)
     for _ in range(MAX_ROUNDS):
         optima = [_local_search(values, start, k, partition) for start in starts]
-        pool |= {group for optimum in optima for group in optimum}
-        covered = _cover(values, sorted(pool), k, partition)
+        candidates |= {group for optimum in optima for group in optimum}
+        covered = _cover(values, sorted(candidates), k, partition)
         round_best = max([covered, *optima], key=lambda g: served_gain(values, g))
         value = served_gain(values, round_best)
         if value <= best_value + 1e-12:

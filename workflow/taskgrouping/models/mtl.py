@@ -28,7 +28,7 @@ class DenseHead(nn.Module):
 def make_head(width: int, task: Task) -> nn.Module:
     """A Linear head for scalar tasks, a per-pixel head for dense ones."""
     if task.kind.dense:
-        return DenseHead(width, task.head_width, task.shape[-2:])
+        return DenseHead(width, task.head_width, (task.shape[-2], task.shape[-1]))
     return nn.Linear(width, task.head_width)
 
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import numpy as np
 
-Sums = TypeVar("Sums")
+Sums = TypeVar("Sums", float, np.ndarray)  # one pair's sum, or a matrix of them
 
 DISTANCES = ("l1", "l2", "sign")
 
@@ -85,7 +85,7 @@ def normalise(total: Sums, kind: str, n: int, parameters: int, step_size: float)
     """eta/n * L1 sum (l1), eta^2/n * half squared L2 sum (l2: half the mean squared
     distance of the optima), or the mean fraction of parameters whose signs differ (sign)."""
     if kind == "l1":
-        return step_size * total / n  # type: ignore[operator]
+        return step_size * total / n
     if kind == "l2":
-        return step_size**2 * total / n  # type: ignore[operator]
-    return total / (n * parameters)  # type: ignore[operator]
+        return step_size**2 * total / n
+    return total / (n * parameters)

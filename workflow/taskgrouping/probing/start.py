@@ -111,10 +111,11 @@ def calibrate_heads(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor) -> 
         if not known.any():
             continue
         values, mean = values[known], labels[known].mean()
+        bias = head.get_parameter("bias")  # a scalar task's head is a Linear
         if task.kind.name == "regression":
-            head.bias += float(mean - values.mean())
+            bias.add_(float(mean - values.mean()))
         elif 0 < mean < 1:
-            head.bias += bisect_shift(values, float(mean))
+            bias.add_(bisect_shift(values, float(mean)))
 
 
 def bisect_shift(logits: torch.Tensor, rate: float, iterations: int = 64) -> float:

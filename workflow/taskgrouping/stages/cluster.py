@@ -101,14 +101,15 @@ def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: st
                 "trainings": before_trainings, "passes": passes}
         write_groups(record, method, k, [groups], cost, info, out, meta_out)
         shown, reads_gains = None, False
-        if affinity:
-            affinity_name, grouper_name = split_method(method)
+        parts = split_method(method)
+        if affinity and parts:
+            affinity_name, grouper_name = parts
             similarity = clustering_similarity(read_matrix(affinity),
                                                AFFINITIES.get(affinity_name).signed)
             graph = task_graph(similarity)
             # beside the graph, what the grouper read: the gains or the similarity
             reads_gains = GROUPERS.get(grouper_name).reads == "gain" and gains is not None
-            shown = read_matrix(gains) if reads_gains else similarity
+            shown = read_matrix(gains) if gains and reads_gains else similarity
         else:
             graph = nodes_only(settings["tasks"])
         task_graph_plot(graph, groups, f"{run_label(parent)}: {method}, k={k}", graph_out,

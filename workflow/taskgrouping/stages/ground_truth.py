@@ -20,9 +20,12 @@ from taskgrouping.ground_truth import read_standley, read_subset_csv, score_grou
 
 def run(standley: list[str] | None, table: str | None, task_names: list[str] | None,
         budgets: list[int] | None, seeds: list[int], out: str | None) -> None:
-    if (standley is None) == (table is None):
+    if standley is not None and table is None:
+        subsets = read_standley(standley[0], standley[1], task_names)
+    elif table is not None and standley is None:
+        subsets = read_subset_csv(table)
+    else:
         raise ValueError("give one table: --standley VALIDATION TEST, or --table CSV")
-    subsets = read_standley(*standley, task_names) if standley else read_subset_csv(table)
     ks = budgets or list(range(2, len(subsets.tasks)))
     rows = score_groupers(subsets, ks, seeds)
     print(f"{subsets.source}: {len(subsets.tasks)} tasks ({', '.join(subsets.tasks)}), "

@@ -21,7 +21,7 @@ from taskgrouping.training import make_deterministic
 
 def task_divisors(tasks: list[str], signals: list[str]) -> np.ndarray:
     """T x n divisors in `tasks` order, gathered from the probe_task files."""
-    found = {}
+    found: dict[str, np.ndarray] = {}
     for path in signals:
         block = read_npz(path)
         found.update(zip((str(t) for t in block["tasks"]), block["divisors"], strict=True))

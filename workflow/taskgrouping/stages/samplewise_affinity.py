@@ -79,11 +79,12 @@ def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, distance
         signals: list[str] | None = None, pairs: list[str] | None = None,
         general: str | None = None) -> None:
     tiled = [stats, signals, pairs, general]
-    if any(part is not None for part in tiled) and None in tiled:
-        raise ValueError("samplewise-affinity: give every tiled job's output (--stats, "
-                         "--signals, --pairs, --general) or none (one block, probed here)")
     tasks = settings["data"]["tasks"]
-    if stats is None:
+    if stats is None or signals is None or pairs is None or general is None:
+        if any(part is not None for part in tiled):
+            raise ValueError("samplewise-affinity: give every tiled job's output (--stats, "
+                             "--signals, --pairs, --general) or none (one block, probed "
+                             "here)")
         probe = settings["samplewise"]
         from taskgrouping.training import make_deterministic
 

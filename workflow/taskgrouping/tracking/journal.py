@@ -15,7 +15,7 @@ import getpass
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,7 @@ def log_results(parent_file: str | Path, settings: dict[str, Any],
 
 
 def log_to_pipeline(parent_file: str | Path, metrics: dict[str, float],
-                    artifacts: list[str | Path], tables: dict[str, str | Path],
+                    artifacts: Sequence[str | Path], tables: Mapping[str, str | Path],
                     description: str) -> None:
     """Put the comparison on the parent run, where runs of several configs are compared:
     its metrics and files, `tables` (artifact name: CSV) as tables the UI shows, and

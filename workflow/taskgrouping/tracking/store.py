@@ -366,9 +366,9 @@ def _first_line(err: BaseException) -> str:
 def store_error(err: BaseException) -> str:
     """The error's first line and, where a library wrapped it, its root cause's: MLflow's
     own message hides e.g. sqlite's "attempt to write a readonly database"."""
-    root = err
-    while (root.__cause__ or root.__context__) is not None:
-        root = root.__cause__ or root.__context__
+    root, inner = err, err.__cause__ or err.__context__
+    while inner is not None:
+        root, inner = inner, inner.__cause__ or inner.__context__
     first, cause = _first_line(err), _first_line(root)
     return first if root is err or cause in first else f"{first} (cause: {cause})"
 
