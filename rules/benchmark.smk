@@ -10,7 +10,11 @@ from snakemake.utils import min_version
 
 from taskgrouping.benchmark.plan import announce_skipped, plan_runs
 from taskgrouping.benchmark.profile import apply_rule_settings_to_runs
-from taskgrouping.tracking.hooks import run_module_hooks, run_tracking_verb
+from taskgrouping.tracking.hooks import (
+    answer_when_nothing_to_do,
+    run_module_hooks,
+    run_tracking_verb,
+)
 
 min_version("9.0")
 
@@ -121,6 +125,11 @@ rule all:
 benchmark_tracking = partial(
     run_tracking_verb, Path(PLAN.results) / "logs" / "tracking.log"
 )
+# A rerun with nothing to do prints the benchmark's answer, not its last run's.
+if workflow.is_main_process:
+    answer_when_nothing_to_do(
+        Path(PLAN.results) / "answer.txt", lambda: workflow.dryrun
+    )
 # Each run's module namespace: a module's onstart/onsuccess/onerror hooks run only when
 # called, since Snakemake runs the hooks of the main Snakefile alone.
 RUN_MODULES = [f"{run}_pipeline" for run in PLAN.runs]

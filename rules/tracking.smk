@@ -4,7 +4,17 @@
 # reruns when the config changes keeps every job downstream of it from rerunning in the
 # same invocation when they take its output as ancient (snakemake#4166), and without
 # ancient any new parent run would rerun every job.
-from taskgrouping.tracking.hooks import run_tracking_verb
+import time
+
+from taskgrouping.tracking.hooks import (
+    answer_when_nothing_to_do,
+    failed_job_lines,
+    run_tracking_verb,
+)
+
+if workflow.is_main_process:
+    answer_when_nothing_to_do(Path(RESULTS) / "answer.txt", lambda: workflow.dryrun)
+STARTED = []  # when this invocation's first job started (onstart)
 
 
 def tracking(*arguments, check=True):
@@ -20,7 +30,19 @@ def print_answer(tracked):
     print("\n".join([*lines, f"  {tracked}"]), flush=True)
 
 
+def print_failed_jobs():
+    """The error line of each job that failed in this invocation, with its log."""
+    lines = failed_job_lines(Path(RESULTS) / "logs", STARTED[0] if STARTED else 0.0)
+    if lines:
+        print(
+            "\n".join(["taskgrouping: failed jobs (log: its last line):", *lines]),
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 onstart:
+    STARTED.append(time.time())
     tracking(
         "init-tracking",
         "--settings",
@@ -41,4 +63,7 @@ onsuccess:
 
 
 onerror:
-    tracking("finish-tracking", "--parent", PARENT, "--status", "FAILED", check=False)
+    print_failed_jobs()
+    tracking(
+        "finish-tracking", "--parent", PARENT, "--status", "FAILED", check=False
+    )

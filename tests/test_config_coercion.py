@@ -49,7 +49,8 @@ def test_readme_overrides_pass_a_real_dry_run(tmp_path) -> None:
     command = ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "-n",
                "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "1",
                "--config", "budgets=[2,3,4]", "seeds=[0,1,2]",
-               "mlflow={tracking_uri: null, experiment: null, nest_under: null}"]
+               "mlflow={tracking_uri: null, experiment: null, nest_under: null}",
+               "--quiet", "host"]  # each planned job's files
     result = subprocess.run(command, capture_output=True, text=True, timeout=300,
                             env=workflow_env(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]

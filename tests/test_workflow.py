@@ -141,6 +141,9 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
                                                              "  recommended at k=2"]
     assert summary["val_total_loss"].notna().all()
     assert all(line in result.stdout for line in answer)  # the run ends with the answer
+    # quiet (profiles/default): progress on screen, no job's rule block or command
+    assert not re.search(r"^(rule|checkpoint) \w+:$", result.stdout + result.stderr, re.M)
+    assert "exec taskgrouping" not in result.stdout + result.stderr
     assert result.stderr.count("taskgrouping: every method's groups are chosen: 15 trainings "
                                "(15 task subsets, 1 seed(s)) join the plan") == 1
     assert re.search(r"^  MLflow: \d+ job records published in .* to sqlite:///.*mlflow ui "
@@ -226,6 +229,10 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
 
     rerun = snakemake(tmp_path, config, "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
+    assert "taskgrouping answer" not in rerun.stdout  # a dry run plans, it does not answer
+    rerun = snakemake(tmp_path, config)  # nothing to do: the finished run's answer again
+    assert "Nothing to be done" in rerun.stderr and rerun.returncode == 0
+    assert all(line in rerun.stdout for line in answer), rerun.stdout[-3000:]
 
     # a changed sample-wise option reruns probing and grouping in the same invocation
     # (snakemake#4166 kept them back while the parent run was a rule), not the trainings
