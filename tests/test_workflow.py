@@ -208,6 +208,15 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
         found = client.search_runs([experiment.experiment_id], readme_filter, max_results=5)
         assert found, readme_filter
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    # the saved leaderboard view the run's last line links: its filter finds every
+    # (method, k) row of the summary, sorted by total loss, with metric columns
+    link = re.search(r"viewStateShareKey=(leaderboard-\w+)", result.stdout).group(1)
+    view = json.loads(experiment.tags[f"mlflow.sharedViewState.{link}"])
+    board = client.search_runs([experiment.experiment_id], view["searchFilter"])
+    assert sorted((r.data.tags["method"], int(r.data.tags["k"])) for r in board) == sorted(
+        zip(summary["method"], summary["k"], strict=True))
+    assert view["orderByKey"] == "metrics.`total_loss`" and view["orderByAsc"]
+    assert "metrics.`total_loss`" in view["selectedColumns"]
     artifacts = {a.path for a in client.list_artifacts(
         next(r.info.run_id for r in job_runs(children) if r.data.tags["stage"] == "evaluate"))}
     assert {"summary.csv", "cost_quality.png", "affinities.png"} <= artifacts

@@ -12,9 +12,11 @@ def run(parent: str, status: str) -> None:
     started = time.perf_counter()
     published = publish(parent, final=True)  # every job has ended: the killed are FAILED
     seconds = time.perf_counter() - started
-    finish_pipeline(parent, status)
+    leaderboard = finish_pipeline(parent, status)
     record = read_json(parent)
-    uri, runs = record["tracking_uri"], f"#/experiments/{record['experiment_id']}/runs"
+    uri = record["tracking_uri"]
+    # the results as a table (method, k rows; metric columns), else the experiment's runs
+    runs = leaderboard or f"#/experiments/{record['experiment_id']}/runs"
     browse = (f"open {uri.rstrip('/')}/{runs}" if uri.startswith("http") else
               f"mlflow ui --backend-store-uri {uri}, then open http://127.0.0.1:5000/{runs}")
     print(f"MLflow: {published} job records published in {seconds:.2f} s to {uri}, as child "

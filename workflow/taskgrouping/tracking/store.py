@@ -373,12 +373,19 @@ def store_error(err: BaseException) -> str:
     return first if root is err or cause in first else f"{first} (cause: {cause})"
 
 
-def finish_pipeline(parent_file: str | Path, status: str) -> None:
-    """Mark the parent run FINISHED or FAILED when Snakemake ends."""
+def finish_pipeline(parent_file: str | Path, status: str) -> str | None:
+    """Mark the parent run FINISHED or FAILED when Snakemake ends; a finished one's results
+    get a saved view of the runs table (`leaderboard`): its URL fragment, or None."""
+    from taskgrouping.tracking.leaderboard import save_leaderboard
+
     parent = read_json(parent_file)
     uri = parent["tracking_uri"]
     try:
-        with_retry(_client(uri).set_terminated, parent["run_id"], status=status)
+        client = _client(uri)
+        with_retry(client.set_terminated, parent["run_id"], status=status)
+        if status != "FINISHED":
+            return None
+        return with_retry(save_leaderboard, client, parent["experiment_id"], parent["run_id"])
     except TrackingError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of the store is reported with its URI
