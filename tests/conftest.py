@@ -63,3 +63,14 @@ def job_runs(children: list) -> list:
     not (they carry a method tag, which the evaluate job's own run does not)."""
     return [run for run in children
             if not (run.data.tags.get("stage") == "evaluate" and "method" in run.data.tags)]
+
+
+def assert_drawn(path: Path, min_ink: float = 0.02) -> None:
+    """`path` decodes as a PNG image at least 300 px on each side with ink on more than
+    `min_ink` of its pixels: a figure was drawn, not an empty canvas or a stub file."""
+    import matplotlib.image as mpimg
+
+    image = mpimg.imread(path, format="png")
+    assert image.ndim == 3 and min(image.shape[:2]) >= 300, (path, image.shape)
+    ink = (image[..., :3] < 0.9).any(axis=-1).mean()
+    assert ink > min_ink, (path, ink)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_drawn
 
 from taskgrouping.benchmark.answer import benchmark_answer
 from taskgrouping.benchmark.figures import (
@@ -171,7 +172,7 @@ def test_the_critical_difference_diagram_shows_ranks_cd_and_cliques(tmp_path) ->
     assert spans == [(1.17, 1.93), (1.87, 2.93)]
     plt.close(figure)
     critical_difference_plot(ranks, 1.35, 0.04, "t", tmp_path / "cd.png")
-    assert (tmp_path / "cd.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_drawn(tmp_path / "cd.png")
 
 
 def test_the_paired_differences_plot_shows_each_mean_and_interval(tmp_path) -> None:
@@ -193,7 +194,7 @@ def test_the_paired_differences_plot_shows_each_mean_and_interval(tmp_path) -> N
     assert any(t.get_text() == "W/T/L 1/0/1" for t in ax.texts)
     plt.close(figure)
     paired_differences_plot(comparisons, "t", tmp_path / "pairs.png")
-    assert (tmp_path / "pairs.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_drawn(tmp_path / "pairs.png")
 
 
 def _flipped() -> pd.DataFrame:

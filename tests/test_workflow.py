@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, job_runs, small_config, workflow_env
+from conftest import REPO, assert_drawn, job_runs, small_config, workflow_env
 
 from taskgrouping.affinity.gains import samplewise_gains
 
@@ -87,7 +87,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
     for name in ("samplewise", "tag", "cosine", "hoa"):
         matrix = pd.read_csv(results / "affinity" / f"{name}.csv", index_col=0)
         assert list(matrix.index) == tasks and np.isfinite(matrix.to_numpy()).all()
-        assert (results / "affinity" / f"{name}.png").stat().st_size > 1000
+        assert_drawn(results / "affinity" / f"{name}.png")
         gains = pd.read_csv(results / "affinity" / f"{name}_gain.csv", index_col=0)
         assert list(gains.index) == tasks and (gains.to_numpy().diagonal() == 0).all()
         if name != "samplewise":  # a signed affinity is its own gain
@@ -102,7 +102,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
 
     groups = json.loads((results / "groups" / "samplewise+gat_gmm_k2.json").read_text())
     assert 1 <= len(groups) <= 2 and sorted(t for g in groups for t in g) == sorted(tasks)
-    assert (results / "groups" / "samplewise+gat_gmm_k2.png").stat().st_size > 1000
+    assert_drawn(results / "groups" / "samplewise+gat_gmm_k2.png")
     # exhaustive trains every subset once; every method's groups are among them
     assert len(list((results / "train").glob("*_seed0.json"))) == 2 ** len(tasks) - 1
 
@@ -173,7 +173,7 @@ def test_full_run_writes_results_and_mlflow_runs(tmp_path) -> None:
         expected.append(spearmanr([matrix.loc[i, j] for i, j in pairs], truth).statistic)
     np.testing.assert_allclose(written, expected, rtol=0, atol=1e-9)
     for plot in ("total_loss.png", "cost_quality.png", "affinities.png"):
-        assert (results / plot).stat().st_size > 1000
+        assert_drawn(results / plot)
 
     from mlflow.tracking import MlflowClient
 
