@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 from taskgrouping.data.registry import dataset, dataset_options, resolve_tasks
 from taskgrouping.methods import split_method
 from taskgrouping.registries import BASELINES, GROUPERS
+from taskgrouping.stages.slices import GrouperSettings
 
 
 def data_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -64,17 +66,17 @@ def planted_groups(config: dict[str, Any], tasks: list[str]) -> list[list[str]] 
     return [group for group in groups if group]
 
 
-def method_settings(config: dict[str, Any], method: str | None) -> dict[str, Any]:
+def method_settings(config: dict[str, Any], method: str | None) -> GrouperSettings:
     """What a method's grouping depends on beyond the task list: its grouper (a baseline's
     own entry for a method without an affinity), the grouper's options and seed."""
     parts = split_method(method or "")
     name = parts[1] if parts else str(method)
     entry = GROUPERS.get(name) if parts else BASELINES.get(name)
     options = config[name] if entry.options else {}
-    return {"grouper": {"name": name, "options": options, "seed": config["grouping"]["seed"]}}
+    return GrouperSettings(name=name, options=options, seed=config["grouping"]["seed"])
 
 
-def settings_file(settings: dict[str, Any], stage: str, folder: str,
+def settings_file(settings: Mapping[str, Any], stage: str, folder: str,
                   method: str | None = None) -> tuple[Path, str]:
     """Where the config slice `settings` of `stage` goes
     (`folder`/<stage>[-<method>]-<digest>.json) and its text: named by its content, so a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,7 @@ def load_split(name: str, data: dict[str, Any]) -> SplitData:
     return splits
 
 
-def dataset_source(settings: dict[str, Any]) -> str:
+def dataset_source(settings: Mapping[str, Any]) -> str:
     """Where a stage's data come from, as MLflow's dataset source: the dataset, its
     options (files, columns) and its split, which with the digest say what was read."""
     data = settings["data"]

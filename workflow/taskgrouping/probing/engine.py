@@ -7,6 +7,7 @@ probe_general, affinity); this is the in-process form used by tests and benchmar
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,7 @@ def fast_pair_sums(deltas: list[np.ndarray], weights: np.ndarray, kind: str) -> 
     return sums
 
 
-def samplewise_stage(data: SplitData, settings: dict[str, Any]) -> np.ndarray:
+def samplewise_stage(data: SplitData, settings: Mapping[str, Any]) -> np.ndarray:
     """The probing stages in one process: theta0, the probe set and the distance matrix,
     drawn as probe_shared draws them (`settings`: a probe stage's config slice), on the
     targets the probe sees (`probe_targets`)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from taskgrouping.tasks import split_targets
 from taskgrouping.training import make_deterministic, warm_up
 
 
-def probe_targets(data: SplitData, settings: dict[str, Any]) -> SplitData:
+def probe_targets(data: SplitData, settings: Mapping[str, Any]) -> SplitData:
     """The data the probe sees: with `samplewise.standardise_targets`, every scalar
     regression task's targets centred and divided by their training mean and std (missing
     targets stay NaN), so neither the warm-up nor the per-sample gradients scale with a
@@ -40,12 +41,12 @@ def probe_targets(data: SplitData, settings: dict[str, Any]) -> SplitData:
                    y_test=standardised(data.y_test))
 
 
-def probe_data(settings: dict[str, Any]) -> SplitData:
+def probe_data(settings: Mapping[str, Any]) -> SplitData:
     """The probe stage's data: the config's split, its targets as `probe_targets` gives."""
     return probe_targets(load_split(settings["dataset"], settings["data"]), settings)
 
 
-def initial_model(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
+def initial_model(data: SplitData, settings: Mapping[str, Any]) -> MultiTaskModel:
     """The seeded random initialisation, heads tied per task type if `heads: identical`."""
     probe = settings["samplewise"]
     model = build_model(data.input_shape, settings["data"]["model"], data.tasks, probe["seed"])
@@ -54,7 +55,7 @@ def initial_model(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
     return model
 
 
-def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
+def start_point(data: SplitData, settings: Mapping[str, Any]) -> MultiTaskModel:
     """theta0 by `samplewise.theta0`: the random init, a short joint warm-up, a short
     meta-training (meta_warmup), or a file.
 
@@ -76,7 +77,7 @@ def start_point(data: SplitData, settings: dict[str, Any]) -> MultiTaskModel:
     return model.eval()
 
 
-def probe_start(data: SplitData, settings: dict[str, Any]
+def probe_start(data: SplitData, settings: Mapping[str, Any]
                 ) -> tuple[MultiTaskModel, np.ndarray]:
     """theta0 and the probe rows, as every probing path uses them: the start point, the
     seeded probe draw and, with `samplewise.calibrate`, the heads calibrated on those rows."""
@@ -136,7 +137,7 @@ def probe_rows(data: SplitData, indices: np.ndarray) -> tuple[torch.Tensor, torc
     return torch.from_numpy(data.x_train[indices]), torch.from_numpy(data.y_train[indices])
 
 
-def load_probe_start(settings: dict[str, Any], shared: str
+def load_probe_start(settings: Mapping[str, Any], shared: str
                      ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
     """The data, theta0 as probe_shared saved it (file `shared`), and the probe rows."""
     data = probe_data(settings)
@@ -146,7 +147,7 @@ def load_probe_start(settings: dict[str, Any], shared: str
     return data, model.eval(), *probe_rows(data, state["probe_indices"].numpy())
 
 
-def drawn_probe_start(settings: dict[str, Any]
+def drawn_probe_start(settings: Mapping[str, Any]
                       ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
     """The same as `load_probe_start`, drawn again in this process, seeded as the probing
     jobs draw it (one thread): for runs whose tasks are one block, which keep no file."""

@@ -7,14 +7,14 @@ one), so the job is numpy and JSON.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from taskgrouping.fileio import write_json
 from taskgrouping.registries import BASELINES
+from taskgrouping.stages.slices import GroupingSettings
 from taskgrouping.tracking.journal import StageRecord, stage_run
 
 
-def baseline_partitions(settings: dict[str, Any], method: str, k: int
+def baseline_partitions(settings: GroupingSettings, method: str, k: int
                         ) -> list[list[list[str]]]:
     """The baseline's partitions: one, or the several a drawing baseline (random) draws."""
     baseline = BASELINES.get(method)
@@ -41,7 +41,7 @@ def write_groups(record: StageRecord, method: str, k: int,
     record.log_artifact(Path(out), "groups.json")
 
 
-def run(settings: dict[str, Any], parent: str, method: str, k: int, out: str,
+def run(settings: GroupingSettings, parent: str, method: str, k: int, out: str,
         meta_out: str) -> None:
     with stage_run(parent, "baseline_groups", settings, {"method": method, "k": k},
                    f"the groups of method {method} at budget k={k}") as record:

@@ -8,6 +8,7 @@ adding one touches no file here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from taskgrouping.data.registry import all_tasks
@@ -17,6 +18,14 @@ from taskgrouping.settings import (
     method_settings,
     planted_groups,
     resolved_theta0,
+)
+from taskgrouping.stages.slices import (
+    EvaluationSettings,
+    GroupingSettings,
+    HoaSettings,
+    JointSettings,
+    ProbeSettings,
+    TrainingSettings,
 )
 from taskgrouping.stages.stage import (
     GAIN_HELP,
@@ -34,10 +43,6 @@ from taskgrouping.stages.stage import (
 TRAININGS_HELP = "train-group outputs of every pair and single task, or @list.txt"
 
 
-def _base(config: Config) -> dict[str, Any]:
-    return {"dataset": config["dataset"]}
-
-
 def _without_meta(config: Config) -> tuple[dict[str, Any], dict[str, Any]]:
     """The data settings, and apart from them the meta-learner's (only the stages that
     meta-train read it)."""
@@ -45,7 +50,7 @@ def _without_meta(config: Config) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, ({"meta": data.pop("meta")} if "meta" in data else {})
 
 
-def probe_settings(config: Config, _method: str | None = None) -> dict[str, Any]:
+def probe_settings(config: Config, _method: str | None = None) -> ProbeSettings:
     """Every probing stage's slice: the data (its trainer only for a warm-up start) and
     the samplewise section with theta0 resolved."""
     data, meta = _without_meta(config)
@@ -54,40 +59,44 @@ def probe_settings(config: Config, _method: str | None = None) -> dict[str, Any]
         data = {k: v for k, v in data.items() if k != "train"}
     if probe["theta0"] == "meta_warmup":
         data |= meta
-    return _base(config) | {"data": data, "samplewise": probe}
+    return ProbeSettings(dataset=config["dataset"], data=data, samplewise=probe)
 
 
-def _joint_settings(config: Config, _method: str | None = None) -> dict[str, Any]:
+def _joint_settings(config: Config, _method: str | None = None) -> JointSettings:
     data, _ = _without_meta(config)
-    return _base(config) | {"data": data, "tag": config["tag"], "device": config["device"]}
+    return JointSettings(dataset=config["dataset"], data=data, tag=config["tag"],
+                         device=config["device"])
 
 
-def _hoa_settings(config: Config, _method: str | None = None) -> dict[str, Any]:
-    return _base(config) | {"tasks": data_settings(config)["tasks"], "seeds": config["seeds"]}
+def _hoa_settings(config: Config, _method: str | None = None) -> HoaSettings:
+    return HoaSettings(dataset=config["dataset"], tasks=data_settings(config)["tasks"],
+                       seeds=config["seeds"])
 
 
-def _grouping_settings(config: Config, method: str | None = None) -> dict[str, Any]:
-    return (_base(config) | {"tasks": data_settings(config)["tasks"]}
-            | method_settings(config, method))
+def _grouping_settings(config: Config, method: str | None = None) -> GroupingSettings:
+    return GroupingSettings(dataset=config["dataset"], tasks=data_settings(config)["tasks"],
+                            grouper=method_settings(config, method))
 
 
-def _training_settings(config: Config, _method: str | None = None) -> dict[str, Any]:
+def _training_settings(config: Config, _method: str | None = None) -> TrainingSettings:
     data, meta = _without_meta(config)
     if config["protocol"] == "meta":  # the meta-learner's section; no trainer
         data = {k: v for k, v in data.items() if k != "train"} | meta
-        return _base(config) | {"data": data, "device": config["device"], "protocol": "meta"}
-    return _base(config) | {"data": data, "device": config["device"]}
+        return TrainingSettings(dataset=config["dataset"], data=data, device=config["device"],
+                                protocol="meta")
+    return TrainingSettings(dataset=config["dataset"], data=data, device=config["device"])
 
 
-def _evaluation_settings(config: Config, _method: str | None = None) -> dict[str, Any]:
+def _evaluation_settings(config: Config, _method: str | None = None) -> EvaluationSettings:
     data = data_settings(config)
-    sections = {key: config[key] for key in ("methods", "budgets", "seeds", "protocol")}
     kinds = {task.name: task.kind.name for task in all_tasks(config["dataset"],
                                                             data.get("options"))}
-    return _base(config) | {"tasks": data["tasks"],
-                            "planted": planted_groups(config, data["tasks"]),
-                            "task_kinds": {task: kinds[task] for task in data["tasks"]}
-                            } | sections
+    return EvaluationSettings(
+        dataset=config["dataset"], tasks=data["tasks"],
+        planted=planted_groups(config, data["tasks"]),
+        task_kinds={task: kinds[task] for task in data["tasks"]},
+        methods=config["methods"], budgets=config["budgets"], seeds=config["seeds"],
+        protocol=config["protocol"])
 
 
 def _methods_help() -> str:
@@ -278,7 +287,8 @@ def find_stage(name: str) -> Stage:
     return stages[verb]
 
 
-def stage_settings(config: Config, stage: str, method: str | None = None) -> dict[str, Any]:
+def stage_settings(config: Config, stage: str, method: str | None = None
+                   ) -> Mapping[str, Any]:
     """The part of `config` that `stage` (a rule's name) reads; `method` names the method
     of a grouping job."""
     declared = find_stage(stage)

@@ -15,11 +15,12 @@ from taskgrouping.methods import split_method
 from taskgrouping.plots import task_graph_plot
 from taskgrouping.registries import AFFINITIES, BASELINES, GROUPERS
 from taskgrouping.stages.baseline_groups import write_groups
+from taskgrouping.stages.slices import GroupingSettings
 from taskgrouping.subsets import canonical
 from taskgrouping.tracking.journal import run_label, stage_run
 
 
-def make_groups(settings: dict[str, Any], method: str, k: int, affinity: str | None,
+def make_groups(settings: GroupingSettings, method: str, k: int, affinity: str | None,
                 gains: str | None, trainings: list[dict[str, Any]]
                 ) -> tuple[list[list[str]], dict[str, float]]:
     """Dispatch to the method's grouper: groups of task names, and what it reports."""
@@ -83,7 +84,7 @@ def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]
             sum(record["steps"] for record in trainings))
 
 
-def run(settings: dict[str, Any], parent: str, method: str, k: int, affinity: str | None,
+def run(settings: GroupingSettings, parent: str, method: str, k: int, affinity: str | None,
         gains: str | None, affinity_meta: str | None, trainings: list[str] | None, out: str,
         meta_out: str, graph_out: str, threads: int) -> None:
     if "grouper" in settings:  # a learned grouper may use torch: fix its seed and threads

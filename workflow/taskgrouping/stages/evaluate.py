@@ -17,6 +17,7 @@ from taskgrouping.evaluation import (
 )
 from taskgrouping.fileio import read_json, write_with
 from taskgrouping.plots import cost_quality_scatter, heatmaps_side_by_side, total_loss_bars
+from taskgrouping.stages.slices import EvaluationSettings
 from taskgrouping.tasks import KINDS
 from taskgrouping.tracking.journal import log_results, log_to_pipeline, run_label, stage_run
 
@@ -35,7 +36,7 @@ def _write_csv(path: str, table: Any) -> None:
     write_with(path, lambda tmp: table.to_csv(tmp, index=False))
 
 
-def run(settings: dict[str, Any], parent: str, trainings: list[str], group_meta: list[str],
+def run(settings: EvaluationSettings, parent: str, trainings: list[str], group_meta: list[str],
         affinities: list[str] | None, evaluation_out: str, summary_out: str,
         groups_out: str, answer_out: str, quality_out: str, plot_out: str, cost_plot_out: str,
         affinity_plot_out: str) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from taskgrouping.affinity.contract import AffinityMeta, training_cpu_seconds, write_affinity
 from taskgrouping.affinity.gains import signed_gains
 from taskgrouping.fileio import read_json
 from taskgrouping.grouping.standley import mean_losses, pair_gains
 from taskgrouping.plots import heatmap
+from taskgrouping.stages.slices import HoaSettings
 from taskgrouping.tracking.journal import run_label, stage_run
 
 
-def run(settings: dict[str, Any], parent: str, trainings: list[str], out: str,
+def run(settings: HoaSettings, parent: str, trainings: list[str], out: str,
         gain_out: str, heatmap_out: str, meta_out: str) -> None:
     tasks = settings["tasks"]
     with stage_run(parent, "hoa_affinity", settings, {"affinity": "hoa"},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -12,12 +11,13 @@ from taskgrouping.affinity.gains import signed_gains
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.data.registry import load_split
 from taskgrouping.plots import heatmap
+from taskgrouping.stages.slices import JointSettings
 from taskgrouping.stages.train_group import log_training
 from taskgrouping.tracking.journal import run_label, stage_run
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 
-def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, meta_out: str,
+def run(settings: JointSettings, parent: str, out: str, gain_out: str, meta_out: str,
         cosine_out: str, cosine_gain_out: str, cosine_meta_out: str, heatmap_out: str,
         cosine_heatmap_out: str, threads: int) -> None:
     data_settings, options = settings["data"], settings["tag"]

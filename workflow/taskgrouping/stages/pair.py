@@ -9,6 +9,7 @@ import numpy as np
 
 from taskgrouping.fileio import read_npz, write_json
 from taskgrouping.probing.distance import layer_weights, tile_pair_sums
+from taskgrouping.stages.slices import ProbeSettings
 from taskgrouping.tracking.journal import stage_run
 
 
@@ -20,7 +21,7 @@ def named_pair_sums(first: np.ndarray, first_tasks: list[str], second: np.ndarra
     return [[str(first_tasks[i]), str(second_tasks[j]), total] for i, j, total in sums]
 
 
-def run(settings: dict[str, Any], parent: str, signals: list[str], stats: str,
+def run(settings: ProbeSettings, parent: str, signals: list[str], stats: str,
         out: str) -> None:
     first, second = signals
     with stage_run(parent, "pair", settings, {"tile": Path(out).stem},

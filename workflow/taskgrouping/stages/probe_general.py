@@ -15,6 +15,7 @@ from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.start import load_probe_start
+from taskgrouping.stages.slices import ProbeSettings
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
@@ -44,7 +45,7 @@ def general_sums(probe: dict[str, Any], model: MultiTaskModel, x: torch.Tensor,
     return sums, len(model.tasks) * chunks, chunk  # one vmap(grad) per task and chunk
 
 
-def run(settings: dict[str, Any], parent: str, shared: str, signals: list[str], out: str,
+def run(settings: ProbeSettings, parent: str, shared: str, signals: list[str], out: str,
         threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
@@ -13,11 +11,12 @@ from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import input_factors
 from taskgrouping.probing.start import probe_data, probe_start
+from taskgrouping.stages.slices import ProbeSettings
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
 
-def shared_probe(settings: dict[str, Any]
+def shared_probe(settings: ProbeSettings
                  ) -> tuple[SplitData, MultiTaskModel, np.ndarray, ProbePlan, np.ndarray, int]:
     """The data, theta0, the probe rows, the layer plan, the fast layers' per-sample input
     factors and the passes the warm-up took: what every task block's probe shares."""
@@ -31,7 +30,7 @@ def shared_probe(settings: dict[str, Any]
     return data, model, indices, plan, factors, passes
 
 
-def run(settings: dict[str, Any], parent: str, out: str, stats_out: str, threads: int) -> None:
+def run(settings: ProbeSettings, parent: str, out: str, stats_out: str, threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)
     with stage_run(parent, "probe_shared", settings, {},

@@ -20,6 +20,7 @@ from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals
 from taskgrouping.probing.scaling import scaled_signals
 from taskgrouping.probing.start import load_probe_start
+from taskgrouping.stages.slices import ProbeSettings
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
 
@@ -43,7 +44,7 @@ def block_signals(probe: dict[str, Any], model: MultiTaskModel, x: torch.Tensor,
     return signals, scales, passes
 
 
-def run(settings: dict[str, Any], parent: str, tasks: list[str], shared: str, stats: str,
+def run(settings: ProbeSettings, parent: str, tasks: list[str], shared: str, stats: str,
         out: str, threads: int) -> None:
     probe = settings["samplewise"]
     make_deterministic(probe["seed"], threads)

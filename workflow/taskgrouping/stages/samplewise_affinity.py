@@ -19,12 +19,13 @@ from taskgrouping.affinity.matrix import distance_matrix, similarity_matrix, wri
 from taskgrouping.fileio import read_json, read_npz
 from taskgrouping.plots import heatmap
 from taskgrouping.probing.distance import layer_weights, needs_divisors, normalise
+from taskgrouping.stages.slices import ProbeSettings
 from taskgrouping.tracking.journal import StageRecord, run_label, stage_run
 
 DESCRIPTION = "the sample-wise affinity of {} tasks"
 
 
-def write_samplewise(record: StageRecord, settings: dict[str, Any], parent: str,
+def write_samplewise(record: StageRecord, settings: ProbeSettings, parent: str,
                      pairs: list[list[Any]], general: np.ndarray, meta: AffinityMeta,
                      shape: tuple[int, int], out: str, gain_out: str, distance_out: str,
                      heatmap_out: str, meta_out: str) -> None:
@@ -48,7 +49,7 @@ def write_samplewise(record: StageRecord, settings: dict[str, Any], parent: str,
         record.log_artifact(Path(path), name)
 
 
-def probe_one_block(settings: dict[str, Any]
+def probe_one_block(settings: ProbeSettings
                     ) -> tuple[list[list[Any]], np.ndarray, int, tuple[int, int]]:
     """The tiled jobs' steps in one process, for tasks that are one block: the fast-path
     pairs, the general path's sums, the passes and (probe samples, parameters)."""
@@ -74,7 +75,7 @@ def probe_one_block(settings: dict[str, Any]
             (len(indices), sum(plan.parameter_count())))
 
 
-def run(settings: dict[str, Any], parent: str, out: str, gain_out: str, distance_out: str,
+def run(settings: ProbeSettings, parent: str, out: str, gain_out: str, distance_out: str,
         heatmap_out: str, meta_out: str, threads: int, stats: str | None = None,
         signals: list[str] | None = None, pairs: list[str] | None = None,
         general: str | None = None) -> None:

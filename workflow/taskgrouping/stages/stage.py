@@ -11,12 +11,12 @@ so declaring every stage costs no torch import.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Config = dict[str, Any]
-SettingsSlice = Callable[[Config, str | None], dict[str, Any]]
+SettingsSlice = Callable[[Config, str | None], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)

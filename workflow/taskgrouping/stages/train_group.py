@@ -9,12 +9,12 @@ as it would alone (`make_deterministic` and the seeded model, shuffler and split
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from taskgrouping.data.base import SplitData
 from taskgrouping.data.registry import dataset_source, load_split
 from taskgrouping.fileio import atomic_dir, write_json
 from taskgrouping.meta.training import meta_train_group
+from taskgrouping.stages.slices import JointSettings, TrainingSettings
 from taskgrouping.subsets import subset_members, subset_name
 from taskgrouping.tracking.journal import StageRecord, stage_run
 from taskgrouping.training import (
@@ -25,7 +25,8 @@ from taskgrouping.training import (
 )
 
 
-def log_training(record: StageRecord, settings: dict[str, Any], data: SplitData,
+def log_training(record: StageRecord, settings: TrainingSettings | JointSettings,
+                 data: SplitData,
                  result: TrainResult) -> None:
     """A training's learning curve (train_loss and val_loss, step = epoch) and the data set
     it read (MLflow dataset input with its digest) onto its run."""
@@ -35,7 +36,7 @@ def log_training(record: StageRecord, settings: dict[str, Any], data: SplitData,
                      data.profile())
 
 
-def run(settings: dict[str, Any], parent: str, subsets: list[str], seed: list[int],
+def run(settings: TrainingSettings, parent: str, subsets: list[str], seed: list[int],
         out_dir: str, threads: int) -> None:
     tasks = settings["data"]["tasks"]
     members = {}
@@ -53,7 +54,7 @@ def run(settings: dict[str, Any], parent: str, subsets: list[str], seed: list[in
                              f"training {position} of {len(jobs)} in its job")
 
 
-def train_one(settings: dict[str, Any], parent: str, members: list[str], seed: int,
+def train_one(settings: TrainingSettings, parent: str, members: list[str], seed: int,
               out: Path, threads: int, data: SplitData | None, place: str) -> SplitData:
     """One (subset, seed): its own MLflow run and file; the split, loaded once per process."""
     labels = {"subset": subset_name(members, settings["data"]["tasks"]), "seed": seed}

@@ -49,7 +49,7 @@ def pending_records(parent_file: str | Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
 
 
-def provenance_tags(stage: str, dataset: str, settings: dict[str, Any],
+def provenance_tags(stage: str, dataset: str, settings: Mapping[str, Any],
                     labels: dict[str, Any]) -> dict[str, str]:
     """What every run carries: stage, dataset, git sha, config hash, package version, and
     MLflow's own source and user tags, which its runs table shows as Source and User."""
@@ -194,7 +194,7 @@ def process_costs() -> dict[str, float]:
 
 
 @contextmanager
-def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
+def stage_run(parent_file: str | Path, stage: str, settings: Mapping[str, Any],
               labels: dict[str, Any], description: str) -> Iterator[StageRecord]:
     """A child run of the pipeline's parent run, recorded FINISHED, or FAILED with its
     error; `description` is its one line in the UI (what the job did)."""
@@ -213,7 +213,7 @@ def stage_run(parent_file: str | Path, stage: str, settings: dict[str, Any],
     record.close("FINISHED")
 
 
-def log_results(parent_file: str | Path, settings: dict[str, Any],
+def log_results(parent_file: str | Path, settings: Mapping[str, Any],
                 rows: list[dict[str, Any]], metrics: tuple[str, ...]) -> None:
     """One child run per (method, k) of the comparison, under the evaluate stage.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -27,7 +28,7 @@ def settings_hash(settings: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, str]:
+def flatten(settings: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     """Flatten nested settings into dotted keys with string values (MLflow params)."""
     flat: dict[str, str] = {}
     for key, value in settings.items():
