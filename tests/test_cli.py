@@ -123,6 +123,11 @@ def test_datasets_verb_lists_every_dataset_with_availability(capsys) -> None:
     assert set(rows) == set(DATASETS.names())
     assert rows["yeast"]["available"] and len(rows["yeast"]["tasks"]) == 14
     assert rows["yeast"]["tasks"][0] == "Class1:binary"
+    from taskgrouping.registries import MODELS
+
+    # the model each dataset's config file trains, a registered one for every dataset
+    assert rows["yeast"]["model"] == "mlp" and rows["fashion"]["model"] == "cnn"
+    assert {row["model"] for row in rows.values()} <= set(MODELS.names())
 
 
 def test_the_slurm_profile_names_only_rules_that_exist() -> None:

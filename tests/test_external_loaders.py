@@ -44,7 +44,6 @@ def test_metadata_follows_the_contract(module) -> None:
     dataset = module.DATASET
     assert dataset.name == module.NAME and not dataset.offline and dataset.samples
     assert dataset.modality in ("tabular", "image", "series", "dense")
-    assert dataset.default_model in ("mlp", "cnn", "resnet18", "tcn", "dense_cnn")
     names = [task.name for task in dataset.tasks(filled(module))]
     assert len(names) == len(set(names)) > 1
 

@@ -32,7 +32,7 @@ def test_contract_fields() -> None:
     for module in (qm9, chicago, school, fashion, table):
         data = module.DATASET
         assert data.offline and data.modality in {"tabular", "image", "series"}
-        assert data.default_model in {"mlp", "cnn", "tcn"} and data.source and data.samples
+        assert data.source and data.samples
 
 
 # QM9 ------------------------------------------------------------------------------------

@@ -73,7 +73,6 @@ class Dataset:
     source: str
     offline: bool
     samples: str
-    default_model: str
     tasks: Callable[[Options], tuple[Task, ...]]
     load: Callable[[Options], tuple[np.ndarray, np.ndarray]]
     missing: Callable[[Options], str | None]

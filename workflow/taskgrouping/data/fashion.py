@@ -147,7 +147,6 @@ DATASET = Dataset(
            "Xiao et al. 2017",
     offline=True,
     samples="70,000 images 28 x 28 (max_samples subset, default 6,000)",
-    default_model="cnn",
     tasks=tasks,
     load=load,
     missing=missing,

@@ -168,7 +168,6 @@ DATASET = Dataset(
     offline=True,
     samples="130,831 molecules x 34 Coulomb-eigenvalue and element-count features "
             "(max_samples subset, default 5,000)",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=missing,

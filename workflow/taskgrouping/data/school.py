@@ -130,7 +130,6 @@ DATASET = Dataset(
     offline=True,
     samples="7,185 students x 4 features over 160 schools (default: the 10 largest, 637 "
             "students); one observed task per student, NaN elsewhere",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=missing,

@@ -102,7 +102,6 @@ DATASET = Dataset(
     source="generated: sinusoids in planted phase clusters",
     offline=True,
     samples="40 inputs x in [-5, 5] shared by every task (option samples)",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=always_available,

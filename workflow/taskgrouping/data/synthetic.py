@@ -201,7 +201,6 @@ DATASET = Dataset(
     source="generated: planted task groups",
     offline=True,
     samples="4,000 rows x 20 features (options samples, features)",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=always_available,

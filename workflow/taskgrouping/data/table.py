@@ -253,7 +253,6 @@ DATASET = Dataset(
     source="your own CSV or Parquet file (datasets.table.options.path)",
     offline=True,
     samples="rows of the file x the listed feature columns",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=missing,

@@ -56,7 +56,6 @@ DATASET = Dataset(
     source="PyPI river (datasets/yeast.csv.gz); Elisseeff & Weston 2002",
     offline=True,
     samples="2,417 genes x 103 features",
-    default_model="mlp",
     tasks=tasks,
     load=lambda _options: load_arrays(),
     missing=missing,

@@ -21,20 +21,22 @@ if TYPE_CHECKING:
     from taskgrouping.data.base import Dataset
 
 
-def _options(config_dir: Path, name: str) -> dict[str, Any]:
+def _section(config_dir: Path, name: str) -> dict[str, Any]:
+    """The dataset's settings in `config_dir`/datasets/<name>.yaml ({} without the file)."""
     path = config_dir / "datasets" / f"{name}.yaml"
     if not path.is_file():
         return {}
-    section = (yaml.safe_load(path.read_text()) or {}).get("datasets", {}).get(name, {})
-    return section.get("options") or {}
+    return (yaml.safe_load(path.read_text()) or {}).get("datasets", {}).get(name, {})
 
 
 def describe(name: str, config_dir: Path) -> dict[str, Any]:
-    """One dataset's row: options, tasks, size, modality, source, model, availability."""
+    """One dataset's row: options, tasks, size, modality, source, the model its config
+    file trains (None without one), availability."""
     source = dataset(name)
-    tasks, why = _tasks_and_why_not(source, _options(config_dir, name))
+    section = _section(config_dir, name)
+    tasks, why = _tasks_and_why_not(source, section.get("options") or {})
     return {"name": name, "modality": source.modality, "tasks": tasks,
-            "samples": source.samples, "default_model": source.default_model,
+            "samples": source.samples, "model": (section.get("model") or {}).get("type"),
             "offline": source.offline, "source": source.source,
             "options": source.options_schema, "available": why is None, "why_not": why}
 
@@ -68,7 +70,7 @@ def run(config_dir: str, as_json: bool) -> None:
     for row in rows:
         status = "available" if row["available"] else f"not available: {row['why_not']}"
         print(f"{row['name']} ({row['modality']}, {len(row['tasks'])} tasks, {row['samples']}, "
-              f"model {row['default_model']}, {'offline' if row['offline'] else 'download'}): "
+              f"model {row['model']}, {'offline' if row['offline'] else 'download'}): "
               f"{status}")
         print(f"    source: {row['source']}")
         print(f"    options (defaults): {option_summary(row['options'])}")

@@ -161,7 +161,6 @@ DATASET = Dataset(
     source=SOURCE,
     offline=False,
     samples="202,599 face images",
-    default_model="resnet18",
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),

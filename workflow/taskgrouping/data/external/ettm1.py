@@ -91,7 +91,6 @@ DATASET = Dataset(
     source=SOURCE,
     offline=False,
     samples="69,680 15-minute readings (windows: see window/stride)",
-    default_model="tcn",
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),

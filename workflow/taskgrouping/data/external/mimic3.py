@@ -207,7 +207,6 @@ DATASET = Dataset(
     source=SOURCE,
     offline=False,
     samples="21,139 ICU stays (17,903 train + 3,236 test)",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),

@@ -140,7 +140,6 @@ DATASET = Dataset(
     source=SOURCE,
     offline=False,
     samples="1,449 RGB-D images (795 train + 654 val)",
-    default_model="dense_cnn",
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),

@@ -121,7 +121,6 @@ DATASET = Dataset(
     source=SOURCE,
     offline=False,
     samples="133,885 molecules",
-    default_model="mlp",
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),

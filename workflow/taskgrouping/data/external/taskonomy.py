@@ -162,7 +162,6 @@ DATASET = Dataset(
     source=SOURCE,
     offline=False,
     samples="about 4.5 million views (full release); any subset of buildings",
-    default_model="dense_cnn",
     tasks=tasks,
     load=load,
     missing=root_missing(NAME, EXPECTED, SOURCE),
