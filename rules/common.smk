@@ -3,7 +3,6 @@
 # so a signal to the job (a kill of its wrapper, a cancelled SLURM step) reaches the
 # process that writes the outputs; none can outlive its job and write after it failed.
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -48,13 +47,6 @@ RUN = Path(RESULTS).name
 # matrix (a block against a block, one pair job each), not by task and pair.
 BLOCKS = task_blocks(TASKS, config["samplewise"]["tile_tasks"])
 TILES = tiles(BLOCKS)
-
-for _task in TASKS:
-    if not re.fullmatch(r"[A-Za-z0-9](?:_?[A-Za-z0-9.-])*", _task):
-        raise ValueError(
-            f"task {_task!r} of {DATASET}: task names become file names; use letters, digits,"
-            " '.', '-' and single inner '_' only"
-        )
 
 # (method, k) for every grouping compared; the references (stl, all) at their one budget.
 # k = 0: the grouper chooses k (only the GAT+GMM grouper can, by BIC).

@@ -404,6 +404,18 @@ def test_a_table_with_a_bad_label(monkeypatch, tmp_path) -> None:
                     f"{tmp_path / 't.csv'} has a binary label other than 0/1 (data row 10: 2)")
 
 
+def test_a_task_name_that_cannot_be_a_file_name_is_bad_data(tmp_path) -> None:
+    """Task names become file names (subsets join them with "__"): a column "y value" or
+    "y__b" is refused naming them, before anything is read or run."""
+    path = tmp_path / "t.csv"
+    table_frame().rename(columns={"y_binary": "y value", "y_value": "y__b"}).to_csv(
+        path, index=False)
+    tasks = {"y value": "binary", "y__b": "regression", "y_class": TASKS["y_class"]}
+    with pytest.raises(DataError, match=re.escape(
+            "dataset table: task names ['y value', 'y__b'] become file names")):
+        check_data("table", table_settings(path, tasks), None)
+
+
 # 4. A real Snakemake run: every bad table of the issue stops before any job, in one line.
 
 def bad_tables() -> dict[str, tuple[object, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -131,12 +132,16 @@ def dataset_source(settings: Mapping[str, Any]) -> str:
     return f"taskgrouping dataset {settings['dataset']} " + json.dumps(where, sort_keys=True)
 
 
+# A task name is part of file names (subsets join tasks with "__"): no "/", no "__"
+FILE_NAME_SAFE = re.compile(r"[A-Za-z0-9](?:_?[A-Za-z0-9.-])*")
+
+
 def resolve_dataset(name: str, data: dict[str, Any]
                     ) -> tuple[Dataset, dict[str, Any], tuple[Task, ...], list[str]]:
     """Dataset `name` under its `data` settings: its source, its options (defaults filled
     in), the tasks it offers and the names selected; DataUnavailable where it cannot load
     here. The data check of the pipeline and of the tests and benchmarks starts here."""
-    from taskgrouping.data.base import DataUnavailable
+    from taskgrouping.data.base import DataError, DataUnavailable
 
     source = dataset(name)
     options = dataset_options(name, data.get("options"))
@@ -144,7 +149,12 @@ def resolve_dataset(name: str, data: dict[str, Any]
     if why:
         raise DataUnavailable(why)
     offered = source.tasks(options)  # a table may read a column here: DataError
-    return source, options, offered, select_tasks(name, offered, data.get("tasks"))
+    tasks = select_tasks(name, offered, data.get("tasks"))
+    unsafe = [task for task in tasks if not FILE_NAME_SAFE.fullmatch(task)]
+    if unsafe:
+        raise DataError(f"dataset {name}: task names {unsafe} become file names; use "
+                        "letters, digits, '.', '-' and single inner '_' only")
+    return source, options, offered, tasks
 
 
 def check_data(name: str, data: dict[str, Any], samplewise: dict[str, Any] | None
