@@ -2,6 +2,9 @@
 # a Snakemake module (rules <run>_*), so one DAG, one profile, one resume and one report;
 # then one job compares the runs. From the repository root:
 #   snakemake -s rules/benchmark.smk --configfile config/benchmark/quick.yaml --cores all
+# On a cluster, with a profile naming the runs' rules (<run>_<rule>; docs/cluster.md):
+#   taskgrouping benchmark-profile --profile profiles/slurm \
+#       --benchmark config/benchmark/full.yaml --out profiles/slurm-full
 import json
 from functools import partial
 from pathlib import Path
@@ -9,7 +12,6 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 from taskgrouping.benchmark.plan import announce_skipped, plan_runs
-from taskgrouping.benchmark.profile import apply_rule_settings_to_runs
 from taskgrouping.tracking.hooks import (
     answer_when_nothing_to_do,
     run_module_hooks,
@@ -21,8 +23,6 @@ min_version("9.0")
 PLAN = plan_runs(config, Path(workflow.basedir).parent)
 if workflow.is_main_process:
     announce_skipped(PLAN)
-# The profile's per-rule lines (profiles/slurm: train_group, ...) for <run>_<rule> too.
-apply_rule_settings_to_runs(workflow, list(PLAN.runs))
 
 for _run, _config in PLAN.runs.items():
 

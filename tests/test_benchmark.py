@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -206,18 +207,43 @@ def test_the_benchmark_runs_end_to_end_with_its_tables_and_mlflow_nesting(tmp_pa
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
+def test_a_benchmark_profile_names_every_runs_rules() -> None:
+    """The pipeline profile's per-rule lines, copied to <run>_<rule>; a run's own wins."""
+    from taskgrouping.benchmark.profile import for_runs
+
+    profile = {"executor": "slurm", "set-resources": {
+        "train_group": {"mem_mb": 8000}, "b_train_group": {"mem_mb": 16000}},
+        "set-threads": {"train_group": 4}, "groups": ["pair=pairs"]}
+    copied = for_runs(profile, ["a", "b"])
+    assert copied["set-resources"] == {"train_group": {"mem_mb": 8000},
+                                       "a_train_group": {"mem_mb": 8000},
+                                       "b_train_group": {"mem_mb": 16000}}
+    assert copied["set-threads"] == {"train_group": 4, "a_train_group": 4, "b_train_group": 4}
+    assert copied["groups"] == ["pair=pairs", "a_pair=pairs", "b_pair=pairs"]
+    assert copied["executor"] == "slurm"
+
+
 @pytest.mark.integration
-def test_the_slurm_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
+def test_the_generated_profile_reaches_every_runs_renamed_rules(tmp_path) -> None:
     """profiles/slurm names rules (joint_affinity); in the benchmark they are
-    <run>_joint_affinity, and the dry run shows them with the profile's resources."""
+    <run>_joint_affinity: the profile `taskgrouping benchmark-profile` writes gives them
+    the pipeline profile's resources and threads, as the dry run shows."""
     pytest.importorskip("snakemake_executor_plugin_slurm")
-    result = benchmark(tmp_path, tiny_benchmark(tmp_path), "--profile",
-                       str(REPO / "profiles" / "slurm"), "-n")
+    config = tiny_benchmark(tmp_path)
+    cli = str(Path(sys.executable).parent / "taskgrouping")
+    made = subprocess.run([cli, "benchmark-profile", "--profile", str(REPO / "profiles" / "slurm"),
+                           "--benchmark", str(config), "--out", str(tmp_path / "profile")],
+                          capture_output=True, text=True, check=True)
+    assert made.stdout.startswith(f"wrote {tmp_path / 'profile' / 'config.yaml'}")
+    result = benchmark(tmp_path, config, "--profile", str(tmp_path / "profile"), "-n",
+                       "--quiet", "host")  # each job's resources shown
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = result.stdout.split("\nrule ")
     for run in ("yeast", "planted"):
-        joint = next(job for job in jobs if job.startswith(f"{run}_joint_affinity:"))
+        joint = next((job for job in jobs if job.startswith(f"{run}_joint_affinity:")),
+                     result.stdout[-3000:])
         assert "mem_mb=8000" in joint and "runtime=240" in joint and "cpus_per_task=4" in joint
+        assert "threads: 2" in joint  # the profile's 4, scaled to --cores 2
         probe = next(job for job in jobs if job.startswith(f"{run}_samplewise_affinity:"))
         assert "runtime=30" in probe and "mem_mb=4000" in probe
 

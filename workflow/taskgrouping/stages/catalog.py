@@ -157,6 +157,12 @@ CORE_STAGES = (
            optional("--seeds", "seeds of the seeded groupers, their regret averaged",
                     type=int, nargs="+", default=[0, 1, 2, 3, 4]),
            optional("--out", "every row as CSV")),
+    _stage("benchmark-profile",
+           "a benchmark's cluster profile: the pipeline profile's per-rule lines copied to "
+           "every run's rules (<run>_<rule>)",
+           required("--profile", "the pipeline's profile folder (profiles/slurm)"),
+           required("--benchmark", "the benchmark config (config/benchmark/full.yaml)"),
+           required("--out", "the profile folder to write (its config.yaml)")),
     _stage("schema",
            "the whole config schema, with every registered dataset, model, affinity and "
            "grouper and their options",
