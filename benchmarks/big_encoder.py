@@ -113,7 +113,7 @@ def error_figures() -> dict[str, dict[str, Any]]:
     from sklearn.metrics import adjusted_rand_score
 
     from taskgrouping.affinity.matrix import similarity_matrix
-    from taskgrouping.data.registry import load_split
+    from taskgrouping.data.access import load_split
     from taskgrouping.probing.engine import samplewise_stage
     from taskgrouping.registries import GROUPERS, option_defaults
     from taskgrouping.training import make_deterministic

@@ -136,7 +136,7 @@ def passing_dry_run(folder: Path, path: Path, repeats: int) -> dict[str, float]:
 
 def in_process(folder: Path) -> dict[str, dict]:
     """The check alone on each offline dataset and on a large CSV."""
-    from taskgrouping.data.registry import check_data, dataset, dataset_options
+    from taskgrouping.data.access import check_data, dataset, dataset_options
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cases = {}

@@ -41,7 +41,7 @@ def similarity(config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     process, seeded as probe_shared."""
     from vs_tag import samplewise_matrices
 
-    from taskgrouping.data.registry import load_split
+    from taskgrouping.data.access import load_split
     from taskgrouping.stages.catalog import stage_settings
     from taskgrouping.training import make_deterministic
 
@@ -56,7 +56,7 @@ def tag(config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     from vs_tag import tag_affinity
 
     from taskgrouping.affinity.gains import signed_gains
-    from taskgrouping.data.registry import load_split
+    from taskgrouping.data.access import load_split
     from taskgrouping.stages.catalog import stage_settings
 
     settings = stage_settings(config, "joint_affinity")

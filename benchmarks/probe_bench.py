@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.access import load_split
 from taskgrouping.models.mtl import build_model
 from taskgrouping.probing.bruteforce import bruteforce_distances
 from taskgrouping.probing.engine import samplewise_distances

@@ -48,8 +48,8 @@ from scipy import stats
 
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import clustering_similarity, similarity_matrix
+from taskgrouping.data.access import dataset_options, load_split
 from taskgrouping.data.base import SplitData
-from taskgrouping.data.registry import dataset_options, load_split
 from taskgrouping.data.synthetic import target_parameters
 from taskgrouping.evaluation import planted_ari
 from taskgrouping.grouping.baselines import random_partition

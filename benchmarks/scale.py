@@ -218,7 +218,7 @@ def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
 def in_process_stage(settings: dict[str, Any]) -> np.ndarray:
     """The sample-wise stage in one process from the data: theta0 (warm-up) to similarity."""
     from taskgrouping.affinity.matrix import similarity_matrix
-    from taskgrouping.data.registry import load_split
+    from taskgrouping.data.access import load_split
     from taskgrouping.probing.engine import samplewise_stage
     from taskgrouping.training import make_deterministic
 
@@ -480,7 +480,7 @@ def summary(results: dict[int, dict[str, Any]], fashion: dict[str, Any] | None,
 
 def fashion_missing() -> str | None:
     """Why the fashion data do not load here (None when they do)."""
-    from taskgrouping.data.registry import dataset_options
+    from taskgrouping.data.access import dataset_options
     from taskgrouping.registries import DATASETS
 
     datasets = yaml.safe_load((REPO / "config" / "datasets" / "fashion.yaml").read_text())

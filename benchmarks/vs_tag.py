@@ -31,8 +31,8 @@ import yaml
 from taskgrouping.affinity.gains import samplewise_gains
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.affinity.matrix import similarity_matrix
+from taskgrouping.data.access import load_split
 from taskgrouping.data.base import SplitData
-from taskgrouping.data.registry import load_split
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.registries import GROUPERS
 from taskgrouping.stages.catalog import stage_settings

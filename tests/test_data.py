@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from taskgrouping.data import yeast
+from taskgrouping.data.access import load_split, resolve_tasks
 from taskgrouping.data.base import split_and_standardise
-from taskgrouping.data.registry import load_split, resolve_tasks
 from taskgrouping.tasks import make_task
 
 SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
@@ -61,7 +61,7 @@ def test_unknown_dataset() -> None:
 
 def test_the_digest_names_the_data_a_training_read() -> None:
     """Equal splits, equal digests; another split seed or a changed value, another one."""
-    from taskgrouping.data.registry import load_split
+    from taskgrouping.data.access import load_split
 
     settings = {"tasks": ["Class1", "Class2"],
                 "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}}

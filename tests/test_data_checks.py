@@ -24,9 +24,9 @@ from test_external_loaders import (
 )
 
 from taskgrouping.data import checks, chicago, yeast
+from taskgrouping.data.access import check_data
 from taskgrouping.data.base import Inspection, SplitData
 from taskgrouping.data.checks import DataError, check_inputs, check_splits, check_targets
-from taskgrouping.data.registry import check_data
 from taskgrouping.tasks import make_task
 
 SPLIT = {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}
@@ -385,7 +385,7 @@ def test_school_with_a_task_missing_from_a_split(monkeypatch, tmp_path) -> None:
 
 
 def test_fashion_cut_too_small(monkeypatch, tmp_path) -> None:
-    from taskgrouping.data.registry import dataset, dataset_options
+    from taskgrouping.data.access import dataset, dataset_options
 
     why = dataset("fashion").missing(dataset_options("fashion", {}))
     if why:

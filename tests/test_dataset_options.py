@@ -9,7 +9,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from taskgrouping.data.registry import all_tasks, dataset, dataset_options, load_split
+from taskgrouping.data.access import all_tasks, dataset, dataset_options, load_split
 from taskgrouping.registries import DATASETS
 from taskgrouping.stages import list_datasets
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from taskgrouping.affinity.contract import Affinity, AffinityMeta, write_affinity
 from taskgrouping.affinity.gains import similarity_gains
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.access import load_split
 from taskgrouping.settings import data_settings
 from taskgrouping.stages.stage import OUT, PARENT, SETTINGS, Stage, required
 from taskgrouping.tracking.journal import stage_run

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from taskgrouping.data.access import dataset_options
 from taskgrouping.data.base import DataUnavailable
 from taskgrouping.data.external import celeba, ettm1, mimic3, nyuv2, qm9_csv, taskonomy
-from taskgrouping.data.registry import dataset_options
 
 MODULES = (celeba, taskonomy, nyuv2, mimic3, ettm1, qm9_csv)
 

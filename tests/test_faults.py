@@ -24,7 +24,7 @@ from conftest import REPO, small_config, workflow_env
 
 from taskgrouping.cli import main
 from taskgrouping.data import yeast
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.access import load_split
 from taskgrouping.tracking.journal import pending_records
 from taskgrouping.tracking.store import init_pipeline
 

@@ -1,5 +1,5 @@
 """The package's modules import one another without a circle, lazy imports included: a
-circle hidden inside a function (data check -> probing -> data registry -> data check)
+circle hidden inside a function (data check -> probing -> data access -> data check)
 breaks the first time someone moves that import to the top."""
 
 import ast

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from taskgrouping.data import chicago, fashion, qm9, school, table
+from taskgrouping.data.access import all_tasks, dataset_options
 from taskgrouping.data.base import DataUnavailable
-from taskgrouping.data.registry import all_tasks, dataset_options
 
 
 def filled(module, options: dict | None = None) -> dict:

@@ -8,7 +8,7 @@ import torch
 import yaml
 from conftest import REPO
 
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.access import load_split
 from taskgrouping.probing.engine import samplewise_stage
 from taskgrouping.probing.probe_set import pool_rarest, probe_indices
 from taskgrouping.probing.start import (

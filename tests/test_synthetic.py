@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from taskgrouping.data import synthetic
-from taskgrouping.data.registry import all_tasks, dataset_options, load_split
+from taskgrouping.data.access import all_tasks, dataset_options, load_split
 
 SMALL = {"n_tasks": 12, "groups": 3, "samples": 500, "features": 5}
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from taskgrouping.cli import main
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.access import load_split
 from taskgrouping.training import make_deterministic, train_group, training_device
 
 DATA = {"tasks": ["Class1", "Class2", "Class12"],
@@ -126,7 +126,7 @@ def test_a_training_never_imports_torch_dynamo() -> None:
     import sys
 
     script = ("import sys, numpy as np\n"
-              "from taskgrouping.data.registry import load_split\n"
+              "from taskgrouping.data.access import load_split\n"
               "from taskgrouping.training import train_group, warm_up\n"
               f"data = load_split('yeast', {DATA!r})\n"
               f"result = train_group(data, ['Class1', 'Class2'], {{'type': 'mlp', 'hidden': [8]}}, "

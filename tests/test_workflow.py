@@ -385,7 +385,7 @@ def modality_config(workdir: Path, name: str, tasks: list[str], **keys) -> tuple
 @pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(OTHER_MODALITIES))
 def test_other_task_types_and_models_run_end_to_end(tmp_path, name) -> None:
-    from taskgrouping.data.registry import all_tasks, dataset, dataset_options
+    from taskgrouping.data.access import all_tasks, dataset, dataset_options
 
     options, model, metric = OTHER_MODALITIES[name]
     why = dataset(name).missing(dataset_options(name, options))
@@ -434,7 +434,7 @@ def assert_pipeline_matches_the_engine(workdir: Path, name: str, config: dict) -
 def test_scaled_variants_from_the_jobs_equal_the_engine(tmp_path, distance, scale) -> None:
     """The divisors travel from the probe_task jobs (two blocks) to the pair jobs and the
     general path (a temporal convolution): the assembled matrix is the engine's."""
-    from taskgrouping.data.registry import all_tasks
+    from taskgrouping.data.access import all_tasks
 
     name = "chicago"
     tasks = [task.name for task in all_tasks(name, OTHER_MODALITIES[name][0])][:3]

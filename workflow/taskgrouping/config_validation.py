@@ -217,8 +217,8 @@ def check_data_before_jobs(config: dict[str, Any]) -> DataCheck:
     A DataError is bad data; any other ValueError before the data are read is a config
     error (an unknown option, task or attribute name, a table's task spec).
     """
+    from taskgrouping.data.access import resolve_dataset
     from taskgrouping.data.checks import check_dataset
-    from taskgrouping.data.registry import resolve_dataset
 
     name = config["dataset"]
     data = config["datasets"][name]

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from taskgrouping.data.registry import dataset, dataset_options, resolve_tasks
+from taskgrouping.data.access import dataset, dataset_options, resolve_tasks
 from taskgrouping.methods import split_method
 from taskgrouping.registries import BASELINES, GROUPERS
 from taskgrouping.stages.slices import GrouperSettings

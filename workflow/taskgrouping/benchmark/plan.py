@@ -96,7 +96,7 @@ def plan_runs(config: dict[str, Any], repo: Path) -> Plan:
     from snakemake.exceptions import WorkflowError
 
     from taskgrouping.config_validation import validate_config
-    from taskgrouping.data.registry import dataset, dataset_options
+    from taskgrouping.data.access import dataset, dataset_options
 
     if "runs" not in config:
         raise WorkflowError("no benchmark config: run with --configfile "

@@ -56,7 +56,7 @@ class Dataset:
     column lists) as JSON-schema properties, each with a type, a description and, unless
     it is in `required_options`, a default. `tasks(options)`, `load(options)` and
     `missing(options)` take that section validated and with its defaults filled in
-    (`taskgrouping.data.registry.dataset_options`), so they read `options[key]` directly.
+    (`taskgrouping.data.access.dataset_options`), so they read `options[key]` directly.
     `load` returns inputs x (n x features, or n x channels x ... for images and series)
     and targets y (n x columns, see tasks.py) in `tasks(options)` order. `missing` says
     why the data cannot load here, or None. `inspect` is what the up-front data check

@@ -37,7 +37,7 @@ def _by_content(path: Path) -> str:
 def manifest_text(name: str, options: dict[str, Any] | None) -> str:
     """One line per data file of dataset `name` under `options`, or one line saying why
     there are none (generated; not available here, which the data check reports)."""
-    from taskgrouping.data.registry import dataset, dataset_options
+    from taskgrouping.data.access import dataset, dataset_options
 
     source = dataset(name)
     checked = dataset_options(name, options)

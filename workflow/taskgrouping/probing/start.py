@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from taskgrouping.data.access import load_split
 from taskgrouping.data.base import SplitData
-from taskgrouping.data.registry import load_split
 from taskgrouping.fileio import read_torch
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.probing.probe_set import probe_indices

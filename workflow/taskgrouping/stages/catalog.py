@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taskgrouping.data.registry import all_tasks
+from taskgrouping.data.access import all_tasks
 from taskgrouping.registries import AFFINITIES, BASELINES, GROUPERS
 from taskgrouping.settings import (
     data_settings,

@@ -9,7 +9,7 @@ import pandas as pd
 from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.affinity.gains import signed_gains
 from taskgrouping.affinity.lookahead import LookaheadAffinity
-from taskgrouping.data.registry import load_split
+from taskgrouping.data.access import load_split
 from taskgrouping.plots import heatmap
 from taskgrouping.stages.slices import JointSettings
 from taskgrouping.stages.train_group import log_training

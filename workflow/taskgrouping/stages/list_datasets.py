@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from taskgrouping.data.registry import dataset, dataset_options
+from taskgrouping.data.access import dataset, dataset_options
 from taskgrouping.registries import DATASETS
 
 if TYPE_CHECKING:

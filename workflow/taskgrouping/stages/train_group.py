@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from taskgrouping.data.access import dataset_source, load_split
 from taskgrouping.data.base import SplitData
-from taskgrouping.data.registry import dataset_source, load_split
 from taskgrouping.fileio import atomic_dir, write_json
 from taskgrouping.meta.training import meta_train_group
 from taskgrouping.stages.slices import JointSettings, TrainingSettings

@@ -1,4 +1,5 @@
-"""Datasets by name. Listing tasks is cheap (no array loads) so Snakefiles can fan out."""
+"""How every stage reaches a dataset: by name, its options, its tasks, its splits, and the
+one data-check path. Listing tasks is cheap (no array loads) so Snakefiles can fan out."""
 
 from __future__ import annotations
 
