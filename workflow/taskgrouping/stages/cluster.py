@@ -87,7 +87,8 @@ def _stage_cost(affinity_meta: str | None, trainings: list[dict[str, Any]]
 def run(settings: GroupingSettings, parent: str, method: str, k: int, affinity: str | None,
         gains: str | None, affinity_meta: str | None, trainings: list[str] | None, out: str,
         meta_out: str, graph_out: str, threads: int) -> None:
-    if "grouper" in settings:  # a learned grouper may use torch: fix its seed and threads
+    parts = split_method(method)
+    if parts is not None:  # a learned grouper may use torch: fix its seed and threads
         from taskgrouping.training import make_deterministic
 
         make_deterministic(settings["grouper"]["seed"], threads)
@@ -102,7 +103,6 @@ def run(settings: GroupingSettings, parent: str, method: str, k: int, affinity: 
                 "trainings": before_trainings, "passes": passes}
         write_groups(record, method, k, [groups], cost, info, out, meta_out)
         shown, reads_gains = None, False
-        parts = split_method(method)
         if affinity and parts:
             affinity_name, grouper_name = parts
             similarity = clustering_similarity(read_matrix(affinity),
