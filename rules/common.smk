@@ -12,6 +12,7 @@ from taskgrouping.methods import (
     references,
     split_method,
     task_list_baselines,
+    training_baselines,
 )
 from taskgrouping.probing.distance import needs_divisors
 from taskgrouping.probing.tiles import task_blocks, tiles
@@ -57,9 +58,7 @@ METHOD_BUDGETS = [
 ]
 METHOD_BUDGETS += [(m, BASELINES.get(m).fixed_k(len(TASKS))) for m in references()]
 # Baselines that read every subset's training (exhaustive) and those of the task list alone.
-READS_TRAININGS = [
-    m for m in METHODS if not split_method(m) and BASELINES.get(m).reads == "trainings"
-]
+READS_TRAININGS = [m for m in METHODS if m in training_baselines()]
 TASK_LIST_METHODS = task_list_baselines()
 
 # Subsets trained whatever the groups: every subset for exhaustive, pairs and singles for HOA.

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from taskgrouping.registries import AFFINITIES, BASELINES, GROUPERS
+
+if TYPE_CHECKING:
+    from taskgrouping.grouping.grouper import Grouper
+
+
+def method_forms() -> str:
+    """The method names the registries allow, in words (errors and --help)."""
+    return (f"<affinity>+<grouper> with affinity in {AFFINITIES.names()} and grouper in "
+            f"{GROUPERS.names()}, or one of {BASELINES.names()}")
 
 
 def method_error(method: str) -> str:
     """Why `method` is not a method name, listing what is."""
-    return (f"unknown method {method!r}: use <affinity>+<grouper> with affinity in "
-            f"{AFFINITIES.names()} and grouper in {GROUPERS.names()}, or one of "
-            f"{BASELINES.names()}")
+    return f"unknown method {method!r}: use {method_forms()}"
 
 
 def split_method(method: str) -> tuple[str, str] | None:
@@ -22,19 +32,28 @@ def split_method(method: str) -> tuple[str, str] | None:
     return affinity, grouper_name
 
 
+def _baselines(test: Callable[[Grouper], bool]) -> list[str]:
+    return [name for name, entry in BASELINES.entries().items() if test(entry)]
+
+
 def references() -> list[str]:
     """The baselines every run includes, each at its one budget (stl, all)."""
-    return [name for name, entry in BASELINES.entries().items() if entry.fixed_k]
+    return _baselines(lambda entry: entry.fixed_k is not None)
 
 
 def task_list_baselines() -> list[str]:
     """The baselines whose groups follow from the task list alone (baseline_groups)."""
-    return [name for name, entry in BASELINES.entries().items() if entry.reads == "tasks"]
+    return _baselines(lambda entry: entry.reads == "tasks")
+
+
+def training_baselines() -> list[str]:
+    """The baselines that read every subset's training (exhaustive: the cluster stage)."""
+    return _baselines(lambda entry: entry.reads == "trainings")
 
 
 def drawn() -> list[str]:
     """The baselines scored as the mean of several drawn partitions (random)."""
-    return [name for name, entry in BASELINES.entries().items() if entry.draws]
+    return _baselines(lambda entry: entry.draws)
 
 
 def chooses_k(method: str) -> bool:

@@ -38,7 +38,3 @@ class Grouper:
     chooses_k: bool = False
     fixed_k: Callable[[int], int] | None = None
     draws: bool = False
-
-    @property
-    def reads_affinity(self) -> bool:
-        return self.reads in ("similarity", "gain")

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from taskgrouping.data.access import all_tasks
-from taskgrouping.registries import AFFINITIES, BASELINES, GROUPERS
+from taskgrouping.methods import method_forms
+from taskgrouping.registries import AFFINITIES
 from taskgrouping.settings import (
     data_settings,
     method_settings,
@@ -34,7 +35,9 @@ from taskgrouping.stages.stage import (
     PATHS_HELP,
     SETTINGS,
     THREADS,
+    Argument,
     Config,
+    SettingsSlice,
     Stage,
     optional,
     required,
@@ -99,15 +102,8 @@ def _evaluation_settings(config: Config, _method: str | None = None) -> Evaluati
         protocol=config["protocol"])
 
 
-def _methods_help() -> str:
-    """The method names the registries allow, for --help."""
-    return (f"<affinity>+<grouper> with affinity in {{{', '.join(AFFINITIES.names())}}} and "
-            f"grouper in {{{', '.join(GROUPERS.names())}}}, or one of "
-            f"{{{', '.join(BASELINES.names())}}}")
-
-
-def _stage(verb: str, summary: str, *arguments: Any, settings: Any = None,
-           module: str | None = None) -> Stage:
+def _stage(verb: str, summary: str, *arguments: Argument,
+           settings: SettingsSlice | None = None, module: str | None = None) -> Stage:
     """A stage whose work is `run` in taskgrouping.stages.<module> (default: the verb)."""
     location = f"taskgrouping.stages.{module or verb.replace('-', '_')}:run"
     return Stage(verb, summary, location, tuple(arguments), settings)
@@ -225,7 +221,7 @@ CORE_STAGES = (
            settings=_hoa_settings),
     _stage("cluster", "groups of one method for one budget k",
            SETTINGS, PARENT, THREADS, OUT,
-           required("--method", _methods_help), required("--k", type=int),
+           required("--method", method_forms), required("--k", type=int),
            optional("--affinity", "similarity matrix CSV (affinity-based methods)"),
            optional("--gains", "the affinity's predicted pair gains CSV"),
            optional("--affinity-meta", "the affinity stage's meta JSON (its cost)"),
