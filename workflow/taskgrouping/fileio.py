@@ -15,6 +15,14 @@ from pathlib import Path
 from typing import Any
 
 
+def _chmod_as_umask_allows(path: str | Path, mode: int) -> None:
+    """Give a temporary file or folder the mode a plain create would (`mode` less the
+    umask): mkstemp's 0600 and mkdtemp's 0700 would keep results from the group."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only on success."""
@@ -23,9 +31,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
     os.close(fd)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would keep results from the group
+        _chmod_as_umask_allows(tmp, 0o666)
         yield Path(tmp)
         os.replace(tmp, target)
     finally:
@@ -41,9 +47,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700, as atomic_path's files
+        _chmod_as_umask_allows(tmp, 0o777)
         yield tmp
         os.replace(tmp, target)
     finally:
