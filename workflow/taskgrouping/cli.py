@@ -33,11 +33,11 @@ def all_stages() -> list[Stage]:
     return [*STAGES.values(), *affinity_stages().values()]
 
 
-def _named_stage(argv: list[str]) -> list[Stage] | None:
-    """Only the stage `argv` names, when it names one: its job then builds one parser."""
+def _named_stage(argv: list[str]) -> Stage | None:
+    """The stage `argv` names, when it names one: its job then builds one parser."""
     verb = next((word for word in argv if not word.startswith("-")), None)
     try:
-        return [find_stage(verb)] if verb else None
+        return find_stage(verb) if verb else None
     except ValueError:
         return None
 
@@ -52,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # a process of its own, not a test calling main
         signal.signal(signal.SIGTERM, _terminated)
     words = sys.argv[1:] if argv is None else argv
-    args = vars(build_parser(_named_stage(words)).parse_args(words))
-    stage = find_stage(args.pop("verb"))
+    named = _named_stage(words)
+    args = vars(build_parser([named] if named else None).parse_args(words))
+    verb = args.pop("verb")
+    stage = named or find_stage(verb)
     location, _, function = stage.run.partition(":")
     run = getattr(importlib.import_module(location), function)
     from taskgrouping.settings import expand_path_lists, parse_settings
