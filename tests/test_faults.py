@@ -159,9 +159,10 @@ def test_atomic_write_gives_the_mode_a_plain_write_gives(tmp_path) -> None:
 
 
 def job_outputs(log: str) -> dict[str, str]:
-    """jobid -> output of every job Snakemake started, from its log."""
+    """jobid -> output of every job Snakemake started, from its log: one block per job
+    after each "[<date>]" line (jobs started together print no blank line between them)."""
     jobs = {}
-    for block in log.split("\n\n"):
+    for block in re.split(r"^\[\w{3} \w{3} .*\d{4}\]$", log, flags=re.M):
         output, jobid = re.search(r"output: (\S+)", block), re.search(r"jobid: (\d+)", block)
         if output and jobid:
             jobs[jobid.group(1)] = output.group(1)
