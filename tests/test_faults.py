@@ -348,7 +348,8 @@ def test_task_constant_on_the_probe_set_is_probed(tmp_path, parent) -> None:
     data = table_data(path, TABLE_TASKS | {"y_rare": "binary"})
     samplewise = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["samplewise"]
     samplewise |= {"seed": 0, "probe_samples": probe_samples, "stratify": False}
-    settings = json.dumps({"dataset": "table", "data": data, "samplewise": samplewise})
+    settings = json.dumps({"dataset": "table", "data": data, "samplewise": samplewise,
+                           "device": "cpu"})
     shared, stats = tmp_path / "shared.pt", tmp_path / "stats.npz"
     assert main(["probe-shared", "--settings", settings, "--parent", str(parent),
                  "--out", str(shared), "--stats-out", str(stats)]) == 0

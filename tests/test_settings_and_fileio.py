@@ -41,7 +41,7 @@ def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     assert stage_settings(config, "baseline_groups", "stl")["grouper"]["options"] == {}
     assert set(stage_settings(config, "joint_affinity")) == {"dataset", "data", "tag", "device"}
     assert stage_settings(config, "train_group")["device"] == "cpu"
-    assert "device" not in stage_settings(config, "probe_shared")  # probing stays on the CPU
+    assert stage_settings(config, "probe_shared")["device"] == "cpu"  # probing follows it too
     with pytest.raises(ValueError, match="unknown method 'samplewise'"):
         stage_settings(config, "cluster", "samplewise")
     assert "mlflow" not in stage_settings(config, "train_group")

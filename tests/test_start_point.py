@@ -29,7 +29,7 @@ def settings() -> dict:
                       "learning_rate": 0.01, "weight_decay": 0.0}}
     # the paper's start (random theta0, identical heads); each test changes what it needs
     probe = config["samplewise"] | {"theta0": "random", "heads": "identical"}
-    return {"dataset": "yeast", "data": data, "samplewise": probe}
+    return {"dataset": "yeast", "data": data, "samplewise": probe, "device": "cpu"}
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def _regression_settings(**probe) -> dict:
              "weight_decay": 0.0}
     return {"dataset": "synthetic", "data": {"model": model, "train": train},
             "samplewise": config["samplewise"] | {"probe_samples": 128, "warmup_steps": 10}
-            | probe}
+            | probe, "device": "cpu"}
 
 
 def test_probe_targets_standardise_regression_columns_only() -> None:

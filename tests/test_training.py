@@ -9,7 +9,7 @@ import torch
 
 from taskgrouping.cli import main
 from taskgrouping.data.access import load_split
-from taskgrouping.training import make_deterministic, train_group, training_device
+from taskgrouping.training import make_deterministic, train_group
 
 DATA = {"tasks": ["Class1", "Class2", "Class12"],
         "split": {"seed": 0, "val_fraction": 0.15, "test_fraction": 0.15}}
@@ -59,42 +59,6 @@ def test_non_finite_loss_names_task_and_step(data) -> None:
 def test_unknown_group_task(data) -> None:
     with pytest.raises(ValueError, match="Class42"):
         _train(data, ["Class42"], seed=0)
-
-
-NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA device")
-
-
-def test_device_cpu_and_auto_without_a_gpu_train_on_the_cpu() -> None:
-    assert training_device("cpu") == torch.device("cpu")
-    if not torch.cuda.is_available():
-        assert training_device("auto") == torch.device("cpu")
-
-
-@NO_CUDA
-def test_cuda_without_a_gpu_fails_the_stage_in_one_line(tmp_path, capsys) -> None:
-    settings = {"dataset": "yeast", "device": "cuda",
-                "data": DATA | {"model": {"type": "mlp", "hidden": [8]}, "train": TRAIN}}
-    parent = tmp_path / "mlflow_parent.json"
-    parent.write_text(json.dumps({"tracking_uri": "sqlite:///x.db", "experiment_id": "1",
-                                  "run_id": "0" * 32}))
-    out = tmp_path / "batch"
-    assert main(["train-group", "--settings", json.dumps(settings), "--parent", str(parent),
-                 "--subsets", "Class1", "--seed", "0", "--out-dir", str(out)]) == 1
-    [line] = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("taskgrouping train-group: error: config key device: 'cuda', but "
-                           f"torch {torch.__version__} sees no CUDA device")
-    assert not out.exists()
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_training_matches_the_cpu(data) -> None:
-    """Same seed, same start; kernels differ, so scores agree closely, not bit for bit."""
-    on_cpu = _train(data, ["Class1", "Class2"], seed=3)
-    make_deterministic(3, threads=1)
-    on_gpu = train_group(data, ["Class1", "Class2"], {"type": "mlp", "hidden": [16]}, TRAIN, 3,
-                         device=torch.device("cuda"))
-    for cpu, gpu in zip(on_cpu.scores, on_gpu.scores, strict=True):
-        assert gpu.test_loss == pytest.approx(cpu.test_loss, rel=1e-3)
 
 
 def _adam_run(optimiser_class, weight_decay: float) -> torch.Tensor:

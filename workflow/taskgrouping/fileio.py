@@ -109,7 +109,9 @@ def read_npz(path: str | Path) -> dict[str, Any]:
 
 
 def read_torch(path: str | Path) -> Any:
-    """A torch.save file of tensors (weights_only: no code runs on load)."""
+    """A torch.save file of tensors (weights_only: no code runs on load), onto the CPU
+    whatever device saved it: the reader moves what it needs."""
     import torch
 
-    return read_intermediate(path, lambda p: torch.load(p, weights_only=True))
+    return read_intermediate(path, lambda p: torch.load(p, map_location="cpu",
+                                                        weights_only=True))

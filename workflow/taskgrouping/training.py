@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from taskgrouping.data.base import SplitData
+from taskgrouping.devices import module_device
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.optimiser import Adam
 from taskgrouping.progress import progress
@@ -57,22 +58,12 @@ def make_deterministic(seed: int, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def training_device(requested: str) -> torch.device:
-    """The config's `device` as torch's: cpu, cuda (refused without one), or auto."""
-    if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise ValueError(f"config key device: {requested!r}, but torch {torch.__version__} "
-                         "sees no CUDA device here; use device: cpu or auto")
-    return torch.device("cuda")
-
-
 EVAL_BATCH = 1024
 
 
 def predict(model: MultiTaskModel, x: np.ndarray) -> list[torch.Tensor]:
     """Every head's outputs on `x` (on the CPU), in batches so image sets fit in memory."""
-    device = next(model.parameters()).device
+    device = module_device(model)
     with torch.no_grad():
         chunks = [[out.cpu() for out in model(torch.from_numpy(x[start:start + EVAL_BATCH])
                                               .to(device))]
@@ -116,15 +107,17 @@ def _update(model: MultiTaskModel, optimiser: Adam, tasks: tuple[Task, ...],
 
 def warm_up(model: MultiTaskModel, x: np.ndarray, y: np.ndarray, steps: int,
             train: dict[str, Any], seed: int) -> None:
-    """A short joint training of every task: the warm-up start point theta0."""
+    """A short joint training of every task on the model's device: the warm-up start
+    point theta0."""
     optimiser = Adam(model.parameters(), lr=train["learning_rate"])
     shuffler = torch.Generator().manual_seed(seed)
     x_all, y_all = torch.from_numpy(x), torch.from_numpy(y)
+    device = module_device(model)  # the data stay in host memory; each batch moves
     model.train()
     for step in progress(range(1, steps + 1), "warm-up steps"):
         batch = torch.randint(len(x_all), (train["batch_size"],), generator=shuffler)
-        _update(model, optimiser, model.tasks, x_all[batch], y_all[batch],
-                f"warm-up step {step}")
+        _update(model, optimiser, model.tasks, x_all[batch].to(device),
+                y_all[batch].to(device), f"warm-up step {step}")
     model.eval()
 
 

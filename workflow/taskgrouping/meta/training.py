@@ -20,6 +20,7 @@ import torch
 from torch.func import functional_call
 
 from taskgrouping.data.base import SplitData
+from taskgrouping.devices import module_device
 from taskgrouping.meta.episodes import check_rows, draw_episode, task_rows
 from taskgrouping.meta.maml import LossFn, Params, adapt, meta_gradient
 from taskgrouping.models.mtl import MultiTaskModel, build_model
@@ -186,10 +187,11 @@ def meta_train_group(data: SplitData, group: list[str], model_settings: dict[str
 
 def meta_warm_start(data: SplitData, model: MultiTaskModel, model_settings: dict[str, Any],
                     meta: dict[str, Any], steps: int, seed: int) -> None:
-    """theta0 for probing under the meta protocol: `steps` meta-steps on every task, then
-    the meta-model's encoder into `model` and its head into every task head."""
+    """theta0 for probing under the meta protocol: `steps` meta-steps on every task (on
+    `model`'s device), then the meta-model's encoder into `model` and its head into every
+    task head."""
     learner = MetaLearner(data, list(data.task_names), model_settings, meta, seed,
-                          torch.device("cpu"))
+                          module_device(model))
     meta_train(learner, seed, steps, validate=False)
     model.encoder.load_state_dict(learner.model.encoder.state_dict())
     for head in model.heads:

@@ -6,28 +6,37 @@ import numpy as np
 import torch
 
 
-def pairwise_l1(rows: torch.Tensor, block: int = 4096) -> np.ndarray:
-    """T x T sums of |rows_i - rows_j| over all columns.
+def column_block(rows: torch.Tensor) -> int:
+    """Columns per cdist call: 4096 on the CPU; on a GPU 64 times more, since each call
+    is a kernel launch and a GPU thread adds a block's columns in parts anyway."""
+    return 4096 if rows.device.type == "cpu" else 4096 * 64
 
-    cdist runs in float32 on blocks of `block` columns and the blocks add up in float64
+
+def pairwise_l1(rows: torch.Tensor) -> np.ndarray:
+    """T x T sums of |rows_i - rows_j| over all columns, on the rows' device.
+
+    cdist runs in float32 on blocks of columns and the blocks add up in float64
     (relative error about 1e-7, against the 1e-5 the tests require): faster than float64
     throughout, and with no float64 copy of the rows.
     """
     rows = rows.float()
-    sums = torch.zeros(len(rows), len(rows), dtype=torch.float64)
+    block = column_block(rows)
+    sums = torch.zeros(len(rows), len(rows), dtype=torch.float64, device=rows.device)
     for start in range(0, rows.shape[1], block):
         part = rows[:, start : start + block].unsqueeze(0)
         sums += torch.cdist(part, part, p=1)[0].double()
-    return sums.numpy()
+    return sums.cpu().numpy()
 
 
-def pairwise_half_squared(rows: torch.Tensor, block: int = 4096) -> np.ndarray:
+def pairwise_half_squared(rows: torch.Tensor) -> np.ndarray:
     """T x T sums of (rows_i - rows_j)^2 / 2 over all columns, in float64 without the
-    matrix-product shortcut (whose cancellation would lose the small distances)."""
+    matrix-product shortcut (whose cancellation would lose the small distances), on the
+    rows' device."""
     rows = rows.double()
-    sums = torch.zeros(len(rows), len(rows), dtype=torch.float64)
+    block = column_block(rows)
+    sums = torch.zeros(len(rows), len(rows), dtype=torch.float64, device=rows.device)
     for start in range(0, rows.shape[1], block):
         part = rows[:, start : start + block].unsqueeze(0)
         distance = torch.cdist(part, part, p=2, compute_mode="donot_use_mm_for_euclid_dist")
         sums += distance[0] ** 2 / 2
-    return sums.numpy()
+    return sums.cpu().numpy()

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from taskgrouping.data.base import SplitData
+from taskgrouping.devices import module_device
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_half_squared, pairwise_l1
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, needs_divisors, normalise
@@ -21,14 +22,14 @@ from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
 from taskgrouping.probing.scaling import scaled_signals
-from taskgrouping.probing.start import probe_start, probe_targets
+from taskgrouping.probing.start import probe_rows, probe_start, probe_targets
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
                  ) -> np.ndarray:
     """Per-sample, per-signal-column factor: ||a||_1 + 1 (l1), nnz(a) + 1 (sign) or
     ||a||_2^2 + 1 (l2)."""
-    return layer_weights(plan.fast_widths, input_factors(model, x, plan, kind).numpy())
+    return layer_weights(plan.fast_widths, input_factors(model, x, plan, kind).cpu().numpy())
 
 
 def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
@@ -38,7 +39,7 @@ def samplewise_distances(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor
     model.eval()
     weights = fast_weights(model, x, plan, kind)
     tasks = list(range(len(model.tasks)))
-    deltas = np.stack([signals.numpy()
+    deltas = np.stack([signals.cpu().numpy()
                        for signals in backprop_signals(model, x, y, plan, tasks)])
     scales = None
     if needs_divisors(scale, balance):
@@ -76,9 +77,9 @@ def samplewise_stage(data: SplitData, settings: Mapping[str, Any]) -> np.ndarray
     probe = settings["samplewise"]
     data = probe_targets(data, settings)
     model, rows = probe_start(data, settings)
-    x, y = torch.from_numpy(data.x_train[rows]), torch.from_numpy(data.y_train[rows])
+    x, y = probe_rows(data, rows, module_device(model))
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     chunk = chunk_samples(plan, len(model.tasks), len(rows), probe["chunk_size"],
-                          probe["general_memory_mb"])
+                          probe["general_memory_mb"], x.device)
     return samplewise_distances(model, x, y, plan, probe["distance"], probe["step_size"],
                                 chunk, probe["scale"], probe["balance"])

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
+from taskgrouping.devices import free_memory_mb
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_half_squared, pairwise_l1
 from taskgrouping.probing.layers import ProbePlan
@@ -39,13 +40,22 @@ def per_sample_gradients(model: MultiTaskModel, params: dict[str, torch.Tensor],
     return torch.cat([g.reshape(len(x), -1) for g in grads.values()], dim=1).detach()
 
 
+# Share of a GPU's free memory the chunk's gradients may take: the rest holds the model,
+# one task's per-sample gradients before they are copied in, vmap's activations per
+# sample and the distance blocks.
+GPU_SHARE = 0.5
+
+
 def chunk_samples(plan: ProbePlan, tasks: int, samples: int, chunk_size: int | None,
-                  memory_mb: float) -> int:
-    """Probe samples per chunk: `chunk_size`, or (null) as many as fit in `memory_mb`.
+                  memory_mb: float, device: torch.device | None = None) -> int:
+    """Probe samples per chunk: `chunk_size`, or (null) as many as fit in `memory_mb` on
+    the CPU, in half the free memory of a GPU.
 
     A chunk holds tasks x chunk x (general parameters) float32 gradients at once, so a
-    fixed chunk that suits a small CNN asks a ResNet-18 for gigabytes per sample. The
-    choice reads the config alone, never the machine: a run is the same everywhere.
+    fixed chunk that suits a small CNN asks a ResNet-18 for gigabytes per sample. On the
+    CPU the choice reads the config alone, never the machine: a run is the same
+    everywhere. A GPU's kernels differ from the CPU's anyway, and its memory is what
+    bounds the chunk, so there the chunk follows what the device has free.
     """
     if chunk_size is not None:
         return chunk_size
@@ -53,13 +63,15 @@ def chunk_samples(plan: ProbePlan, tasks: int, samples: int, chunk_size: int | N
     if size == 0:
         return max(samples, 1)
     per_sample = tasks * size * 4
-    fit = int(memory_mb * 2**20 // per_sample)
+    free = free_memory_mb(device) if device is not None else None
+    budget, key = ((free * GPU_SHARE, "the GPU's free memory") if free is not None
+                   else (memory_mb, f"samplewise.general_memory_mb {memory_mb:g}"))
+    fit = int(budget * 2**20 // per_sample)
     if fit < 1:
         raise ValueError(
-            f"samplewise.general_memory_mb {memory_mb:g} holds no probe sample of the general"
-            f" path: {tasks} tasks x {size:,} parameters x 4 bytes = "
-            f"{per_sample / 2**20:,.0f} MB each; probe fewer layers (samplewise.layers) or"
-            " raise it")
+            f"{key} ({budget:,.0f} MB) holds no probe sample of the general path: {tasks} "
+            f"tasks x {size:,} parameters x 4 bytes = {per_sample / 2**20:,.0f} MB each; "
+            "probe fewer layers (samplewise.layers) or give it more memory")
     return min(fit, max(samples, 1))
 
 
@@ -77,12 +89,13 @@ def general_pair_sums(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor,
     size = sum(p.numel() for p in params.values())
     for start in progress(range(0, len(x), chunk_size), "probe chunks"):
         xs, ys = x[start : start + chunk_size], y[start : start + chunk_size]
-        grads = torch.empty(tasks, len(xs) * size)  # one chunk of every task, no copies
+        # one chunk of every task, no copies, on the probe's device
+        grads = torch.empty(tasks, len(xs) * size, device=x.device)
         for t, target in enumerate(split_targets(model.tasks, ys)):
             task_grads = per_sample_gradients(model, params, xs, target, t)
             if divisors is not None:
                 scale = torch.from_numpy(divisors[t, start : start + len(xs)]).float()
-                task_grads = task_grads / scale[:, None]
+                task_grads = task_grads / scale.to(x.device)[:, None]
             grads[t] = task_grads.flatten()
         if kind == "l1":
             sums += pairwise_l1(grads)

@@ -48,7 +48,7 @@ def class_weights(model: MultiTaskModel, y: torch.Tensor, task_indices: list[int
     for row, t in enumerate(task_indices):
         if model.tasks[t].kind.name != "binary":
             continue
-        labels = targets[t].reshape(len(y)).double().numpy()
+        labels = targets[t].reshape(len(y)).double().cpu().numpy()
         known = ~np.isnan(labels)
         positive = known & (labels == 1)
         rate = positive.sum() / max(known.sum(), 1)
@@ -83,7 +83,7 @@ def general_norms(model: MultiTaskModel, x: torch.Tensor, y: torch.Tensor, plan:
         for row, t in enumerate(task_indices):
             grads = per_sample_gradients(model, params, xs, targets[t], t).double()
             share = (grads**2).sum(dim=1) if kind == "l2" else grads.abs().sum(dim=1)
-            norms[row, start : start + len(xs)] = share.numpy()
+            norms[row, start : start + len(xs)] = share.cpu().numpy()
     return norms
 
 

@@ -13,6 +13,7 @@ import torch
 
 from taskgrouping.data.access import load_split
 from taskgrouping.data.base import SplitData
+from taskgrouping.devices import module_device, torch_device
 from taskgrouping.fileio import read_torch
 from taskgrouping.models.mtl import MultiTaskModel, build_model
 from taskgrouping.probing.probe_set import probe_indices
@@ -56,14 +57,14 @@ def initial_model(data: SplitData, settings: Mapping[str, Any]) -> MultiTaskMode
 
 
 def start_point(data: SplitData, settings: Mapping[str, Any]) -> MultiTaskModel:
-    """theta0 by `samplewise.theta0`: the random init, a short joint warm-up, a short
-    meta-training (meta_warmup), or a file.
+    """theta0 by `samplewise.theta0`, on the config's device: the random init, a short
+    joint warm-up, a short meta-training (meta_warmup), or a file.
 
     After a warm-up, identical heads have trained apart; after a meta warm-up every head
     is the meta-model's one head.
     """
     probe = settings["samplewise"]
-    model = initial_model(data, settings)
+    model = initial_model(data, settings).to(torch_device(settings["device"]))
     if probe["theta0"] == "warmup":
         warm_up(model, data.x_train, data.y_train, probe["warmup_steps"],
                 settings["data"]["train"], probe["seed"])
@@ -86,8 +87,7 @@ def probe_start(data: SplitData, settings: Mapping[str, Any]
     rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
                          probe["stratify"])
     if probe["calibrate"]:
-        calibrate_heads(model, torch.from_numpy(data.x_train[rows]),
-                        torch.from_numpy(data.y_train[rows]))
+        calibrate_heads(model, *probe_rows(data, rows, module_device(model)))
     return model, rows
 
 
@@ -132,19 +132,23 @@ def bisect_shift(logits: torch.Tensor, rate: float, iterations: int = 64) -> flo
     return float((low + high) / 2)
 
 
-def probe_rows(data: SplitData, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """The probe rows' inputs and targets."""
-    return torch.from_numpy(data.x_train[indices]), torch.from_numpy(data.y_train[indices])
+def probe_rows(data: SplitData, indices: np.ndarray, device: torch.device
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The probe rows' inputs and targets, moved to `device` once."""
+    return (torch.from_numpy(data.x_train[indices]).to(device),
+            torch.from_numpy(data.y_train[indices]).to(device))
 
 
 def load_probe_start(settings: Mapping[str, Any], shared: str
                      ) -> tuple[SplitData, MultiTaskModel, torch.Tensor, torch.Tensor]:
     """The data, theta0 as probe_shared saved it (file `shared`), and the probe rows."""
+    device = torch_device(settings["device"])  # before a load that may take minutes
     data = probe_data(settings)
     state = read_torch(shared)
     model = initial_model(data, settings)
     model.load_state_dict(state["state_dict"])
-    return data, model.eval(), *probe_rows(data, state["probe_indices"].numpy())
+    return data, model.to(device).eval(), *probe_rows(data, state["probe_indices"].numpy(),
+                                                      device)
 
 
 def drawn_probe_start(settings: Mapping[str, Any]
@@ -154,7 +158,7 @@ def drawn_probe_start(settings: Mapping[str, Any]
     make_deterministic(settings["samplewise"]["seed"], 1)
     data = probe_data(settings)
     model, indices = probe_start(data, settings)
-    return data, model.eval(), *probe_rows(data, indices)
+    return data, model.eval(), *probe_rows(data, indices, module_device(model))
 
 
 def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:
@@ -162,7 +166,7 @@ def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:
     if not path or not Path(path).is_file():
         raise FileNotFoundError(f"config key samplewise.checkpoint: no file {path!r}")
     try:
-        model.load_state_dict(torch.load(path, weights_only=True))
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except (RuntimeError, KeyError, TypeError, EOFError, pickle.UnpicklingError) as err:
         raise ValueError(
             f"samplewise.checkpoint {path}: not a state dict of this model ({err})"

@@ -54,15 +54,16 @@ def _without_meta(config: Config) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def probe_settings(config: Config, _method: str | None = None) -> ProbeSettings:
-    """Every probing stage's slice: the data (its trainer only for a warm-up start) and
-    the samplewise section with theta0 resolved."""
+    """Every probing stage's slice: the data (its trainer only for a warm-up start), the
+    samplewise section with theta0 resolved, and the device."""
     data, meta = _without_meta(config)
     probe = dict(config["samplewise"]) | {"theta0": resolved_theta0(config)}
     if probe["theta0"] != "warmup":
         data = {k: v for k, v in data.items() if k != "train"}
     if probe["theta0"] == "meta_warmup":
         data |= meta
-    return ProbeSettings(dataset=config["dataset"], data=data, samplewise=probe)
+    return ProbeSettings(dataset=config["dataset"], data=data, samplewise=probe,
+                         device=config["device"])
 
 
 def _joint_settings(config: Config, _method: str | None = None) -> JointSettings:

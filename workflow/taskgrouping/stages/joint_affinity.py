@@ -10,11 +10,12 @@ from taskgrouping.affinity.contract import AffinityMeta, write_affinity
 from taskgrouping.affinity.gains import signed_gains
 from taskgrouping.affinity.lookahead import LookaheadAffinity
 from taskgrouping.data.access import load_split
+from taskgrouping.devices import torch_device
 from taskgrouping.plots import heatmap
 from taskgrouping.stages.slices import JointSettings
 from taskgrouping.stages.train_group import log_training
 from taskgrouping.tracking.journal import run_label, stage_run
-from taskgrouping.training import make_deterministic, train_group, training_device
+from taskgrouping.training import make_deterministic, train_group
 
 
 def run(settings: JointSettings, parent: str, out: str, gain_out: str, meta_out: str,
@@ -26,7 +27,7 @@ def run(settings: JointSettings, parent: str, out: str, gain_out: str, meta_out:
     with stage_run(parent, "joint_affinity", settings, {"affinity": "tag"},
                    f"TAG: one joint training of all {len(tasks)} tasks with a lookahead per task "
                    "pair, the inter-task affinity matrix") as record:
-        device = training_device(settings["device"])  # before a load that may take minutes
+        device = torch_device(settings["device"])  # before a load that may take minutes
         data = load_split(settings["dataset"], data_settings)
         train = data_settings["train"]
         hook = LookaheadAffinity(len(tasks), train["learning_rate"], options["every"])

@@ -39,7 +39,7 @@ def general_sums(probe: dict[str, Any], model: MultiTaskModel, x: torch.Tensor,
     samples per chunk; `divisors`: T x n per-sample divisors of the scaled variants, or
     None."""
     chunk = chunk_samples(plan, len(model.tasks), len(x), probe["chunk_size"],
-                          probe["general_memory_mb"])
+                          probe["general_memory_mb"], x.device)
     sums = general_pair_sums(model, x, y, plan, probe["distance"], chunk, divisors)
     chunks = -(-len(x) // chunk) if plan.general else 0
     return sums, len(model.tasks) * chunks, chunk  # one vmap(grad) per task and chunk

@@ -6,11 +6,12 @@ import numpy as np
 import torch
 
 from taskgrouping.data.base import SplitData
+from taskgrouping.devices import module_device
 from taskgrouping.fileio import write_with
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import input_factors
-from taskgrouping.probing.start import probe_data, probe_start
+from taskgrouping.probing.start import probe_data, probe_rows, probe_start
 from taskgrouping.stages.slices import ProbeSettings
 from taskgrouping.tracking.journal import stage_run
 from taskgrouping.training import make_deterministic
@@ -24,8 +25,8 @@ def shared_probe(settings: ProbeSettings
     data = probe_data(settings)
     model, indices = probe_start(data, settings)
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
-    factors = input_factors(model, torch.from_numpy(data.x_train[indices]), plan,
-                            probe["distance"]).numpy()
+    x, _ = probe_rows(data, indices, module_device(model))
+    factors = input_factors(model, x, plan, probe["distance"]).cpu().numpy()
     passes = probe["warmup_steps"] if probe["theta0"] in ("warmup", "meta_warmup") else 0
     return data, model, indices, plan, factors, passes
 

@@ -31,13 +31,13 @@ def block_signals(probe: dict[str, Any], model: MultiTaskModel, x: torch.Tensor,
     """The fast-path signals of the tasks in `columns` (block x n x width), each task's
     per-sample divisors (ones for the raw variants) and the backward passes they took;
     `weights`: the per-sample layer factors of probe_shared (`layer_weights`)."""
-    signals = torch.stack(backprop_signals(model, x, y, plan, columns)).numpy()
+    signals = torch.stack(backprop_signals(model, x, y, plan, columns)).cpu().numpy()
     passes = len(columns) if plan.fast else 0  # one backward pass per task
     scales = np.ones(signals.shape[:2])
     kind, scale, balance = probe["distance"], probe["scale"], probe["balance"]
     if needs_divisors(scale, balance):
         chunk = chunk_samples(plan, len(columns), len(x), probe["chunk_size"],
-                              probe["general_memory_mb"])
+                              probe["general_memory_mb"], x.device)
         signals, scales = scaled_signals(model, x, y, plan, signals, weights, kind, scale,
                                          columns, chunk, balance)
         passes += len(columns) * -(-len(x) // chunk) if plan.general and scale != "none" else 0

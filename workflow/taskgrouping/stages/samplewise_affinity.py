@@ -53,6 +53,7 @@ def probe_one_block(settings: ProbeSettings
                     ) -> tuple[list[list[Any]], np.ndarray, int, tuple[int, int]]:
     """The tiled jobs' steps in one process, for tasks that are one block: the fast-path
     pairs, the general path's sums, the passes and (probe samples, parameters)."""
+    from taskgrouping.devices import module_device
     from taskgrouping.probing.start import probe_rows
     from taskgrouping.stages.pair import named_pair_sums
     from taskgrouping.stages.probe_general import general_sums
@@ -62,7 +63,7 @@ def probe_one_block(settings: ProbeSettings
     probe, tasks = settings["samplewise"], settings["data"]["tasks"]
     data, model, indices, plan, factors, warmup_passes = shared_probe(settings)
     model.eval()
-    x, y = probe_rows(data, indices)
+    x, y = probe_rows(data, indices, module_device(model))
     weights = layer_weights(list(plan.fast_widths), factors)
     signals, divisors, task_passes = block_signals(probe, model, x, y, plan,
                                                    data.task_index(tasks), weights)

@@ -10,12 +10,13 @@ from typing import Any, NotRequired, TypedDict
 
 
 class ProbeSettings(TypedDict):
-    """Every probing stage's: the data (its trainer only for a warm-up start) and the
-    samplewise section, theta0 resolved."""
+    """Every probing stage's: the data (its trainer only for a warm-up start), the
+    samplewise section with theta0 resolved, and the device."""
 
     dataset: str
     data: dict[str, Any]
     samplewise: dict[str, Any]
+    device: str
 
 
 class JointSettings(TypedDict):

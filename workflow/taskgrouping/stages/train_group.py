@@ -12,17 +12,13 @@ from pathlib import Path
 
 from taskgrouping.data.access import dataset_source, load_split
 from taskgrouping.data.base import SplitData
+from taskgrouping.devices import torch_device
 from taskgrouping.fileio import atomic_dir, write_json
 from taskgrouping.meta.training import meta_train_group
 from taskgrouping.stages.slices import JointSettings, TrainingSettings
 from taskgrouping.subsets import subset_members, subset_name
 from taskgrouping.tracking.journal import StageRecord, stage_run
-from taskgrouping.training import (
-    TrainResult,
-    make_deterministic,
-    train_group,
-    training_device,
-)
+from taskgrouping.training import TrainResult, make_deterministic, train_group
 
 
 def log_training(record: StageRecord, settings: TrainingSettings | JointSettings,
@@ -64,7 +60,7 @@ def train_one(settings: TrainingSettings, parent: str, members: list[str], seed:
     with stage_run(parent, "train_group", settings | {"group_tasks": members}, labels,
                    f"{what} {', '.join(members)} (seed {seed}) and scores each on test;"
                    f" {place}") as record:
-        device = training_device(settings["device"])  # before a load that may take minutes
+        device = torch_device(settings["device"])  # before a load that may take minutes
         if data is None:
             data = load_split(settings["dataset"], settings["data"])
         if settings.get("protocol") == "meta":
