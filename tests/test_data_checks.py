@@ -359,6 +359,8 @@ def test_chicago_with_a_truncated_file(monkeypatch, tmp_path) -> None:
 @pytest.mark.parametrize(("name", "options", "rows", "counts"), [
     ("qm9", {"max_samples": 20}, 20, "14 training, 3 validation and 3 test rows"),
     ("synthetic", {"samples": 40, "n_tasks": 4}, 40, "28 training, 6 validation and 6 test rows"),
+    ("synthetic_celeba", {"samples": 40, "image_size": 8}, 40,
+     "28 training, 6 validation and 6 test rows"),
 ])
 def test_an_offline_dataset_cut_too_small(monkeypatch, tmp_path, name, options, rows,
                                           counts) -> None:

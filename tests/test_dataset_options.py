@@ -33,6 +33,9 @@ DEFAULTS = {
                   "features": 20, "noise": 0.5, "label_noise": 0.05, "base_rate_center": 0.5,
                   "base_rate_spread": 0.0, "signal": 1.0, "target_scale_spread": 0.0,
                   "target_noise": 0.0, "seed": 0},
+    "synthetic_celeba": {"n_attributes": 40, "groups": 8, "samples": 20000, "image_size": 64,
+                         "noise": 0.5, "nuisance": 8, "pixel_noise": 0.5, "label_noise": 0.05,
+                         "base_rate_center": 0.3, "base_rate_spread": 0.2, "seed": 0},
     "sinusoid": {"n_tasks": 12, "clusters": 3, "samples": 40, "phase_spread": 0.3,
                  "amplitude_min": 1.0, "amplitude_max": 1.5, "noise": 0.5, "seed": 0},
 }

@@ -55,6 +55,7 @@ DATASETS = Registry("dataset", {
     "ettm1": "taskgrouping.data.external.ettm1:DATASET",
     "qm9_csv": "taskgrouping.data.external.qm9_csv:DATASET",
     "synthetic": "taskgrouping.data.synthetic:DATASET",
+    "synthetic_celeba": "taskgrouping.data.synthetic_celeba:DATASET",
     "sinusoid": "taskgrouping.data.sinusoid:DATASET",
 })
 
