@@ -25,7 +25,7 @@ def config(full_config) -> dict:
 
 def test_stage_slices_hold_only_what_the_stage_uses(config) -> None:
     probe = stage_settings(config, "probe_task")
-    assert set(probe) == {"dataset", "data", "samplewise"}
+    assert set(probe) == {"dataset", "data", "samplewise", "device"}
     for stage in ("probe_shared", "probe_general", "pair", "samplewise_affinity"):
         assert stage_settings(config, stage) == probe
     assert probe["data"]["tasks"][0] == "Class1" and len(probe["data"]["tasks"]) == 14

@@ -31,12 +31,12 @@ def pairwise_l1(rows: torch.Tensor) -> np.ndarray:
 def pairwise_half_squared(rows: torch.Tensor) -> np.ndarray:
     """T x T sums of (rows_i - rows_j)^2 / 2 over all columns, in float64 without the
     matrix-product shortcut (whose cancellation would lose the small distances), on the
-    rows' device."""
-    rows = rows.double()
+    rows' device. Each block is widened to float64 on its own: a float64 copy of all the
+    rows would hold twice the chunk the general path's memory budget allows."""
     block = column_block(rows)
     sums = torch.zeros(len(rows), len(rows), dtype=torch.float64, device=rows.device)
     for start in range(0, rows.shape[1], block):
-        part = rows[:, start : start + block].unsqueeze(0)
+        part = rows[:, start : start + block].double().unsqueeze(0)
         distance = torch.cdist(part, part, p=2, compute_mode="donot_use_mm_for_euclid_dist")
         sums += distance[0] ** 2 / 2
     return sums.cpu().numpy()
