@@ -66,7 +66,8 @@ def make_config(args: argparse.Namespace, seed: int) -> dict[str, Any]:
     return config
 
 
-def samplewise(data, config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def samplewise(data, config: dict[str, Any]
+               ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The sample-wise similarity and its gains, as the probe stages write them."""
     from vs_tag import samplewise_matrices
 
@@ -75,11 +76,12 @@ def samplewise(data, config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame
 
     settings = stage_settings(config, "probe_shared")
     make_deterministic(settings["samplewise"]["seed"], config["threads"])
-    return samplewise_matrices(data, settings)
+    return *samplewise_matrices(data, settings), {}
 
 
-def tag(data, config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """TAG's lookahead affinity from its joint training on the device, and its gains."""
+def tag(data, config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """TAG's lookahead affinity from its joint training on the device, its gains and the
+    epochs it trained."""
     from taskgrouping.affinity.gains import signed_gains
     from taskgrouping.affinity.lookahead import LookaheadAffinity
     from taskgrouping.devices import torch_device
@@ -96,8 +98,7 @@ def tag(data, config: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
                          device=torch_device(settings["device"]))
     tasks = data_settings["tasks"]
     matrix = pd.DataFrame(hook.means()[0], index=tasks, columns=tasks)
-    config["tag_epochs"] = result.epochs_run
-    return matrix, signed_gains(matrix)
+    return matrix, signed_gains(matrix), {"epochs": result.epochs_run}
 
 
 AFFINITIES = {"samplewise": samplewise, "tag": tag}
@@ -141,7 +142,7 @@ def one_seed(args: argparse.Namespace, seed: int, workdir: Path) -> dict[str, An
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
         cpu, started = time.process_time(), time.perf_counter()
-        matrix, gains = compute(data, config)
+        matrix, gains, extra = compute(data, config)
         if torch.cuda.is_available():
             torch.cuda.synchronize()
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
@@ -152,8 +153,7 @@ def one_seed(args: argparse.Namespace, seed: int, workdir: Path) -> dict[str, An
             "cpu_seconds_to_groups": cpu_seconds + groups["select"]["cpu_seconds"],
             "peak_gpu_mb": (torch.cuda.max_memory_allocated() / 2**20
                             if torch.cuda.is_available() else None),
-            "groupers": groups}
-    figures["tag"]["epochs"] = config["tag_epochs"]
+            "groupers": groups} | extra
     figures["speedup"] = (figures["tag"]["seconds_to_groups"]
                           / figures["samplewise"]["seconds_to_groups"])
     return figures

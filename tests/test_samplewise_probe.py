@@ -264,3 +264,21 @@ def test_l2_variants_are_one_minus_a_cosine() -> None:
                                                  rel=1e-5)
         assert stacked[i, j] == pytest.approx(
             1 - float(cos(grads[i].flatten(), grads[j].flatten(), dim=0)), rel=1e-5)
+
+
+def test_on_a_gpu_the_default_chunk_follows_half_its_free_memory(monkeypatch) -> None:
+    """With device cuda the budget is half what the GPU has free, not general_memory_mb
+    (no GPU here: the free memory torch would report is stood in for); a fixed
+    chunk_size still wins; a GPU too full for one sample is refused naming it."""
+    from taskgrouping.probing import general
+
+    model, x, _ = _cnn()
+    plan = plan_layers(model, ["encoder.*"], [])
+    per_sample_mb = len(TASKS) * plan.parameter_count()[1] * 4 / 2**20
+    cuda = torch.device("cuda")
+    monkeypatch.setattr(general, "free_memory_mb", lambda device: 9 * per_sample_mb)
+    assert general.chunk_samples(plan, len(TASKS), len(x), None, 1e-9, cuda) == 4
+    assert general.chunk_samples(plan, len(TASKS), len(x), 7, 1e-9, cuda) == 7
+    monkeypatch.setattr(general, "free_memory_mb", lambda device: 1.5 * per_sample_mb)
+    with pytest.raises(ValueError, match=r"the GPU's free memory .* holds no probe sample"):
+        general.chunk_samples(plan, len(TASKS), len(x), None, 1e9, cuda)
