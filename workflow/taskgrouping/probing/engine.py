@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from taskgrouping.data.base import SplitData
-from taskgrouping.devices import module_device
 from taskgrouping.models.mtl import MultiTaskModel
 from taskgrouping.probing.blockwise import pairwise_half_squared, pairwise_l1
 from taskgrouping.probing.distance import fast_pair_sum, layer_weights, needs_divisors, normalise
@@ -22,7 +21,7 @@ from taskgrouping.probing.general import chunk_samples, general_pair_sums
 from taskgrouping.probing.layers import ProbePlan, plan_layers
 from taskgrouping.probing.samplewise import backprop_signals, input_factors
 from taskgrouping.probing.scaling import scaled_signals
-from taskgrouping.probing.start import probe_rows, probe_start, probe_targets
+from taskgrouping.probing.start import probe_start, probe_targets
 
 
 def fast_weights(model: MultiTaskModel, x: torch.Tensor, plan: ProbePlan, kind: str
@@ -76,8 +75,7 @@ def samplewise_stage(data: SplitData, settings: Mapping[str, Any]) -> np.ndarray
     targets the probe sees (`probe_targets`)."""
     probe = settings["samplewise"]
     data = probe_targets(data, settings)
-    model, rows = probe_start(data, settings)
-    x, y = probe_rows(data, rows, module_device(model))
+    model, rows, x, y = probe_start(data, settings)
     plan = plan_layers(model, probe["layers"], probe["general_layers"])
     chunk = chunk_samples(plan, len(model.tasks), len(rows), probe["chunk_size"],
                           probe["general_memory_mb"], x.device)

@@ -6,7 +6,7 @@ import pickle
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -78,17 +78,27 @@ def start_point(data: SplitData, settings: Mapping[str, Any]) -> MultiTaskModel:
     return model.eval()
 
 
-def probe_start(data: SplitData, settings: Mapping[str, Any]
-                ) -> tuple[MultiTaskModel, np.ndarray]:
+class ProbeStart(NamedTuple):
+    """theta0 and its probe set: the rows' indices into the training split, and their
+    inputs and targets, moved to theta0's device once for every step that reads them."""
+
+    model: MultiTaskModel
+    indices: np.ndarray
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+def probe_start(data: SplitData, settings: Mapping[str, Any]) -> ProbeStart:
     """theta0 and the probe rows, as every probing path uses them: the start point, the
     seeded probe draw and, with `samplewise.calibrate`, the heads calibrated on those rows."""
     probe = settings["samplewise"]
     model = start_point(data, settings)
-    rows = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
-                         probe["stratify"])
+    indices = probe_indices(data.class_labels, probe["probe_samples"], probe["seed"],
+                            probe["stratify"])
+    x, y = probe_rows(data, indices, module_device(model))
     if probe["calibrate"]:
-        calibrate_heads(model, *probe_rows(data, rows, module_device(model)))
-    return model, rows
+        calibrate_heads(model, x, y)
+    return ProbeStart(model, indices, x, y)
 
 
 @torch.no_grad()
@@ -157,8 +167,8 @@ def drawn_probe_start(settings: Mapping[str, Any]
     jobs draw it (one thread): for runs whose tasks are one block, which keep no file."""
     make_deterministic(settings["samplewise"]["seed"], 1)
     data = probe_data(settings)
-    model, indices = probe_start(data, settings)
-    return data, model.eval(), *probe_rows(data, indices, module_device(model))
+    start = probe_start(data, settings)
+    return data, start.model.eval(), start.x, start.y
 
 
 def load_checkpoint(model: MultiTaskModel, path: str | None) -> None:

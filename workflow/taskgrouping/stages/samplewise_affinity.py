@@ -53,17 +53,14 @@ def probe_one_block(settings: ProbeSettings
                     ) -> tuple[list[list[Any]], np.ndarray, int, tuple[int, int]]:
     """The tiled jobs' steps in one process, for tasks that are one block: the fast-path
     pairs, the general path's sums, the passes and (probe samples, parameters)."""
-    from taskgrouping.devices import module_device
-    from taskgrouping.probing.start import probe_rows
     from taskgrouping.stages.pair import named_pair_sums
     from taskgrouping.stages.probe_general import general_sums
     from taskgrouping.stages.probe_shared import shared_probe
     from taskgrouping.stages.probe_task import block_signals
 
     probe, tasks = settings["samplewise"], settings["data"]["tasks"]
-    data, model, indices, plan, factors, warmup_passes = shared_probe(settings)
+    data, (model, indices, x, y), plan, factors, warmup_passes = shared_probe(settings)
     model.eval()
-    x, y = probe_rows(data, indices, module_device(model))
     weights = layer_weights(list(plan.fast_widths), factors)
     signals, divisors, task_passes = block_signals(probe, model, x, y, plan,
                                                    data.task_index(tasks), weights)
