@@ -111,10 +111,22 @@ def check(options: Options) -> None:
         if options[key] != default and options["kind"] != kind:
             raise ValueError(f"datasets.synthetic.options.{key}: applies to kind {kind}, "
                              f"not {options['kind']}")
+    check_base_rates("synthetic", options)
+
+
+def check_base_rates(dataset: str, options: Options) -> None:
+    """Every positive rate in [c - s, c + s] (`base_rate_center`, `base_rate_spread`) must
+    lie in (0, 1); `dataset` names the generator in the error."""
     center, spread = options["base_rate_center"], options["base_rate_spread"]
     if not (0 < center - spread and center + spread < 1):
-        raise ValueError(f"datasets.synthetic.options.base_rate_spread: {spread} around "
+        raise ValueError(f"datasets.{dataset}.options.base_rate_spread: {spread} around "
                          f"base_rate_center {center} leaves (0, 1)")
+
+
+def drawn_base_rates(rng: np.random.Generator, options: Options, count: int) -> np.ndarray:
+    """`count` tasks' positive rates, uniform in [c - s, c + s], drawn from `rng`."""
+    spread = options["base_rate_spread"]
+    return options["base_rate_center"] + rng.uniform(-spread, spread, count)
 
 
 def planted_groups(options: Options) -> list[list[str]]:
@@ -188,9 +200,8 @@ def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
     if options["kind"] == "regression":
         return x.astype(np.float32), regression_targets(scores, options, target_noise
                                                         ).astype(np.float32)
-    spread = options["base_rate_spread"]
     labels = binary_labels(ranking_scores(scores, options["signal"], ranking_noise),
-                           options["base_rate_center"] + rates.uniform(-spread, spread, count))
+                           drawn_base_rates(rates, options, count))
     flipped = flips.random((count, n)).T < options["label_noise"]
     return x.astype(np.float32), (labels != flipped).astype(np.float32)
 

@@ -59,7 +59,7 @@ from taskgrouping.data.base import (
     interleaved_groups,
     seed_option,
 )
-from taskgrouping.data.synthetic import binary_labels
+from taskgrouping.data.synthetic import binary_labels, check_base_rates, drawn_base_rates
 from taskgrouping.tasks import Task, make_task
 
 NAME = "synthetic_celeba"
@@ -112,10 +112,7 @@ def check(options: Options) -> None:
     if groups > count:
         raise ValueError(f"datasets.{NAME}.options.groups: {groups} groups exceed "
                          f"n_attributes {count}")
-    center, spread = options["base_rate_center"], options["base_rate_spread"]
-    if not (0 < center - spread and center + spread < 1):
-        raise ValueError(f"datasets.{NAME}.options.base_rate_spread: {spread} around "
-                         f"base_rate_center {center} leaves (0, 1)")
+    check_base_rates(NAME, options)
 
 
 def planted_groups(options: Options) -> list[list[str]]:
@@ -150,8 +147,7 @@ def patterns(rng: np.random.Generator, count: int, size: int, smoothing: int) ->
 def base_rates(options: Options) -> np.ndarray:
     """Each attribute's positive rate r_j, as `load` draws it."""
     rates = np.random.default_rng(options["seed"]).spawn(STREAMS)[3]
-    spread = options["base_rate_spread"]
-    return options["base_rate_center"] + rates.uniform(-spread, spread, options["n_attributes"])
+    return drawn_base_rates(rates, options, options["n_attributes"])
 
 
 def load(options: Options) -> tuple[np.ndarray, np.ndarray]:
